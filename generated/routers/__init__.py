@@ -1,0 +1,1 @@
+"""Generated from openapi.yaml by scripts/generate. Do not edit by hand."""

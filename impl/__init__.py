@@ -1,0 +1,1 @@
+"""tasks-api: the hand-written implementation of the contract in openapi.yaml."""

@@ -1,0 +1,86 @@
+"""The composition root: the generated app factory, wired to impl/."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import Depends, FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+from sqlalchemy import Engine
+
+from generated.contract import CONTRACT
+from generated.main import create_app as create_contract_app
+
+from .auth import AuthImpl
+from .cursors import CursorCodec
+from .database import build_engine, session_factory
+from .errors import install_problem_handlers
+from .health import HealthImpl
+from .media_types import require_declared_media_type
+from .middleware import BodyGuardMiddleware, RequestContextMiddleware
+from .passwords import warm_up
+from .settings import Settings, get_settings
+from .tasks import TasksImpl
+from .tokens import TokenService
+from .users import UsersImpl
+
+CORS_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"]
+CORS_HEADERS = ["Authorization", "Content-Type", "If-Match", "If-None-Match", "Idempotency-Key", "X-Request-ID"]
+CORS_EXPOSED = ["Location", "ETag", "Retry-After", "X-Request-ID", "WWW-Authenticate"]
+DOCS_PATHS = ("/docs", "/redoc")
+
+
+def create_app(settings: Settings | None = None, *, engine: Engine | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    app = create_contract_app(
+        auth=AuthImpl,
+        health=HealthImpl,
+        tasks=TasksImpl,
+        users=UsersImpl,
+        title=CONTRACT["info"]["title"],
+        version=CONTRACT["info"]["version"],
+        dependencies=[Depends(require_declared_media_type)],
+        docs_url="/docs",
+        redoc_url="/redoc",
+        swagger_ui_parameters={"persistAuthorization": False},
+    )
+    # Clients see openapi.yaml itself; tests compare it with what the routes would produce.
+    app.openapi = lambda: CONTRACT  # type: ignore[method-assign]
+
+    app.state.settings = settings
+    app.state.engine = engine or build_engine(
+        settings.database_url,
+        pool_size=settings.database_pool_size,
+        max_overflow=settings.database_max_overflow,
+    )
+    app.state.make_session = session_factory(app.state.engine)
+    app.state.tokens = TokenService(settings)
+    assert settings.jwt_secret is not None
+    app.state.cursors = CursorCodec(settings.jwt_secret.get_secret_value().encode())
+    warm_up()
+
+    install_problem_handlers(app)
+    app.add_middleware(BodyGuardMiddleware, max_body_bytes=settings.max_body_bytes)
+    app.add_middleware(
+        CORSMiddleware,
+        allow_origins=settings.cors_origins,
+        allow_credentials=settings.cors_allow_credentials,
+        allow_methods=CORS_METHODS,
+        allow_headers=CORS_HEADERS,
+        expose_headers=CORS_EXPOSED,
+        max_age=600,
+    )
+    app.add_middleware(RequestContextMiddleware, hsts_seconds=settings.hsts_seconds, docs_paths=DOCS_PATHS)
+    return app
+
+
+def configure_logging(level: str) -> None:
+    logging.basicConfig(level=level.upper(), format="%(asctime)s %(levelname)s %(name)s %(message)s")
+
+
+def app_factory() -> Any:
+    """`uvicorn --factory impl.app:app_factory`."""
+    settings = get_settings()
+    configure_logging(settings.log_level)
+    return create_app(settings)

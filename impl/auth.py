@@ -1,0 +1,103 @@
+from __future__ import annotations
+
+import uuid
+from datetime import timedelta
+from fastapi import Request, Response
+
+from generated.models import RefreshRequest, RegisterRequest, TokenPair, TokenRequest, User
+from generated.routers.auth import AuthHandlers
+
+from .dependencies import SessionDep, SettingsDep, TokensDep, authenticate, bearer_token
+from .errors import EmailTaken, InvalidCredentials, InvalidRefreshToken
+from .passwords import hash_password, spend_verification_time, verify_password
+from .store import refresh_tokens as refresh_store
+from .store import users as user_store
+from .tables import RefreshTokenRow, UserRow
+from .timestamps import utc_now
+from .tokens import hash_refresh_token, new_refresh_token
+from .users import user_response
+
+
+class AuthImpl(AuthHandlers):
+    def __init__(
+        self,
+        session: SessionDep,
+        settings: SettingsDep,
+        tokens: TokensDep,
+        request: Request,
+        response: Response,
+    ) -> None:
+        self.request = request
+        self.session = session
+        self.settings = settings
+        self.tokens = tokens
+        self.response = response
+
+    def register_user(self, *, body: RegisterRequest) -> User:
+        user = user_store.create_user(
+            self.session, email=str(body.email), password_hash=hash_password(body.password)
+        )
+        if user is None:
+            raise EmailTaken()
+        return user_response(user)
+
+    def issue_token(self, *, body: TokenRequest) -> TokenPair:
+        user = user_store.get_user_by_email(self.session, email=body.username)
+        if user is None:
+            spend_verification_time(body.password)
+            raise InvalidCredentials()
+        if not verify_password(body.password, user.password_hash):
+            raise InvalidCredentials()
+        return self._token_pair(user, family_id=uuid.uuid4())
+
+    def refresh_token(self, *, body: RefreshRequest) -> TokenPair:
+        now = utc_now()
+        stored = refresh_store.get_by_hash(self.session, token_hash=hash_refresh_token(body.refresh_token))
+        if stored is None or stored.expires_at <= now:
+            raise InvalidRefreshToken()
+        if not refresh_store.mark_used(self.session, token_id=stored.id, now=now):
+            # A used or revoked token came back: it was stolen or replayed. Revoke the whole
+            # login, and keep that revocation although this request fails.
+            refresh_store.revoke_family(
+                self.session, user_id=stored.user_id, family_id=stored.family_id, now=now
+            )
+            self.session.commit()
+            raise InvalidRefreshToken()
+        user = user_store.get_user(self.session, user_id=stored.user_id)
+        if user is None:
+            raise InvalidRefreshToken()
+        return self._token_pair(user, family_id=stored.family_id)
+
+    def logout(self, *, body: RefreshRequest) -> None:
+        # The other auth operations are public, so the caller is authenticated here rather
+        # than by a constructor dependency (that would mark every auth route as secured).
+        user = authenticate(bearer_token(self.request), session=self.session, tokens=self.tokens)
+        stored = refresh_store.get_by_hash(self.session, token_hash=hash_refresh_token(body.refresh_token))
+        if stored is not None and stored.user_id == user.id:
+            refresh_store.revoke_family(
+                self.session, user_id=user.id, family_id=stored.family_id, now=utc_now()
+            )
+
+    def _token_pair(self, user: UserRow, *, family_id: uuid.UUID) -> TokenPair:
+        refresh_token = new_refresh_token()
+        now = utc_now()
+        refresh_store.add(
+            self.session,
+            token=RefreshTokenRow(
+                user_id=user.id,
+                family_id=family_id,
+                token_hash=hash_refresh_token(refresh_token),
+                created_at=now,
+                expires_at=now + timedelta(seconds=self.settings.refresh_token_ttl_seconds),
+            ),
+        )
+        self.response.headers["Cache-Control"] = "no-store"
+        self.response.headers["Pragma"] = "no-cache"
+        return TokenPair(
+            access_token=self.tokens.issue_access_token(
+                user_id=user.id, token_version=user.token_version
+            ),
+            token_type="bearer",
+            expires_in=self.tokens.access_ttl,
+            refresh_token=refresh_token,
+        )

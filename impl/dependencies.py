@@ -1,0 +1,65 @@
+"""FastAPI dependencies shared by the handlers: the request's session, settings, caller."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Annotated
+
+from fastapi import Depends, Request, Security
+from sqlmodel import Session
+
+from generated.security import oauth2
+
+from .database import session_scope
+from .errors import InvalidToken, Unauthorized
+from .settings import Settings
+from .store import users as user_store
+from .tables import UserRow
+from .tokens import TokenService
+
+
+def get_session(request: Request) -> Iterator[Session]:
+    yield from session_scope(request.app.state.make_session)
+
+
+def get_settings(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+def get_token_service(request: Request) -> TokenService:
+    service: TokenService = request.app.state.tokens
+    return service
+
+
+# scope="function": commit before the response is sent, so a failed commit is a 500,
+# never a success the client was told about.
+SessionDep = Annotated[Session, Depends(get_session, scope="function")]
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+TokensDep = Annotated[TokenService, Depends(get_token_service)]
+
+
+def authenticate(token: str | None, *, session: Session, tokens: TokenService) -> UserRow:
+    if not token:
+        raise Unauthorized("An access token is required: send Authorization: Bearer <token>.")
+    claims = tokens.verify_access_token(token)
+    user = user_store.get_user(session, user_id=claims.user_id)
+    if user is None or user.token_version != claims.token_version:
+        raise InvalidToken()
+    return user
+
+
+def bearer_token(request: Request) -> str | None:
+    scheme, _, token = request.headers.get("authorization", "").partition(" ")
+    return token.strip() if scheme.lower() == "bearer" else None
+
+
+def get_current_user(
+    token: Annotated[str | None, Security(oauth2)],
+    session: SessionDep,
+    tokens: TokensDep,
+) -> UserRow:
+    return authenticate(token, session=session, tokens=tokens)
+
+
+CurrentUser = Annotated[UserRow, Depends(get_current_user)]

@@ -1,0 +1,222 @@
+"""One error hierarchy, rendered one way: RFC 9457 problem+json.
+
+Handlers raise `Problem` subclasses; repositories return values or None. The exception
+handlers installed by `install_problem_handlers` turn everything else FastAPI and Starlette
+raise (validation errors, unknown routes, wrong methods) into the same format.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.responses import Response
+from starlette.routing import Match
+
+PROBLEM_MEDIA_TYPE = "application/problem+json"
+BEARER_CHALLENGE = 'Bearer realm="tasks-api"'
+MAX_DETAIL_CHARS = 300
+
+
+class Problem(Exception):
+    status = 500
+    slug = "internal-error"
+    title = "Internal Server Error"
+
+    def __init__(
+        self,
+        detail: str | None = None,
+        *,
+        errors: Sequence[Mapping[str, str]] | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> None:
+        super().__init__(detail or self.title)
+        self.detail = detail
+        self.errors = errors
+        self.headers = dict(headers or {})
+
+
+class Unauthorized(Problem):
+    status, slug, title = 401, "unauthorized", "Unauthorized"
+
+    def __init__(self, detail: str = "The access token is missing, invalid or expired.") -> None:
+        super().__init__(detail, headers={"WWW-Authenticate": BEARER_CHALLENGE})
+
+
+class InvalidToken(Unauthorized):
+    def __init__(self, detail: str = "The access token is missing, invalid or expired.") -> None:
+        super().__init__(detail)
+        self.headers["WWW-Authenticate"] = f'{BEARER_CHALLENGE}, error="invalid_token"'
+
+
+class InvalidCredentials(Unauthorized):
+    slug, title = "invalid-credentials", "Invalid credentials"
+
+    def __init__(self) -> None:
+        super().__init__("The email or password is incorrect.")
+
+
+class InvalidRefreshToken(Unauthorized):
+    slug, title = "invalid-refresh-token", "Invalid refresh token"
+
+    def __init__(self) -> None:
+        super().__init__("The refresh token is invalid, expired or revoked.")
+
+
+class NotFound(Problem):
+    status, slug, title = 404, "not-found", "Not Found"
+
+
+class Conflict(Problem):
+    status, slug, title = 409, "conflict", "Conflict"
+
+
+class EmailTaken(Conflict):
+    slug, title = "email-taken", "Email already registered"
+
+    def __init__(self) -> None:
+        super().__init__("An account with this email already exists.")
+
+
+class PayloadTooLarge(Problem):
+    status, slug, title = 413, "payload-too-large", "Payload Too Large"
+
+
+class UnsupportedMediaType(Problem):
+    status, slug, title = 415, "unsupported-media-type", "Unsupported Media Type"
+
+
+class ValidationFailed(Problem):
+    status, slug, title = 422, "validation-error", "Validation failed"
+
+    def __init__(self, errors: Sequence[Mapping[str, str]], detail: str | None = None) -> None:
+        super().__init__(detail or "The request is invalid; see errors.", errors=errors)
+
+
+class MethodNotAllowed(Problem):
+    status, slug, title = 405, "method-not-allowed", "Method Not Allowed"
+
+
+class ServiceUnavailable(Problem):
+    status, slug, title = 503, "service-unavailable", "Service Unavailable"
+
+
+def problem_body(
+    *,
+    status: int,
+    slug: str,
+    title: str,
+    detail: str | None,
+    instance: str,
+    request_id: str | None = None,
+    errors: Sequence[Mapping[str, str]] | None = None,
+) -> bytes:
+    body: dict[str, Any] = {"type": f"urn:tasks-api:problem:{slug}", "title": title, "status": status}
+    if detail:
+        body["detail"] = detail
+    body["instance"] = instance
+    if request_id:
+        body["request_id"] = request_id
+    if errors is not None:
+        body["errors"] = [dict(error) for error in errors]
+    return json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+def problem_response(problem: Problem, request: Request) -> Response:
+    body = problem_body(
+        status=problem.status,
+        slug=problem.slug,
+        title=problem.title,
+        detail=problem.detail or problem.title,
+        instance=request.url.path,
+        request_id=request.scope.get("state", {}).get("request_id"),
+        errors=problem.errors,
+    )
+    return Response(body, problem.status, headers=problem.headers, media_type=PROBLEM_MEDIA_TYPE)
+
+
+def json_pointer(location: Iterable[str | int]) -> str:
+    parts = [str(part).replace("~", "~0").replace("/", "~1") for part in location]
+    return "/" + "/".join(parts)
+
+
+def _short(text: str) -> str:
+    return text if len(text) <= MAX_DETAIL_CHARS else text[: MAX_DETAIL_CHARS - 1] + "…"
+
+
+def validation_errors(raw_errors: Sequence[Any]) -> list[dict[str, str]]:
+    """Field errors with a JSON pointer and a message. Never the input: it may be huge or secret."""
+    errors = []
+    for error in raw_errors:
+        location = list(error.get("loc", ()))
+        if error.get("type") == "json_invalid":
+            location = location[:1]
+            message = f"Invalid JSON: {error.get('ctx', {}).get('error', 'cannot be parsed')}"
+        else:
+            message = error.get("msg", "Invalid value")
+        errors.append({"pointer": json_pointer(location), "detail": _short(message)})
+    return errors
+
+
+def allowed_methods(request: Request) -> list[str]:
+    methods: set[str] = set()
+    for route in request.app.router.routes:
+        match, _ = route.matches({**request.scope, "method": "__NONE__"})
+        if match is not Match.NONE:
+            methods.update(getattr(route, "methods", None) or ())
+    return sorted(methods)
+
+
+async def _on_problem(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, Problem)
+    return problem_response(exc, request)
+
+
+async def _on_validation_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, RequestValidationError)
+    return problem_response(ValidationFailed(validation_errors(exc.errors())), request)
+
+
+HTTP_STATUS_PROBLEMS: dict[int, type[Problem]] = {
+    401: Unauthorized,
+    404: NotFound,
+    413: PayloadTooLarge,
+    415: UnsupportedMediaType,
+}
+
+
+async def _on_http_exception(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, StarletteHTTPException)
+    if exc.status_code == 405:
+        allow = ", ".join(allowed_methods(request))
+        problem = MethodNotAllowed(
+            f"{request.method} is not supported here; use {allow}.", headers={"Allow": allow}
+        )
+        return problem_response(problem, request)
+    if exc.status_code == 400:
+        # Starlette/FastAPI raise 400 for bodies they cannot decode; to clients that is a
+        # malformed request body like any other.
+        return problem_response(
+            ValidationFailed([{"pointer": "/body", "detail": "The request body cannot be parsed."}]),
+            request,
+        )
+    if exc.status_code == 404:
+        return problem_response(NotFound(f"There is no resource at {request.url.path}."), request)
+    problem_type = HTTP_STATUS_PROBLEMS.get(exc.status_code)
+    if problem_type is not None:
+        problem = problem_type(_short(str(exc.detail)))
+    else:
+        problem = Problem(_short(str(exc.detail)))
+        problem.status, problem.slug, problem.title = exc.status_code, "http-error", "HTTP Error"
+    problem.headers.update(exc.headers or {})
+    return problem_response(problem, request)
+
+
+def install_problem_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(Problem, _on_problem)
+    app.add_exception_handler(RequestValidationError, _on_validation_error)
+    app.add_exception_handler(StarletteHTTPException, _on_http_exception)

@@ -1,0 +1,86 @@
+"""Settings from the environment (and an optional .env file), read once per process."""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from functools import lru_cache
+from typing import Annotated, Literal
+
+from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+logger = logging.getLogger("tasks_api.settings")
+
+# Secrets that appear in tutorials and templates: never acceptable outside development.
+KNOWN_WEAK_SECRETS = {"changethis", "change-me", "changeme", "secret", "jwt-secret", "development"}
+MIN_SECRET_BYTES = 32
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    environment: Literal["development", "test", "production"] = "development"
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=1, le=65535)
+    log_level: Literal["debug", "info", "warning", "error"] = "info"
+
+    database_url: str = "sqlite:///./var/tasks.db"
+    database_pool_size: int = Field(default=10, ge=1)
+    database_max_overflow: int = Field(default=10, ge=0)
+
+    jwt_secret: SecretStr | None = None
+    jwt_algorithm: Literal["HS256", "HS384", "HS512"] = "HS256"
+    jwt_issuer: str = "tasks-api"
+    jwt_audience: str = "tasks-api"
+    access_token_ttl_seconds: int = Field(default=900, ge=60, le=86_400)
+    refresh_token_ttl_seconds: int = Field(default=30 * 86_400, ge=300)
+    jwt_leeway_seconds: int = Field(default=30, ge=0, le=60)
+
+    cors_origins: Annotated[list[str], NoDecode] = []
+    cors_allow_credentials: bool = False
+
+    max_body_bytes: int = Field(default=1_048_576, ge=1024)
+    hsts_seconds: int = Field(default=0, ge=0)
+
+    @field_validator("cors_origins", mode="before")
+    @classmethod
+    def split_origins(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [origin.strip().rstrip("/") for origin in value.split(",") if origin.strip()]
+        return value
+
+    @field_validator("cors_origins")
+    @classmethod
+    def origins_are_explicit(cls, origins: list[str]) -> list[str]:
+        for origin in origins:
+            if origin == "null":
+                raise ValueError("CORS_ORIGINS must not contain 'null'")
+            if origin != "*" and not origin.startswith(("http://", "https://")):
+                raise ValueError(f"CORS origin {origin!r} must start with http:// or https://")
+        return origins
+
+    @model_validator(mode="after")
+    def secrets_are_strong(self) -> Settings:
+        if self.cors_allow_credentials and "*" in self.cors_origins:
+            raise ValueError("CORS_ALLOW_CREDENTIALS cannot be combined with a '*' origin")
+        secret = self.jwt_secret.get_secret_value() if self.jwt_secret else ""
+        weak = len(secret.encode()) < MIN_SECRET_BYTES or secret.lower() in KNOWN_WEAK_SECRETS
+        if weak and self.environment != "development":
+            raise ValueError(
+                f"JWT_SECRET must be set to at least {MIN_SECRET_BYTES} random bytes outside "
+                "development (ENVIRONMENT=development); generate one with "
+                "`python -c 'import secrets; print(secrets.token_urlsafe(48))'`"
+            )
+        if weak:
+            logger.warning(
+                "JWT_SECRET is missing or weak: using a random secret for this process "
+                "(development only; tokens will not survive a restart)"
+            )
+            self.jwt_secret = SecretStr(secrets.token_urlsafe(48))
+        return self
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

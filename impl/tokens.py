@@ -1,0 +1,95 @@
+"""Every token this service issues or accepts is made and checked here, and nowhere else.
+
+Access tokens are short-lived JWTs (RFC 9068 profile: `typ: at+jwt`). Refresh tokens are
+opaque random strings; only their SHA-256 is stored.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import time
+import uuid
+from dataclasses import dataclass
+
+from joserfc import jwt
+from joserfc.jwk import OctKey
+
+from .errors import InvalidToken
+from .settings import Settings
+
+ACCESS_TOKEN_TYPE = "at+jwt"
+MAX_TOKEN_CHARS = 4096
+
+
+@dataclass(frozen=True)
+class AccessClaims:
+    user_id: uuid.UUID
+    token_version: int
+
+
+class TokenService:
+    """Issues and verifies access tokens with one key and an explicit algorithm allow-list."""
+
+    def __init__(self, settings: Settings) -> None:
+        assert settings.jwt_secret is not None  # Settings generates one in development
+        self._key = OctKey.import_key(settings.jwt_secret.get_secret_value().encode())
+        self._algorithm = settings.jwt_algorithm
+        self._issuer = settings.jwt_issuer
+        self._audience = settings.jwt_audience
+        self._leeway = settings.jwt_leeway_seconds
+        self.access_ttl = settings.access_token_ttl_seconds
+        self._claims = jwt.JWTClaimsRegistry(
+            leeway=self._leeway,
+            iss={"essential": True, "value": self._issuer},
+            aud={"essential": True, "value": self._audience},
+            sub={"essential": True},
+            exp={"essential": True},
+            iat={"essential": True},
+            jti={"essential": True},
+        )
+
+    def issue_access_token(self, *, user_id: uuid.UUID, token_version: int) -> str:
+        now = int(time.time())
+        claims = {
+            "iss": self._issuer,
+            "aud": self._audience,
+            "sub": str(user_id),
+            "iat": now,
+            "exp": now + self.access_ttl,
+            "jti": uuid.uuid4().hex,
+            "ver": token_version,
+        }
+        header = {"alg": self._algorithm, "typ": ACCESS_TOKEN_TYPE}
+        return jwt.encode(header, claims, self._key, algorithms=[self._algorithm])
+
+    def verify_access_token(self, token: str) -> AccessClaims:
+        if len(token) > MAX_TOKEN_CHARS:
+            raise InvalidToken()
+        try:
+            decoded = jwt.decode(token, self._key, algorithms=[self._algorithm])
+            self._claims.validate(decoded.claims)
+        except Exception as error:  # any failure to parse or verify is the same 401
+            raise InvalidToken() from error
+        header, claims = decoded.header, decoded.claims
+        if header.get("typ") != ACCESS_TOKEN_TYPE or header.get("alg") != self._algorithm:
+            raise InvalidToken()
+        issued_at = claims["iat"]
+        version = claims.get("ver")
+        if not isinstance(issued_at, int) or issued_at > time.time() + self._leeway:
+            raise InvalidToken()
+        if not isinstance(version, int) or isinstance(version, bool):
+            raise InvalidToken()
+        try:
+            user_id = uuid.UUID(claims["sub"])
+        except (ValueError, TypeError, AttributeError) as error:
+            raise InvalidToken() from error
+        return AccessClaims(user_id=user_id, token_version=version)
+
+
+def new_refresh_token() -> str:
+    return secrets.token_urlsafe(32)
+
+
+def hash_refresh_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()

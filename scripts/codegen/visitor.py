@@ -1,0 +1,247 @@
+"""Custom fastapi-code-generator visitor: turns the contract into per-tag route specs.
+
+The stock templates render route bodies as `pass`. This visitor gives our templates what
+they need to emit, per tag, an abstract handler interface and a router factory that
+delegates every operation to a hand-written implementation. Parameters are declared from
+the raw contract (not the generator's argument strings), so every constraint, default and
+alias in openapi.yaml reaches FastAPI.
+"""
+
+
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+from fastapi_code_generator.parser import OpenAPIParser
+
+HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
+FORM_MEDIA_TYPE = "application/x-www-form-urlencoded"
+JSON_MEDIA_TYPE = "application/json"
+
+# JSON Schema keyword -> FastAPI Query/Path/Header keyword argument.
+CONSTRAINTS = {
+    "minimum": "ge",
+    "maximum": "le",
+    "exclusiveMinimum": "gt",
+    "exclusiveMaximum": "lt",
+    "minLength": "min_length",
+    "maxLength": "max_length",
+    "pattern": "pattern",
+    "minItems": "min_length",
+    "maxItems": "max_length",
+}
+STRING_FORMATS = {"uuid": "UUID", "date-time": "AwareDatetime", "date": "date"}
+SCALARS = {"integer": "int", "number": "float", "boolean": "bool", "string": "str"}
+
+
+def snake(name: str) -> str:
+    name = re.sub(r"[^0-9A-Za-z]+", "_", name)
+    name = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", name)
+    return name.strip("_").lower()
+
+
+def pascal(name: str) -> str:
+    return "".join(part[:1].upper() + part[1:] for part in snake(name).split("_"))
+
+
+@dataclass
+class Param:
+    name: str  # Python name
+    annotation: str  # the plain type, used by the handler interface
+    declaration: str  # the FastAPI parameter, used by the router
+    required: bool
+
+
+@dataclass
+class Route:
+    operation_id: str
+    method_name: str
+    http_method: str
+    path: str
+    summary: str
+    status_code: int
+    response_model: str
+    responses: dict[int, tuple[str, str]]  # status -> (model, description)
+    secured: bool
+    params: list[Param] = field(default_factory=list)
+    request_media_type: str | None = None
+
+
+class Contract:
+    def __init__(self, parser: OpenAPIParser) -> None:
+        self.raw: dict[str, Any] = parser.raw_obj
+        self.parser = parser
+
+    def resolve(self, node: Any) -> Any:
+        while isinstance(node, dict) and "$ref" in node:
+            target: Any = self.raw
+            for part in node["$ref"].removeprefix("#/").split("/"):
+                target = target[part.replace("~1", "/").replace("~0", "~")]
+            node = target
+        return node
+
+    def type_of(self, schema: dict[str, Any]) -> str:
+        schema = self.resolve(schema)
+        if "const" in schema:
+            return f"Literal[{schema['const']!r}]"
+        if "enum" in schema:
+            return "Literal[" + ", ".join(repr(v) for v in schema["enum"]) + "]"
+        kinds = schema.get("type", "string")
+        kinds = kinds if isinstance(kinds, list) else [kinds]
+        names = []
+        for kind in kinds:
+            if kind == "null":
+                continue
+            if kind == "array":
+                names.append(f"list[{self.type_of(schema.get('items', {}))}]")
+            elif kind == "string" and schema.get("format") in STRING_FORMATS:
+                names.append(STRING_FORMATS[schema["format"]])
+            else:
+                names.append(SCALARS[kind])
+        if "null" in kinds:
+            names.append("None")
+        return " | ".join(names)
+
+    def param(self, raw_param: dict[str, Any]) -> Param:
+        spec = self.resolve(raw_param)
+        schema = self.resolve(spec.get("schema", {}))
+        location = spec["in"]
+        required = bool(spec.get("required")) or location == "path"
+        name = snake(spec["name"])
+        plain = self.type_of(schema)
+        item_schema = self.resolve(schema.get("items", {})) if schema.get("type") == "array" else {}
+        kwargs = [f"alias={spec['name']!r}"]
+        for keyword, argument in CONSTRAINTS.items():
+            if keyword in schema:
+                kwargs.append(f"{argument}={schema[keyword]!r}")
+        for keyword in ("minLength", "maxLength", "pattern"):
+            if keyword in item_schema:
+                raise SystemExit(f"{spec['name']}: constraints on array items are not supported")
+        if spec.get("description"):
+            kwargs.append(f"description={spec['description'].strip()!r}")
+        marker = location.capitalize()
+        if required:
+            declaration = f"{name}: Annotated[{plain}, {marker}({', '.join(kwargs)})]"
+        else:
+            plain = plain if "default" in schema else f"{plain} | None"
+            default = repr(schema.get("default"))
+            declaration = f"{name}: Annotated[{plain}, {marker}({', '.join(kwargs)})] = {default}"
+        return Param(name=name, annotation=plain, declaration=declaration, required=required)
+
+    def routes(self) -> dict[str, list[Route]]:
+        by_tag: dict[str, list[Route]] = {}
+        default_security = self.raw.get("security", [])
+        for path, item in self.raw["paths"].items():
+            shared = item.get("parameters", [])
+            for http_method in HTTP_METHODS:
+                if http_method not in item:
+                    continue
+                operation = item[http_method]
+                parsed = self.parser.operations[f"#/paths/{path.lstrip('/')}/{http_method}"]
+                route = self.route(path, http_method, operation, shared, parsed, default_security)
+                by_tag.setdefault(operation["tags"][0], []).append(route)
+        return by_tag
+
+    def route(
+        self,
+        path: str,
+        http_method: str,
+        operation: dict[str, Any],
+        shared: list[Any],
+        parsed: Any,
+        default_security: list[Any],
+    ) -> Route:
+        responses = {int(code): self.resolve(body) for code, body in operation["responses"].items()}
+        success = sorted(code for code in responses if 200 <= code < 300)
+        if len(success) != 1:
+            raise SystemExit(f"{operation['operationId']}: exactly one 2xx response is supported")
+        status_code = success[0]
+        extra: dict[int, tuple[str, str]] = {}
+        for code, response in sorted(responses.items()):
+            if code == status_code:
+                continue
+            model = "None"
+            for media in response.get("content", {}).values():
+                ref = media.get("schema", {}).get("$ref", "")
+                model = pascal(ref.rsplit("/", 1)[-1]) if ref else "None"
+            extra[code] = (model, " ".join(response["description"].split()))
+        security = operation.get("security", default_security)
+        params_by_key = {}
+        for raw_param in [*shared, *operation.get("parameters", [])]:
+            spec = self.resolve(raw_param)
+            params_by_key[(spec["in"], spec["name"])] = raw_param
+        params = [self.param(raw) for raw in params_by_key.values()]
+        media_type = None
+        body = operation.get("requestBody")
+        if body:
+            body = self.resolve(body)
+            media_types = list(body["content"])
+            if len(media_types) != 1:
+                raise SystemExit(f"{operation['operationId']}: one request media type is supported")
+            media_type = media_types[0]
+            model = next((a.type_hint for a in parsed.arguments_list if a.name == "body"), None)
+            if media_type == FORM_MEDIA_TYPE:
+                ref = body["content"][media_type]["schema"]["$ref"]
+                model = pascal(ref.rsplit("/", 1)[-1])
+                declaration = f"body: Annotated[{model}, Form()]"
+            elif media_type == JSON_MEDIA_TYPE and model:
+                declaration = f"body: Annotated[{model}, Body()]"
+            else:
+                raise SystemExit(f"{operation['operationId']}: unsupported media type {media_type}")
+            if not body.get("required"):
+                raise SystemExit(f"{operation['operationId']}: optional request bodies are not supported")
+            params.append(Param("body", model, declaration, True))
+        return Route(
+            operation_id=operation["operationId"],
+            method_name=snake(operation["operationId"]),
+            http_method=http_method,
+            path=path,
+            summary=operation["summary"],
+            status_code=status_code,
+            response_model=parsed.response or "None",
+            responses=extra,
+            secured=bool(security) and any(requirement for requirement in security),
+            params=sorted(params, key=lambda p: not p.required),
+            request_media_type=media_type,
+        )
+
+
+def visit(parser: OpenAPIParser, model_path: Path) -> dict[str, object]:
+    contract = Contract(parser)
+    # The document served as /openapi.json: openapi.yaml itself, as JSON.
+    document = json.dumps(yaml.safe_load(str(parser.source)), ensure_ascii=False, separators=(",", ":"))
+    routes = contract.routes()
+    schemes = contract.raw.get("components", {}).get("securitySchemes", {})
+    if len(schemes) != 1:
+        raise SystemExit("exactly one security scheme is supported")
+    (scheme_name, scheme), = schemes.items()
+    if scheme.get("type") != "oauth2" or "password" not in scheme.get("flows", {}):
+        raise SystemExit("the security scheme must be an OAuth2 password flow")
+    models = {
+        tag: sorted(
+            (
+                {r.response_model for r in tag_routes}
+                | {model for r in tag_routes for model, _ in r.responses.values()}
+                | {p.annotation for r in tag_routes for p in r.params if p.name == "body"}
+            )
+            - {"None"}
+        )
+        for tag, tag_routes in routes.items()
+    }
+    return {
+        "contract_document": document,
+        "contract_routes": routes,
+        "contract_models": models,
+        "contract_tags": sorted(routes),
+        "contract_scheme": {
+            "name": scheme_name,
+            "token_url": scheme["flows"]["password"]["tokenUrl"],
+            "description": " ".join(scheme.get("description", "").split()),
+        },
+        "pascal": pascal,
+        "py": repr,
+        "snake": snake,
+    }
