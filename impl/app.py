@@ -12,6 +12,7 @@ from sqlalchemy import Engine
 from generated.contract import CONTRACT
 from generated.main import create_app as create_contract_app
 
+from .allowed_methods import AllowedMethods
 from .auth import AuthImpl
 from .cursors import CursorCodec
 from .database import build_engine, session_factory
@@ -49,6 +50,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     app.openapi = lambda: CONTRACT  # type: ignore[method-assign]
 
     app.state.settings = settings
+    app.state.allowed_methods = AllowedMethods(CONTRACT)
     app.state.engine = engine or build_engine(
         settings.database_url,
         pool_size=settings.database_pool_size,

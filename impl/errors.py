@@ -15,7 +15,6 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
-from starlette.routing import Match
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
 BEARER_CHALLENGE = 'Bearer realm="tasks-api"'
@@ -162,15 +161,6 @@ def validation_errors(raw_errors: Sequence[Any]) -> list[dict[str, str]]:
     return errors
 
 
-def allowed_methods(request: Request) -> list[str]:
-    methods: set[str] = set()
-    for route in request.app.router.routes:
-        match, _ = route.matches({**request.scope, "method": "__NONE__"})
-        if match is not Match.NONE:
-            methods.update(getattr(route, "methods", None) or ())
-    return sorted(methods)
-
-
 async def _on_problem(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, Problem)
     return problem_response(exc, request)
@@ -192,7 +182,7 @@ HTTP_STATUS_PROBLEMS: dict[int, type[Problem]] = {
 async def _on_http_exception(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, StarletteHTTPException)
     if exc.status_code == 405:
-        allow = ", ".join(allowed_methods(request))
+        allow = ", ".join(request.app.state.allowed_methods(request.url.path))
         problem = MethodNotAllowed(
             f"{request.method} is not supported here; use {allow}.", headers={"Allow": allow}
         )

@@ -23,7 +23,10 @@ class Settings(BaseSettings):
     environment: Literal["development", "test", "production"] = "development"
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
+    workers: int = Field(default=1, ge=1, le=64)
     log_level: Literal["debug", "info", "warning", "error"] = "info"
+    # Proxies whose X-Forwarded-For/-Proto are trusted (uvicorn's --forwarded-allow-ips).
+    forwarded_allow_ips: str = "127.0.0.1"
 
     database_url: str = "sqlite:///./var/tasks.db"
     database_pool_size: int = Field(default=10, ge=1)
