@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 
 from datamodel_code_generator.enums import StrictTypes
+from datamodel_code_generator.model.pydantic_v2.base_model import DataModelField
 from fastapi_code_generator import cli, parser
 
 HERE = Path(__file__).resolve().parent
@@ -28,6 +29,10 @@ def _strict_init(self: parser.OpenAPIParser, *args: object, **kwargs: object) ->
 
 def main(contract: str, output: str) -> int:
     parser.OpenAPIParser.__init__ = _strict_init  # type: ignore[method-assign]
+    # An optional property that the schema does not make nullable may be absent, but not
+    # null: `title: constr(...) = None` (pydantic does not validate the default) instead of
+    # `Optional[...] = None`, which would accept an explicit null the contract forbids.
+    DataModelField.fall_back_to_nullable = property(lambda self: False)  # type: ignore[assignment,method-assign]
     cli.OpenAPIParser = parser.OpenAPIParser
     status = cli.invoke_main(
         [
@@ -40,6 +45,7 @@ def main(contract: str, output: str) -> int:
             "--enum-field-as-literal", "all",
             "--output-model-type", "pydantic_v2.BaseModel",
             "--python-version", "3.11",
+            "--strict-nullable",
         ]
     )
     # Templates render flat files only; the routers package needs its own __init__.
