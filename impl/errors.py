@@ -117,7 +117,8 @@ def problem_body(
     body: dict[str, Any] = {"type": f"urn:tasks-api:problem:{slug}", "title": title, "status": status}
     if detail:
         body["detail"] = detail
-    body["instance"] = instance
+    if instance:
+        body["instance"] = instance
     if request_id:
         body["request_id"] = request_id
     if errors is not None:
@@ -183,10 +184,10 @@ async def _on_http_exception(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, StarletteHTTPException)
     if exc.status_code == 405:
         allow = ", ".join(request.app.state.allowed_methods(request.url.path))
-        problem = MethodNotAllowed(
+        not_allowed = MethodNotAllowed(
             f"{request.method} is not supported here; use {allow}.", headers={"Allow": allow}
         )
-        return problem_response(problem, request)
+        return problem_response(not_allowed, request)
     if exc.status_code == 400:
         # Starlette/FastAPI raise 400 for bodies they cannot decode; to clients that is a
         # malformed request body like any other.

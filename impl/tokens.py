@@ -18,7 +18,7 @@ from joserfc.jwk import OctKey
 from .errors import InvalidToken
 from .settings import Settings
 
-ACCESS_TOKEN_TYPE = "at+jwt"
+ACCESS_TOKEN_TYPE = "at+jwt"  # noqa: S105  (RFC 9068 media type, not a secret)
 MAX_TOKEN_CHARS = 4096
 
 

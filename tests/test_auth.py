@@ -55,12 +55,17 @@ def test_login_sets_no_store_and_returns_a_bearer_pair(client: TestClient, alice
     body = response.json()
     assert body["token_type"] == "bearer"
     assert body["expires_in"] == 900
-    assert client.get(ME, headers={"Authorization": f"Bearer {body['access_token']}"}).json()["id"] == alice.user_id
+    assert (
+        client.get(ME, headers={"Authorization": f"Bearer {body['access_token']}"}).json()["id"]
+        == alice.user_id
+    )
 
 
 def test_wrong_password_and_unknown_email_get_the_same_answer(client: TestClient, alice: Account) -> None:
     wrong = client.post("/api/v1/auth/token", data={"username": alice.email, "password": "not the password"})
-    unknown = client.post("/api/v1/auth/token", data={"username": "nobody@example.com", "password": "whatever1"})
+    unknown = client.post(
+        "/api/v1/auth/token", data={"username": "nobody@example.com", "password": "whatever1"}
+    )
     wrong_body, unknown_body = assert_problem(wrong, 401), assert_problem(unknown, 401)
     del wrong_body["request_id"], unknown_body["request_id"]
     assert wrong_body == unknown_body
@@ -72,7 +77,9 @@ def test_login_rejects_a_json_body_with_415(client: TestClient, alice: Account) 
     assert_problem(response, 415)
 
 
-def test_refresh_rotates_and_a_replayed_token_revokes_the_family(client: TestClient, alice: Account, db: Session) -> None:
+def test_refresh_rotates_and_a_replayed_token_revokes_the_family(
+    client: TestClient, alice: Account, db: Session
+) -> None:
     first = client.post("/api/v1/auth/refresh", json={"refresh_token": alice.refresh_token})
     assert first.status_code == 200
     assert first.headers["cache-control"] == "no-store"
@@ -83,7 +90,9 @@ def test_refresh_rotates_and_a_replayed_token_revokes_the_family(client: TestCli
     assert_problem(replay, 401)
     # The thief's replay also kills the legitimate successor.
     assert_problem(client.post("/api/v1/auth/refresh", json={"refresh_token": rotated}), 401)
-    row = db.exec(select(RefreshTokenRow).where(RefreshTokenRow.token_hash == hash_refresh_token(rotated))).one()
+    row = db.exec(
+        select(RefreshTokenRow).where(RefreshTokenRow.token_hash == hash_refresh_token(rotated))
+    ).one()
     assert row.revoked_at is not None
 
 
@@ -97,7 +106,9 @@ def test_other_logins_survive_a_revoked_family(client: TestClient, alice: Accoun
     other = login(client, alice.email)
     client.post("/api/v1/auth/refresh", json={"refresh_token": alice.refresh_token})
     client.post("/api/v1/auth/refresh", json={"refresh_token": alice.refresh_token})  # replay
-    assert client.post("/api/v1/auth/refresh", json={"refresh_token": other["refresh_token"]}).status_code == 200
+    assert (
+        client.post("/api/v1/auth/refresh", json={"refresh_token": other["refresh_token"]}).status_code == 200
+    )
 
 
 @pytest.mark.parametrize("token", ["", "x", "A" * 256, "not base64!"])
@@ -117,12 +128,16 @@ def test_logout_revokes_the_family_and_needs_authentication(client: TestClient, 
 
 
 def test_logout_cannot_revoke_another_users_tokens(client: TestClient, alice: Account, bob: Account) -> None:
-    response = client.post("/api/v1/auth/logout", json={"refresh_token": bob.refresh_token}, headers=alice.headers)
+    response = client.post(
+        "/api/v1/auth/logout", json={"refresh_token": bob.refresh_token}, headers=alice.headers
+    )
     assert response.status_code == 204
     assert client.post("/api/v1/auth/refresh", json={"refresh_token": bob.refresh_token}).status_code == 200
 
 
-def forge(claims: dict[str, object], *, secret: str = TEST_SECRET, header: dict[str, object] | None = None) -> str:
+def forge(
+    claims: dict[str, object], *, secret: str = TEST_SECRET, header: dict[str, object] | None = None
+) -> str:
     return jwt.encode(header or {"alg": "HS256", "typ": "at+jwt"}, claims, OctKey.import_key(secret.encode()))
 
 

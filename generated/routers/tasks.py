@@ -103,7 +103,7 @@ def build_router(provider: Callable[..., TasksHandlers]) -> APIRouter:
             ),
         ] = 20,
         cursor: Annotated[
-            str | None,
+            str,
             Query(
                 alias='cursor',
                 min_length=1,

@@ -7,7 +7,6 @@ the raw contract (not the generator's argument strings), so every constraint, de
 alias in openapi.yaml reaches FastAPI.
 """
 
-
 import json
 import re
 from dataclasses import dataclass, field
@@ -126,9 +125,11 @@ class Contract:
         if required:
             declaration = f"{name}: Annotated[{plain}, {marker}({', '.join(kwargs)})]"
         else:
-            plain = plain if "default" in schema else f"{plain} | None"
+            # Absent is not null: the declared type stays non-nullable (so FastAPI's schema
+            # matches the contract) while the handler sees None for an absent parameter.
             default = repr(schema.get("default"))
             declaration = f"{name}: Annotated[{plain}, {marker}({', '.join(kwargs)})] = {default}"
+            plain = plain if "default" in schema else f"{plain} | None"
         return Param(name=name, annotation=plain, declaration=declaration, required=required)
 
     def routes(self) -> dict[str, list[Route]]:
@@ -141,12 +142,20 @@ class Contract:
                     continue
                 operation = item[http_method]
                 parsed = self.parser.operations[f"#/paths/{path.lstrip('/')}/{http_method}"]
-                route = self.route(path, http_method, operation, shared, parsed, default_security)
+                route = self.route(
+                    path=path,
+                    http_method=http_method,
+                    operation=operation,
+                    shared=shared,
+                    parsed=parsed,
+                    default_security=default_security,
+                )
                 by_tag.setdefault(operation["tags"][0], []).append(route)
         return by_tag
 
     def route(
         self,
+        *,
         path: str,
         http_method: str,
         operation: dict[str, Any],
@@ -217,7 +226,7 @@ def visit(parser: OpenAPIParser, model_path: Path) -> dict[str, object]:
     schemes = contract.raw.get("components", {}).get("securitySchemes", {})
     if len(schemes) != 1:
         raise SystemExit("exactly one security scheme is supported")
-    (scheme_name, scheme), = schemes.items()
+    ((scheme_name, scheme),) = schemes.items()
     if scheme.get("type") != "oauth2" or "password" not in scheme.get("flows", {}):
         raise SystemExit("the security scheme must be an OAuth2 password flow")
     models = {

@@ -1,0 +1,67 @@
+"""Settings refuse unsafe configurations and map database URLs to psycopg 3."""
+
+from __future__ import annotations
+
+import pytest
+from pydantic import ValidationError
+
+from impl.database import normalize_url
+from impl.settings import Settings
+
+
+@pytest.mark.parametrize("secret", [None, "short", "changethis", "x" * 31])
+def test_production_refuses_a_missing_or_weak_secret(secret: str | None) -> None:
+    with pytest.raises(ValidationError, match="JWT_SECRET"):
+        Settings(environment="production", jwt_secret=secret)
+
+
+def test_development_generates_a_secret_and_says_so(caplog: pytest.LogCaptureFixture) -> None:
+    settings = Settings(environment="development", jwt_secret=None)
+    assert settings.jwt_secret is not None
+    assert len(settings.jwt_secret.get_secret_value()) >= 32
+    assert "JWT_SECRET is missing or weak" in caplog.text
+    assert settings.jwt_secret.get_secret_value() not in caplog.text
+
+
+def test_a_strong_secret_is_kept_and_never_printed() -> None:
+    settings = Settings(environment="production", jwt_secret="s" * 48)
+    assert settings.jwt_secret is not None
+    assert settings.jwt_secret.get_secret_value() == "s" * 48
+    assert "s" * 48 not in repr(settings)
+
+
+def test_cors_origins_are_comma_separated_and_never_null_or_credentialed_wildcards(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("CORS_ORIGINS", "https://a.example.com, https://b.example.com/")
+    assert Settings(jwt_secret="s" * 48).cors_origins == ["https://a.example.com", "https://b.example.com"]
+    with pytest.raises(ValidationError):
+        Settings(jwt_secret="s" * 48, cors_origins="null")
+    with pytest.raises(ValidationError):
+        Settings(jwt_secret="s" * 48, cors_origins="*", cors_allow_credentials=True)
+
+
+def test_cors_is_closed_by_default(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("CORS_ORIGINS", raising=False)
+    assert Settings(jwt_secret="s" * 48).cors_origins == []
+
+
+@pytest.mark.parametrize(
+    ("url", "driver"),
+    [
+        ("postgresql://u:p@ep-x.eu-central-1.aws.neon.tech/db?sslmode=require", "postgresql+psycopg"),
+        ("postgres://u:p@localhost/db", "postgresql+psycopg"),
+        ("postgresql+psycopg://u@localhost/db", "postgresql+psycopg"),
+        ("sqlite:///./var/tasks.db", "sqlite"),
+    ],
+)
+def test_database_urls_map_to_psycopg_3(url: str, driver: str) -> None:
+    normalized = normalize_url(url)
+    assert normalized.drivername == driver
+    if "sslmode" in url:
+        assert normalized.query["sslmode"] == "require"
+
+
+def test_unsupported_database_schemes_are_refused() -> None:
+    with pytest.raises(ValueError, match="unsupported DATABASE_URL"):
+        normalize_url("mysql://root@localhost/db")

@@ -1,0 +1,59 @@
+"""The generated app factory refuses, at start-up, an implementation that misses part of the contract."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+
+from generated.main import ContractMismatchError, create_app
+from generated.models import Task, TaskCreate, TaskPage, TaskReplace, TaskUpdate
+from generated.routers.tasks import TasksHandlers
+from impl.auth import AuthImpl
+from impl.health import HealthImpl
+from impl.tasks import TasksImpl
+from impl.users import UsersImpl
+
+
+def build(tasks: object) -> None:
+    create_app(auth=AuthImpl, health=HealthImpl, tasks=tasks, users=UsersImpl)  # type: ignore[arg-type]
+
+
+def test_the_real_implementation_is_accepted() -> None:
+    build(TasksImpl)
+
+
+def test_a_missing_operation_fails_at_start_up() -> None:
+    class Incomplete(TasksHandlers):
+        def list_tasks(self, *, limit: int, cursor: str | None) -> TaskPage:
+            raise NotImplementedError
+
+    with pytest.raises(ContractMismatchError, match=r"does not implement .*create_task"):
+        build(Incomplete)
+
+
+def test_a_missing_parameter_fails_at_start_up() -> None:
+    class WrongSignature(TasksImpl):
+        def list_tasks(self, *, limit: int) -> TaskPage:  # type: ignore[override]
+            raise NotImplementedError
+
+    with pytest.raises(ContractMismatchError, match=r"list_tasks lacks parameter.*cursor"):
+        build(WrongSignature)
+
+
+def test_a_class_that_is_not_the_interface_fails_at_start_up() -> None:
+    class Unrelated:
+        def create_task(self, *, body: TaskCreate) -> Task:
+            raise NotImplementedError
+
+        def get_task(self, *, task_id: uuid.UUID) -> Task:
+            raise NotImplementedError
+
+        def replace_task(self, *, task_id: uuid.UUID, body: TaskReplace) -> Task:
+            raise NotImplementedError
+
+        def update_task(self, *, task_id: uuid.UUID, body: TaskUpdate) -> Task:
+            raise NotImplementedError
+
+    with pytest.raises(ContractMismatchError, match="must be a subclass of TasksHandlers"):
+        build(Unrelated)
