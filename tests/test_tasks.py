@@ -34,8 +34,7 @@ def test_create_returns_the_task_with_location_and_server_fields(client: TestCli
     assert task["completed"] is False
     assert task["completed_at"] is None
     created_at = datetime.fromisoformat(task["created_at"])
-    assert created_at.utcoffset() is not None
-    assert created_at.utcoffset().total_seconds() == 0
+    assert created_at.utcoffset() == timedelta(0)
     assert task["updated_at"] == task["created_at"]
     assert client.get(response.headers["location"], headers=alice.headers).json() == task
 
