@@ -22,6 +22,7 @@ from .media_types import require_declared_media_type
 from .middleware import BodyGuardMiddleware, RequestContextMiddleware
 from .passwords import warm_up
 from .settings import Settings, get_settings
+from .tags import TagsImpl
 from .tasks import TasksImpl
 from .tokens import TokenService
 from .users import UsersImpl
@@ -44,6 +45,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     app = create_contract_app(
         auth=AuthImpl,
         health=HealthImpl,
+        tags=TagsImpl,
         tasks=TasksImpl,
         users=UsersImpl,
         title=CONTRACT["info"]["title"],

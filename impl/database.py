@@ -6,11 +6,13 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, event
+from sqlalchemy import Connection, Engine, event
 from sqlalchemy.engine import URL, make_url
 from sqlmodel import Session, create_engine
 
 POSTGRES_SCHEMES = {"postgres", "postgresql", "postgresql+psycopg"}
+# Execution option of a session's connection: the transaction will write (see _sqlite_begin).
+WRITE_INTENT = "tasks_api_write_intent"
 
 
 def normalize_url(raw_url: str) -> URL:
@@ -38,6 +40,15 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+def _sqlite_begin(connection: Connection) -> None:
+    # A deferred transaction that reads and then writes fails with SQLITE_BUSY if another
+    # connection committed in between (WAL snapshots cannot be upgraded), and busy_timeout
+    # does not help. A transaction that will write takes the write lock up front instead,
+    # so concurrent writers queue (busy_timeout) and each sees what the previous committed.
+    immediate = connection.get_execution_options().get(WRITE_INTENT, False)
+    connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
 def build_engine(raw_url: str, *, pool_size: int = 10, max_overflow: int = 10) -> Engine:
     url = normalize_url(raw_url)
     if url.get_backend_name() == "sqlite":
@@ -46,7 +57,7 @@ def build_engine(raw_url: str, *, pool_size: int = 10, max_overflow: int = 10) -
             Path(database).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 5})
         event.listen(engine, "connect", _sqlite_pragmas)
-        event.listen(engine, "begin", lambda connection: connection.exec_driver_sql("BEGIN"))
+        event.listen(engine, "begin", _sqlite_begin)
         return engine
     connect_args: dict[str, Any] = {}
     if url.host and "-pooler." in url.host:
@@ -68,9 +79,12 @@ def session_factory(engine: Engine) -> Callable[[], Session]:
     return lambda: Session(engine, expire_on_commit=False)
 
 
-def session_scope(make_session: Callable[[], Session]) -> Iterator[Session]:
-    """Yield a session that commits if the request succeeded and rolls back otherwise."""
+def session_scope(make_session: Callable[[], Session], *, writes: bool = False) -> Iterator[Session]:
+    """Yield a session that commits if the request succeeded and rolls back otherwise.
+    `writes`: the request may write; on SQLite its transaction takes the write lock first."""
     with make_session() as session:
+        if writes:
+            session.connection(execution_options={WRITE_INTENT: True})
         try:
             yield session
         except BaseException:

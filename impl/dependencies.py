@@ -17,9 +17,12 @@ from .store import users as user_store
 from .tables import UserRow
 from .tokens import TokenService
 
+READ_ONLY_METHODS = {"GET", "HEAD", "OPTIONS"}
+
 
 def get_session(request: Request) -> Iterator[Session]:
-    yield from session_scope(request.app.state.make_session)
+    writes = request.method not in READ_ONLY_METHODS
+    yield from session_scope(request.app.state.make_session, writes=writes)
 
 
 def get_settings(request: Request) -> Settings:
