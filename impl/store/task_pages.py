@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, bindparam, exists, not_, or_, select, tuple_
+from sqlalchemy import ColumnElement, and_, bindparam, exists, or_, select, tuple_
 from sqlmodel import Session, col
 
 from ..tables import TaskRow, TaskTagRow
@@ -69,9 +69,12 @@ def _filter_conditions(owner_id: uuid.UUID, filters: TaskFilters, now: datetime)
         content.append(col(TaskRow.due_at) < filters.due_before)
     if filters.due_after is not None:
         content.append(col(TaskRow.due_at) >= filters.due_after)
-    if filters.overdue is not None:
-        overdue = and_(col(TaskRow.completed).is_(False), col(TaskRow.due_at) < now)
-        content.append(overdue if filters.overdue else not_(overdue))
+    if filters.overdue is True:
+        content.append(and_(col(TaskRow.completed).is_(False), col(TaskRow.due_at) < now))
+    elif filters.overdue is False:
+        # Spelled out: NOT (due_at < now) would be NULL, not true, for an undated task.
+        due = col(TaskRow.due_at)
+        content.append(or_(col(TaskRow.completed).is_(True), due.is_(None), due >= now))
     if filters.text is not None:
         # autoescape: `%` and `_` in the search text match themselves.
         content.append(col(TaskRow.search_key).contains(filters.text, autoescape=True))

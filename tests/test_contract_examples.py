@@ -1,0 +1,105 @@
+"""Every example in openapi.yaml is valid against its schema, and every operation documents
+what clients need: an operationId, a tag, a summary and a description for each status."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import jsonschema_rs
+import pytest
+
+from generated.contract import CONTRACT
+
+HTTP_METHODS = ("get", "put", "post", "delete", "patch")
+
+
+def resolve(node: Any) -> Any:
+    while isinstance(node, dict) and "$ref" in node:
+        target: Any = CONTRACT
+        for part in node["$ref"].removeprefix("#/").split("/"):
+            target = target[part]
+        node = target
+    return node
+
+
+def validator(schema: dict[str, Any]) -> Any:
+    document = {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        **schema,
+        "components": CONTRACT["components"],
+    }
+    return jsonschema_rs.Draft202012Validator(document, validate_formats=True)
+
+
+def examples_of(media: dict[str, Any]) -> list[tuple[str, Any]]:
+    found = [(name, resolve(example)["value"]) for name, example in media.get("examples", {}).items()]
+    if "example" in media:
+        found.append(("example", media["example"]))
+    return found
+
+
+def cases() -> list[tuple[str, dict[str, Any], Any]]:
+    found = []
+    for path, item in CONTRACT["paths"].items():
+        for method in HTTP_METHODS:
+            if method not in item:
+                continue
+            operation = item[method]
+            where = f"{method.upper()} {path}"
+            for raw in [*item.get("parameters", []), *operation.get("parameters", [])]:
+                parameter = resolve(raw)
+                if "example" in parameter:
+                    found.append((f"{where} {parameter['name']}", parameter["schema"], parameter["example"]))
+            body = resolve(operation.get("requestBody", {}))
+            for media in body.get("content", {}).values():
+                found += [
+                    (f"{where} request {name}", media["schema"], value) for name, value in examples_of(media)
+                ]
+            for status, response in operation["responses"].items():
+                for media in resolve(response).get("content", {}).values():
+                    found += [
+                        (f"{where} {status} {name}", media["schema"], value)
+                        for name, value in examples_of(media)
+                    ]
+                for name, raw_header in resolve(response).get("headers", {}).items():
+                    header = resolve(raw_header)
+                    if "example" in header:
+                        found.append((f"{where} {status} header {name}", header["schema"], header["example"]))
+    return found
+
+
+@pytest.mark.parametrize(("where", "schema", "value"), cases(), ids=[case[0] for case in cases()])
+def test_example_is_valid(where: str, schema: dict[str, Any], value: Any) -> None:
+    errors = [error.message for error in validator(schema).iter_errors(value)]
+    assert errors == [], where
+
+
+def test_there_are_examples_for_the_task_operations() -> None:
+    described = {case[0].split(" request ")[0] for case in cases() if " request " in case[0]}
+    assert {"POST /api/v1/tasks", "POST /api/v1/tasks/batch", "PUT /api/v1/tasks/{task_id}"} <= described
+
+
+def operations() -> list[tuple[str, str]]:
+    return [
+        (path, method)
+        for path, item in CONTRACT["paths"].items()
+        for method in HTTP_METHODS
+        if method in item
+    ]
+
+
+@pytest.mark.parametrize(("path", "method"), operations())
+def test_operation_is_documented(path: str, method: str) -> None:
+    operation = CONTRACT["paths"][path][method]
+    assert operation["operationId"]
+    assert len(operation["tags"]) == 1
+    assert operation["summary"]
+    for status, raw_response in operation["responses"].items():
+        response = resolve(raw_response)
+        assert response["description"], status
+        if status.startswith(("4", "5")):
+            assert list(response["content"]) == ["application/problem+json"], status
+    if operation.get("security"):
+        assert "401" in operation["responses"]
+    if "requestBody" in operation:
+        assert {"413", "415", "422"} <= set(operation["responses"])
