@@ -27,10 +27,10 @@ def free_port() -> int:
 
 
 @contextmanager
-def running_server(database_url: str, **env: str) -> Iterator[str]:
+def running_server(database_url: str, *, port: int | None = None, **env: str) -> Iterator[str]:
     """Migrate the database, start the server, yield its base URL, stop it by PID."""
     upgrade(database_url)
-    port = free_port()
+    port = port or free_port()
     environment = {
         **os.environ,
         "PYTHONPATH": str(ROOT),

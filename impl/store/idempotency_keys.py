@@ -5,9 +5,8 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Any, cast
 
-from sqlalchemy import CursorResult, delete, update
+from sqlalchemy import delete, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
@@ -22,9 +21,10 @@ def claim_key(session: Session, *, user_id: uuid.UUID, key: str, fingerprint: st
         insert(IdempotencyKeyRow)
         .values(id=uuid.uuid4(), user_id=user_id, key=key, fingerprint=fingerprint, created_at=now)
         .on_conflict_do_nothing(index_elements=["user_id", "key"])
+        # RETURNING, not rowcount: psycopg reports -1 for an INSERT ... ON CONFLICT.
+        .returning(IdempotencyKeyRow.id)
     )
-    result = cast(CursorResult[Any], session.execute(statement))
-    return result.rowcount == 1
+    return session.execute(statement).first() is not None
 
 
 def reclaim_expired_key(
