@@ -36,7 +36,7 @@ CORS_HEADERS = [
     "Idempotency-Key",
     "X-Request-ID",
 ]
-CORS_EXPOSED = ["Location", "ETag", "Retry-After", "X-Request-ID", "WWW-Authenticate"]
+CORS_EXPOSED = ["Location", "ETag", "Idempotent-Replayed", "Retry-After", "X-Request-ID", "WWW-Authenticate"]
 DOCS_PATHS = ("/docs", "/redoc")
 
 

@@ -69,7 +69,9 @@ class TaskWriter:
         return self._save(row, fields, completed=False)
 
     def delete(self, row: TaskRow) -> None:
-        """Leave a tombstone: the row stays, without tags, for delta sync until it is purged."""
+        """Leave a tombstone: the row stays for delta sync until it is purged, but what the
+        user wrote is gone now (a tombstone shows only its id and deleted_at)."""
+        task_fields.write(row, TaskFields(title=""))
         row.deleted_at = self.now
         row.updated_at = self.now
         self.session.add(row)

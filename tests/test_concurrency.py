@@ -86,6 +86,10 @@ def test_concurrent_writes_with_one_if_match_exactly_one_wins(backend_name: str,
         final = httpx.get(f"{base}{url}", headers=headers)
         assert final.json() == winner
         assert final.headers["etag"] == '"2"'
+        # Over the wire, a 304 has the ETag and no body.
+        not_modified = httpx.get(f"{base}{url}", headers={**headers, "If-None-Match": '"2"'})
+        assert (not_modified.status_code, not_modified.content) == (304, b"")
+        assert not_modified.headers["etag"] == '"2"'
 
 
 @pytest.mark.parametrize("backend_name", BACKENDS)

@@ -43,6 +43,17 @@ def test_a_deleted_task_is_gone_except_for_delta_sync(client: TestClient, alice:
     assert client.get("/api/v1/tags", headers=alice.headers).json() == {"items": []}
 
 
+def test_a_tombstone_keeps_nothing_the_user_wrote(client: TestClient, alice: Account, db: Session) -> None:
+    task = create(
+        client, alice, title="secret", description="very", tags=["x"], due_at="2026-01-01T00:00:00Z"
+    )
+    client.delete(task_url(task), headers=alice.headers)
+    row = db.get_one(TaskRow, uuid.UUID(task["id"]))
+    assert (row.title, row.description, row.due_at, row.search_key) == ("", None, None, "\x1f")
+    assert row.deleted_at is not None
+    assert db.exec(select(TaskTagRow).where(TaskTagRow.task_id == row.id)).all() == []
+
+
 def test_updated_since_returns_changes_and_tombstones(
     client: TestClient, alice: Account, bob: Account
 ) -> None:
@@ -106,8 +117,8 @@ def test_purge_forgets_old_tombstones_and_keys_only(client: TestClient, alice: A
     settings = make_settings("sqlite://")
     purged = purge(db, settings, now=now)
     assert (purged.tombstones, purged.idempotency_keys) == (1, 0)
-    remaining = {task.title for task in db.exec(select(TaskRow))}
-    assert remaining == {"kept", "recently deleted", "keyed"}
+    remaining = {(task.title, task.deleted_at is not None) for task in db.exec(select(TaskRow))}
+    assert remaining == {("kept", False), ("", True), ("keyed", False)}  # a tombstone keeps no content
     assert db.exec(select(TaskTagRow).where(TaskTagRow.task_id == uuid.UUID(old["id"]))).all() == []
 
     later = purge(

@@ -25,20 +25,24 @@ def test_existing_tasks_are_carried_over(backend_name: str, tmp_path: Path) -> N
         engine = build_engine(url)
         user_id, task_id = uuid.uuid4(), uuid.uuid4()
         now = datetime(2026, 1, 1, tzinfo=UTC).replace(tzinfo=None if backend_name == "sqlite" else UTC)
-        key = (lambda value: value.hex) if backend_name == "sqlite" else (lambda value: value)
+
+        def key(value: uuid.UUID) -> object:
+            return value.hex if backend_name == "sqlite" else value
+
         try:
             with engine.begin() as connection:
                 connection.execute(
                     text(
-                        "INSERT INTO users (id, email, email_key, password_hash, token_version, created_at, updated_at)"
-                        " VALUES (:id, 'a@example.com', 'a@example.com', 'x', 0, :now, :now)"
+                        "INSERT INTO users (id, email, email_key, password_hash, token_version,"
+                        " created_at, updated_at) VALUES (:id, 'a@example.com', 'a@example.com', 'x', 0,"
+                        " :now, :now)"
                     ),
                     {"id": key(user_id), "now": now},
                 )
                 connection.execute(
                     text(
-                        "INSERT INTO tasks (id, owner_id, title, description, completed, created_at, updated_at)"
-                        " VALUES (:id, :owner, 'Straße ÉTÉ', 'Zwei Liter', false, :now, :now)"
+                        "INSERT INTO tasks (id, owner_id, title, description, completed, created_at,"
+                        " updated_at) VALUES (:id, :owner, 'Straße ÉTÉ', 'Zwei Liter', false, :now, :now)"
                     ),
                     {"id": key(task_id), "owner": key(user_id), "now": now},
                 )
@@ -52,7 +56,8 @@ def test_existing_tasks_are_carried_over(backend_name: str, tmp_path: Path) -> N
                     collations = connection.execute(
                         text(
                             "SELECT table_name, column_name, collation_name FROM information_schema.columns"
-                            " WHERE column_name IN ('title_key', 'name_key', 'name') AND table_schema = 'public'"
+                            " WHERE column_name IN ('title_key', 'name_key', 'name')"
+                            " AND table_schema = 'public'"
                             " ORDER BY table_name, column_name"
                         )
                     ).all()

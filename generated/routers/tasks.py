@@ -301,6 +301,10 @@ def build_router(provider: Callable[..., TasksHandlers]) -> APIRouter:
                 "model": Problem,
                 "description": 'The access token is missing, malformed, expired or revoked.',
             },
+            409: {
+                "model": Problem,
+                "description": 'Another request with the same Idempotency-Key has not finished; retry it later to get its response.',
+            },
             413: {
                 "model": Problem,
                 "description": 'The request body is larger than the configured limit.',
@@ -596,6 +600,10 @@ def build_router(provider: Callable[..., TasksHandlers]) -> APIRouter:
                 "description": 'The access token is missing, malformed, expired or revoked.',
             },
             404: {"model": Problem, "description": 'There is no such resource for this user.'},
+            409: {
+                "model": Problem,
+                "description": 'Another request with the same Idempotency-Key has not finished; retry it later to get its response.',
+            },
             412: {
                 "model": Problem,
                 "description": "`If-Match` (or a batch operation's `if_match`) names no current version of the task: it changed since the client read it. Nothing was changed; fetch it again and retry.",

@@ -22,7 +22,7 @@ def claim_key(session: Session, *, user_id: uuid.UUID, key: str, fingerprint: st
         .values(id=uuid.uuid4(), user_id=user_id, key=key, fingerprint=fingerprint, created_at=now)
         .on_conflict_do_nothing(index_elements=["user_id", "key"])
         # RETURNING, not rowcount: psycopg reports -1 for an INSERT ... ON CONFLICT.
-        .returning(IdempotencyKeyRow.id)
+        .returning(col(IdempotencyKeyRow.id))
     )
     return session.execute(statement).first() is not None
 
