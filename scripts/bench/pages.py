@@ -86,7 +86,7 @@ def seed(engine: Engine, owner_id: uuid.UUID, count: int) -> None:
         )
     with engine.begin() as connection:
         for chunk in range(0, len(rows), 5000):
-            connection.execute(insert(TaskRow), rows[chunk : chunk + 5000])  # type: ignore[arg-type]
+            connection.execute(insert(TaskRow), rows[chunk : chunk + 5000])
 
 
 def median_ms(call: Callable[[], object], repeat: int) -> float:
@@ -161,7 +161,7 @@ def deep_page_plans(
     client: TestClient, engine: Engine, headers: dict[str, str], sort: str, options: argparse.Namespace
 ) -> list[str]:
     """The database's plan for each statement that selects tasks for the deep page."""
-    params: dict[str, object] = {"limit": options.limit, "sort": sort}
+    params: dict[str, str | int] = {"limit": options.limit, "sort": sort}
     for _ in range(options.page - 1):
         params["cursor"] = client.get("/api/v1/tasks", params=params, headers=headers).json()["next_cursor"]
     statements: list[tuple[str, object]] = []
