@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import logging
+import os
 import secrets
 from functools import lru_cache
+from pathlib import Path
 from typing import Annotated, Literal
 
 from pydantic import Field, SecretStr, field_validator, model_validator
@@ -33,6 +35,9 @@ class Settings(BaseSettings):
     database_max_overflow: int = Field(default=10, ge=0)
 
     jwt_secret: SecretStr | None = None
+    # Development only: where a generated secret is kept, so that restarts and several
+    # workers agree on it.
+    dev_secret_file: Path = Path("var/dev-jwt-secret")
     jwt_algorithm: Literal["HS256", "HS384", "HS512"] = "HS256"
     jwt_issuer: str = "tasks-api"
     jwt_audience: str = "tasks-api"
@@ -76,12 +81,26 @@ class Settings(BaseSettings):
                 "`python -c 'import secrets; print(secrets.token_urlsafe(48))'`"
             )
         if weak:
+            self.jwt_secret = SecretStr(development_secret(self.dev_secret_file))
             logger.warning(
-                "JWT_SECRET is missing or weak: using a random secret for this process "
-                "(development only; tokens will not survive a restart)"
+                "JWT_SECRET is missing or weak: using the generated development secret in %s "
+                "(set ENVIRONMENT=production and a real JWT_SECRET for production)",
+                self.dev_secret_file,
             )
-            self.jwt_secret = SecretStr(secrets.token_urlsafe(48))
         return self
+
+
+def development_secret(path: Path) -> str:
+    if path.exists():
+        secret = path.read_text().strip()
+        if len(secret.encode()) >= MIN_SECRET_BYTES:
+            return secret
+    path.parent.mkdir(parents=True, exist_ok=True)
+    secret = secrets.token_urlsafe(48)
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(descriptor, "w") as file:
+        file.write(secret)
+    return secret
 
 
 @lru_cache
