@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
 from typing import Annotated
 
 from fastapi import Depends, Request, Security
@@ -18,8 +18,13 @@ from .tables import UserRow
 from .tokens import TokenService
 
 
-def get_session(request: Request) -> Iterator[Session]:
-    yield from session_scope(request.app.state.make_session)
+READ_ONLY_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+async def get_session(request: Request) -> AsyncIterator[Session]:
+    write = request.method not in READ_ONLY_METHODS
+    async with session_scope(request.app.state.make_session, write=write) as session:
+        yield session
 
 
 def get_settings(request: Request) -> Settings:
