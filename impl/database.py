@@ -9,7 +9,6 @@ from typing import Any, Protocol
 
 import anyio
 import anyio.to_thread
-
 from sqlalchemy import Connection, Engine, event
 from sqlalchemy.engine import URL, make_url
 from sqlmodel import Session, create_engine

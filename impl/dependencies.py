@@ -17,7 +17,6 @@ from .store import users as user_store
 from .tables import UserRow
 from .tokens import TokenService
 
-
 READ_ONLY_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
