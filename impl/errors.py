@@ -21,7 +21,7 @@ BEARER_CHALLENGE = 'Bearer realm="tasks-api"'
 MAX_DETAIL_CHARS = 300
 
 
-class Problem(Exception):
+class Problem(Exception):  # noqa: N818  (RFC 9457's name for it)
     status = 500
     slug = "internal-error"
     title = "Internal Server Error"

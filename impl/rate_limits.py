@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from limits import RateLimitItem, parse_many
 from limits.errors import StorageError
-from limits.storage import MemoryStorage, Storage, storage_from_string
+from limits.storage import MemoryStorage, RedisStorage, Storage
 from limits.strategies import MovingWindowRateLimiter
 
 from .errors import RateLimited, ServiceUnavailable
@@ -49,7 +49,7 @@ def per_account(policy: str, account_key: str) -> Check:
 def build_storage(settings: Settings) -> Storage:
     if settings.redis_url is None:
         return MemoryStorage()
-    return storage_from_string(
+    return RedisStorage(
         settings.redis_url.get_secret_value(),
         key_prefix=settings.rate_limit_key_prefix,
         wrap_exceptions=True,

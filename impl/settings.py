@@ -6,7 +6,6 @@ import logging
 import secrets
 from functools import lru_cache
 from typing import Annotated, Literal
-
 from urllib.parse import urlsplit
 
 from limits import parse_many
