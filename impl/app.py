@@ -6,7 +6,6 @@ import logging
 from typing import Any
 
 from fastapi import Depends, FastAPI
-from fastapi.middleware.cors import CORSMiddleware
 from sqlalchemy import Engine
 
 from generated.contract import CONTRACT
@@ -14,6 +13,7 @@ from generated.main import create_app as create_contract_app
 
 from .allowed_methods import AllowedMethods
 from .auth import AuthImpl
+from .cors import ListedOriginsCORSMiddleware
 from .cursors import CursorCodec
 from .database import build_engine, session_factory
 from .errors import install_problem_handlers
@@ -86,7 +86,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     install_problem_handlers(app)
     app.add_middleware(BodyGuardMiddleware, max_body_bytes=settings.max_body_bytes)
     app.add_middleware(
-        CORSMiddleware,
+        ListedOriginsCORSMiddleware,
         allow_origins=settings.cors_origins,
         allow_credentials=settings.cors_allow_credentials,
         allow_methods=CORS_METHODS,
