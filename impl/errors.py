@@ -204,10 +204,10 @@ async def _on_http_exception(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, StarletteHTTPException)
     if exc.status_code == 405:
         allow = ", ".join(request.app.state.allowed_methods(request.url.path))
-        problem = MethodNotAllowed(
+        not_allowed = MethodNotAllowed(
             f"{request.method} is not supported here; use {allow}.", headers={"Allow": allow}
         )
-        return problem_response(problem, request)
+        return problem_response(not_allowed, request)
     if exc.status_code == 400:
         # Starlette/FastAPI raise 400 for bodies they cannot decode; to clients that is a
         # malformed request body like any other.
@@ -218,6 +218,7 @@ async def _on_http_exception(request: Request, exc: Exception) -> Response:
     if exc.status_code == 404:
         return problem_response(NotFound(f"There is no resource at {request.url.path}."), request)
     problem_type = HTTP_STATUS_PROBLEMS.get(exc.status_code)
+    problem: Problem
     if problem_type is not None:
         problem = problem_type(_short(str(exc.detail)))
     else:

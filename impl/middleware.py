@@ -191,7 +191,9 @@ def _json_problem(body: bytes) -> str | None:
         # store them, so they are refused here rather than failing deep inside a query.
         json.dumps(document, ensure_ascii=False).encode("utf-8")
     except UnicodeEncodeError:
-        return "The JSON contains an unpaired surrogate escape (\\uD800 to \\uDFFF), which is not a character."
+        return (
+            "The JSON contains an unpaired surrogate escape (\\uD800 to \\uDFFF), which is not a character."
+        )
     except RecursionError:
         return "The JSON is nested too deeply."
     return None

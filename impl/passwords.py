@@ -16,12 +16,13 @@ _context = CryptContext(
 
 
 def hash_password(password: str) -> str:
-    return _context.hash(password)
+    hashed: str = _context.hash(password)
+    return hashed
 
 
 def verify_password(password: str, password_hash: str) -> bool:
     try:
-        return _context.verify(password, password_hash)
+        return bool(_context.verify(password, password_hash))
     except ValueError:
         return False
 

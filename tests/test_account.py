@@ -17,7 +17,9 @@ def test_change_password(client: TestClient, alice: Account, db: Session) -> Non
     before = db.exec(select(UserRow)).one()
     version, password_hash = before.token_version, before.password_hash
     response = client.post(
-        f"{ME}/password", json={"current_password": alice.password, "new_password": NEW_PASSWORD}, headers=alice.headers
+        f"{ME}/password",
+        json={"current_password": alice.password, "new_password": NEW_PASSWORD},
+        headers=alice.headers,
     )
     assert response.status_code == 204
     db.refresh(before)
@@ -30,7 +32,9 @@ def test_change_password(client: TestClient, alice: Account, db: Session) -> Non
 
 def test_a_wrong_current_password_is_a_403_and_changes_nothing(client: TestClient, alice: Account) -> None:
     response = client.post(
-        f"{ME}/password", json={"current_password": "not my password", "new_password": NEW_PASSWORD}, headers=alice.headers
+        f"{ME}/password",
+        json={"current_password": "not my password", "new_password": NEW_PASSWORD},
+        headers=alice.headers,
     )
     body = assert_problem(response, 403)
     assert body["type"] == "urn:tasks-api:problem:wrong-password"
@@ -46,11 +50,18 @@ def test_delete_account(client: TestClient, alice: Account, bob: Account, db: Se
     assert [row.email for row in db.exec(select(UserRow))] == [bob.email]
     assert [row.title for row in db.exec(select(TaskRow))] == ["bob's"]
     # The email is free again.
-    assert client.post("/api/v1/auth/register", json={"email": alice.email, "password": NEW_PASSWORD}).status_code == 201
+    assert (
+        client.post(
+            "/api/v1/auth/register", json={"email": alice.email, "password": NEW_PASSWORD}
+        ).status_code
+        == 201
+    )
 
 
 def test_delete_account_needs_the_password(client: TestClient, alice: Account, db: Session) -> None:
-    assert_problem(client.request("DELETE", ME, json={"password": "wrong password"}, headers=alice.headers), 403)
+    assert_problem(
+        client.request("DELETE", ME, json={"password": "wrong password"}, headers=alice.headers), 403
+    )
     assert_problem(client.request("DELETE", ME, json={}, headers=alice.headers), 422)
     assert_problem(client.request("DELETE", ME, headers=alice.headers), 422)
     assert_problem(client.request("DELETE", ME, json={"password": alice.password}), 401)

@@ -17,7 +17,9 @@ from .databases import BACKENDS, temporary_database
 
 
 @pytest.mark.parametrize("backend_name", BACKENDS)
-def test_upgrading_to_0002_and_back_keeps_local_users_and_their_tasks(backend_name: str, tmp_path: Path) -> None:
+def test_upgrading_to_0002_and_back_keeps_local_users_and_their_tasks(
+    backend_name: str, tmp_path: Path
+) -> None:
     with temporary_database(backend_name, tmp_path) as url:
         upgrade(url, "0001")
         engine = build_engine(url)
@@ -32,7 +34,8 @@ def test_upgrading_to_0002_and_back_keeps_local_users_and_their_tasks(backend_na
         with engine.begin() as connection:
             connection.execute(
                 text(
-                    "INSERT INTO users (id, email, email_key, password_hash, token_version, created_at, updated_at)"
+                    "INSERT INTO users (id, email, email_key, password_hash, token_version,"
+                    " created_at, updated_at)"
                     " VALUES (:user, 'a@example.com', 'a@example.com', 'hash', 0, :now, :now)"
                 ),
                 values,

@@ -30,7 +30,7 @@ def mark_used(session: Session, *, token_id: uuid.UUID, now: datetime) -> bool:
         )
         .values(used_at=now)
     )
-    return session.exec(statement).rowcount == 1  # type: ignore[call-overload]
+    return session.exec(statement).rowcount == 1
 
 
 def revoke_family(session: Session, *, user_id: uuid.UUID, family_id: uuid.UUID, now: datetime) -> None:
@@ -43,7 +43,7 @@ def revoke_family(session: Session, *, user_id: uuid.UUID, family_id: uuid.UUID,
         )
         .values(revoked_at=now)
     )
-    session.exec(statement)  # type: ignore[call-overload]
+    session.exec(statement)
 
 
 def revoke_all(session: Session, *, user_id: uuid.UUID, now: datetime) -> None:
@@ -52,4 +52,4 @@ def revoke_all(session: Session, *, user_id: uuid.UUID, now: datetime) -> None:
         .where(col(RefreshTokenRow.user_id) == user_id, col(RefreshTokenRow.revoked_at).is_(None))
         .values(revoked_at=now)
     )
-    session.exec(statement)  # type: ignore[call-overload]
+    session.exec(statement)

@@ -7,7 +7,6 @@ the raw contract (not the generator's argument strings), so every constraint, de
 alias in openapi.yaml reaches FastAPI.
 """
 
-
 import json
 import re
 from dataclasses import dataclass, field
@@ -145,7 +144,7 @@ class Contract:
                 by_tag.setdefault(operation["tags"][0], []).append(route)
         return by_tag
 
-    def route(
+    def route(  # noqa: PLR0917
         self,
         path: str,
         http_method: str,
@@ -217,7 +216,7 @@ def visit(parser: OpenAPIParser, model_path: Path) -> dict[str, object]:
     schemes = contract.raw.get("components", {}).get("securitySchemes", {})
     if len(schemes) != 1:
         raise SystemExit("exactly one security scheme is supported")
-    (scheme_name, scheme), = schemes.items()
+    ((scheme_name, scheme),) = schemes.items()
     if scheme.get("type") != "oauth2" or "password" not in scheme.get("flows", {}):
         raise SystemExit("the security scheme must be an OAuth2 password flow")
     models = {

@@ -9,6 +9,7 @@ import time
 
 import pytest
 from fastapi.testclient import TestClient
+from limits import parse_many
 
 from impl.settings import Settings
 
@@ -51,7 +52,9 @@ def test_failed_logins_per_address_are_limited_and_the_victim_still_gets_in(
     assert set(statuses[10:]) == {429}
     assert_rate_limited(wrong_login(attacker, victim.email), "login-address")
     # Even the right password is refused from the attacker's address...
-    assert_rate_limited(attacker.post(TOKEN, data={"username": victim.email, "password": PASSWORD}), "login-address")
+    assert_rate_limited(
+        attacker.post(TOKEN, data={"username": victim.email, "password": PASSWORD}), "login-address"
+    )
     # ...while the victim, elsewhere, logs in.
     victim_client = client_from(app, "198.51.100.10")
     assert victim_client.post(TOKEN, data={"username": victim.email, "password": PASSWORD}).status_code == 200
@@ -63,13 +66,23 @@ def test_failed_logins_per_account_are_limited_across_addresses(
     app = make_app(rate_limit_enabled=True, rate_limit_login_per_account="5/minute")
     victim = register(client_from(app, "198.51.100.10"), "victim@example.com")  # its login: 1 attempt
     for attempt in range(4):
-        assert getattr(wrong_login(client_from(app, f"203.0.113.{attempt}"), victim.email), "status_code", 0) == 401
+        assert (
+            getattr(wrong_login(client_from(app, f"203.0.113.{attempt}"), victim.email), "status_code", 0)
+            == 401
+        )
     assert_rate_limited(wrong_login(client_from(app, "203.0.113.99"), victim.email), "login-account")
     # Case and spacing do not make another account.
-    assert_rate_limited(wrong_login(client_from(app, "203.0.113.98"), " VICTIM@example.com "), "login-account")
+    assert_rate_limited(
+        wrong_login(client_from(app, "203.0.113.98"), " VICTIM@example.com "), "login-account"
+    )
     # Another account is not affected.
     other = register(client_from(app, "198.51.100.11"), "other@example.com")
-    assert client_from(app, "203.0.113.99").post(TOKEN, data={"username": other.email, "password": PASSWORD}).status_code == 200
+    assert (
+        client_from(app, "203.0.113.99")
+        .post(TOKEN, data={"username": other.email, "password": PASSWORD})
+        .status_code
+        == 200
+    )
 
 
 def test_a_lockout_ends_after_retry_after(make_app: AppFactory, client_from: ClientFactory) -> None:
@@ -81,7 +94,9 @@ def test_a_lockout_ends_after_retry_after(make_app: AppFactory, client_from: Cli
     retry_after = assert_rate_limited(wrong_login(attacker, victim.email), "login-account")
     assert retry_after <= 2
     time.sleep(retry_after + 0.1)
-    login = client_from(app, "198.51.100.10").post(TOKEN, data={"username": victim.email, "password": PASSWORD})
+    login = client_from(app, "198.51.100.10").post(
+        TOKEN, data={"username": victim.email, "password": PASSWORD}
+    )
     assert login.status_code == 200
 
 
@@ -92,9 +107,12 @@ def test_registrations_per_address_are_limited(make_app: AppFactory, client_from
         register(client, f"bot{i}@example.com")
     response = client.post("/api/v1/auth/register", json={"email": "bot9@example.com", "password": PASSWORD})
     assert_rate_limited(response, "register-address")
-    assert client_from(app, "198.51.100.1").post(
-        "/api/v1/auth/register", json={"email": "human@example.com", "password": PASSWORD}
-    ).status_code == 201
+    assert (
+        client_from(app, "198.51.100.1")
+        .post("/api/v1/auth/register", json={"email": "human@example.com", "password": PASSWORD})
+        .status_code
+        == 201
+    )
 
 
 def test_refreshes_per_address_are_limited(make_app: AppFactory, client_from: ClientFactory) -> None:
@@ -125,7 +143,9 @@ def test_password_confirmations_share_the_login_limits(
                 json={"current_password": password, "new_password": "a brand new passphrase"},
                 headers=account.headers,
             )
-        return client.request("DELETE", "/api/v1/users/me", json={"password": password}, headers=account.headers)
+        return client.request(
+            "DELETE", "/api/v1/users/me", json={"password": password}, headers=account.headers
+        )
 
     for attempt in range(3):
         assert_problem(guess(f"guess {attempt}"), 403)
@@ -133,7 +153,9 @@ def test_password_confirmations_share_the_login_limits(
     assert client.get("/api/v1/users/me", headers=account.headers).status_code == 200
 
 
-def test_an_unreachable_rate_limit_store_fails_closed(make_app: AppFactory, client_from: ClientFactory) -> None:
+def test_an_unreachable_rate_limit_store_fails_closed(
+    make_app: AppFactory, client_from: ClientFactory
+) -> None:
     app = make_app(rate_limit_enabled=True, redis_url="redis://127.0.0.1:18498/0")
     response = client_from(app).post(TOKEN, data={"username": "a@example.com", "password": "whatever"})
     body = assert_problem(response, 503)
@@ -141,16 +163,12 @@ def test_an_unreachable_rate_limit_store_fails_closed(make_app: AppFactory, clie
 
 
 def test_the_default_per_address_limits_are_stricter_than_per_account() -> None:
-    from limits import parse_many
-
     settings = Settings(environment="development")
     per_address = parse_many(settings.rate_limit_login_per_address)
     per_account = parse_many(settings.rate_limit_login_per_account)
     for account_limit in per_account:
         window = account_limit.get_expiry()
         # What one address may try within the account's window is less than the account allows.
-        allowed = min(
-            item.amount * max(1, -(-window // item.get_expiry())) for item in per_address
-        )
+        allowed = min(item.amount * max(1, -(-window // item.get_expiry())) for item in per_address)
         assert allowed < account_limit.amount
         assert window <= 15 * 60  # short lockouts

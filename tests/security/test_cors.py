@@ -10,16 +10,29 @@ from ..conftest import Account
 from .conftest import AppFactory, ClientFactory
 
 LISTED = "https://app.example.com"
-CORS_HEADERS = ("access-control-allow-origin", "access-control-allow-credentials", "access-control-expose-headers")
+CORS_HEADERS = (
+    "access-control-allow-origin",
+    "access-control-allow-credentials",
+    "access-control-expose-headers",
+)
 
 
 @pytest.fixture(params=[False, True], ids=["no-credentials", "credentials"])
-def cors_client(request: pytest.FixtureRequest, make_app: AppFactory, client_from: ClientFactory) -> TestClient:
-    return client_from(make_app(cors_origins=[LISTED], cors_allow_credentials=request.param, rate_limit_enabled=False))
+def cors_client(
+    request: pytest.FixtureRequest, make_app: AppFactory, client_from: ClientFactory
+) -> TestClient:
+    return client_from(
+        make_app(cors_origins=[LISTED], cors_allow_credentials=request.param, rate_limit_enabled=False)
+    )
 
 
-@pytest.mark.parametrize("origin", ["https://evil.example.com", "null", "https://app.example.com.evil.com", "http://app.example.com"])
-def test_an_unlisted_origin_gets_no_cors_headers(cors_client: TestClient, alice: Account, origin: str) -> None:
+@pytest.mark.parametrize(
+    "origin",
+    ["https://evil.example.com", "null", "https://app.example.com.evil.com", "http://app.example.com"],
+)
+def test_an_unlisted_origin_gets_no_cors_headers(
+    cors_client: TestClient, alice: Account, origin: str
+) -> None:
     response = cors_client.get("/api/v1/users/me", headers={**alice.headers, "Origin": origin})
     assert response.status_code == 200  # CORS is the browser's to enforce; the point is the headers
     for name in CORS_HEADERS:

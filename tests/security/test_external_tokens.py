@@ -52,7 +52,7 @@ def sign(key: AnyKey, claims: dict[str, Any], **header: Any) -> str:
 def without_alg(key: AnyKey) -> AnyKey:
     """The same key material, not bound to its algorithm: to sign what the provider would not."""
     data = {name: value for name, value in key.as_dict(private=True).items() if name != "alg"}
-    return type(key).import_key(data)  # type: ignore[return-value]
+    return type(key).import_key(data)
 
 
 @dataclass
@@ -102,7 +102,7 @@ def provider(provider_keys: dict[str, AnyKey]) -> Iterator[Provider]:
 
 
 @pytest.fixture
-def external_app(make_app: AppFactory, provider: Provider) -> Callable[..., FastAPI]:
+def external_app(make_app: AppFactory, provider: Provider) -> Iterator[Callable[..., FastAPI]]:
     apps: list[FastAPI] = []
 
     def build(**overrides: Any) -> FastAPI:
@@ -117,7 +117,7 @@ def external_app(make_app: AppFactory, provider: Provider) -> Callable[..., Fast
         apps.append(app)
         return app
 
-    yield build  # type: ignore[misc]
+    yield build
     for app in apps:
         app.state.external_tokens.close()
 
@@ -208,10 +208,14 @@ FORGERIES: dict[str, Callable[[Provider], str]] = {
         {"alg": "HS256", "kid": "rs256-1"}, p.claims(), p.keys["RS256"].as_pem(private=False)
     ),
     "HS256 keyed with the public JWK": lambda p: hmac_signed(
-        {"alg": "HS256", "kid": "eddsa-1"}, p.claims(), json.dumps(p.keys["EdDSA"].as_dict(private=False)).encode()
+        {"alg": "HS256", "kid": "eddsa-1"},
+        p.claims(),
+        json.dumps(p.keys["EdDSA"].as_dict(private=False)).encode(),
     ),
     "RS256 key used as PS256": lambda p: sign(without_alg(p.keys["RS256"]), p.claims(), alg="PS256"),
-    "expired beyond 60 s": lambda p: sign(p.keys["EdDSA"], p.claims(iat=int(time.time()) - 1000, exp=int(time.time()) - 61)),
+    "expired beyond 60 s": lambda p: sign(
+        p.keys["EdDSA"], p.claims(iat=int(time.time()) - 1000, exp=int(time.time()) - 61)
+    ),
     "nbf in the future": lambda p: sign(p.keys["EdDSA"], p.claims(nbf=int(time.time()) + 120)),
     "iat in the future": lambda p: sign(p.keys["EdDSA"], p.claims(iat=int(time.time()) + 120)),
     "missing exp": lambda p: sign(p.keys["EdDSA"], {k: v for k, v in p.claims().items() if k != "exp"}),
@@ -280,9 +284,13 @@ def test_a_rotated_key_is_picked_up(
 
 
 def test_unknown_kids_refetch_at_most_once_per_interval(ext_client: TestClient, provider: Provider) -> None:
-    assert ext_client.get(ME, headers=bearer(sign(provider.keys["EdDSA"], provider.claims()))).status_code == 200
+    assert (
+        ext_client.get(ME, headers=bearer(sign(provider.keys["EdDSA"], provider.claims()))).status_code == 200
+    )
     for attempt in range(20):
-        assert_refused(ext_client.get(ME, headers=bearer(sign(make_key("EdDSA", f"spam-{attempt}"), provider.claims()))))
+        assert_refused(
+            ext_client.get(ME, headers=bearer(sign(make_key("EdDSA", f"spam-{attempt}"), provider.claims())))
+        )
     assert provider.fetches == 1  # the interval (60 s by default) has not passed
 
 
@@ -323,7 +331,9 @@ def test_cached_keys_outlive_a_provider_outage(
 def test_external_users_have_no_password_here(ext_client: TestClient, provider: Provider) -> None:
     token = bearer(sign(provider.keys["EdDSA"], provider.claims()))
     change = ext_client.post(
-        f"{ME}/password", json={"current_password": "x", "new_password": "a brand new passphrase"}, headers=token
+        f"{ME}/password",
+        json={"current_password": "x", "new_password": "a brand new passphrase"},
+        headers=token,
     )
     assert assert_problem(change, 403)["type"] == "urn:tasks-api:problem:wrong-password"
     assert_problem(ext_client.request("DELETE", ME, json={"password": "x"}, headers=token), 403)

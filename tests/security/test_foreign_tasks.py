@@ -30,7 +30,9 @@ def comparable(body: dict[str, object]) -> dict[str, object]:
 def test_another_users_task_is_a_404_like_a_missing_one(
     client: TestClient, alice: Account, bob: Account, db: Session, method: str, body: object
 ) -> None:
-    bobs = client.post(TASKS, json={"title": "bob's secret", "description": "pin 1234"}, headers=bob.headers).json()
+    bobs = client.post(
+        TASKS, json={"title": "bob's secret", "description": "pin 1234"}, headers=bob.headers
+    ).json()
     foreign = client.request(method, f"{TASKS}/{bobs['id']}", json=body, headers=alice.headers)
     missing = client.request(method, f"{TASKS}/{uuid.uuid4()}", json=body, headers=alice.headers)
 
@@ -54,7 +56,9 @@ def test_another_users_task_is_a_404_like_a_missing_one(
 @pytest.mark.parametrize(("method", "body"), OPERATIONS)
 def test_random_ids_are_a_404(client: TestClient, alice: Account, method: str, body: object) -> None:
     for _ in range(5):
-        assert_problem(client.request(method, f"{TASKS}/{uuid.uuid4()}", json=body, headers=alice.headers), 404)
+        assert_problem(
+            client.request(method, f"{TASKS}/{uuid.uuid4()}", json=body, headers=alice.headers), 404
+        )
 
 
 @pytest.mark.parametrize("task_id", ["1", "' OR 1=1 --", "00000000-0000-0000-0000-00000000000g", "%00"])

@@ -106,7 +106,10 @@ def test_a_forged_token_is_a_401(client: TestClient, alice: Account, forgery: st
     token = FORGERIES[forgery](alice)
     for method, url in (("GET", ME), ("GET", TASKS), ("POST", TASKS)):
         response = client.request(
-            method, url, headers={"Authorization": f"Bearer {token}"}, json={"title": "x"} if method == "POST" else None
+            method,
+            url,
+            headers={"Authorization": f"Bearer {token}"},
+            json={"title": "x"} if method == "POST" else None,
         )
         assert_refused(response)
     assert client.get(TASKS, headers=alice.headers).json()["items"] == []
@@ -125,7 +128,12 @@ def test_key_url_headers_are_never_fetched(client: TestClient, alice: Account) -
     with JwksServer() as server:
         server.documents["/attacker-jwks"] = {"keys": [ATTACKER_KEY.as_dict(private=False)]}
         for header_name in ("jku", "x5u"):
-            header = {"alg": "RS256", "typ": "at+jwt", "kid": "attacker", header_name: server.url("/attacker-jwks")}
+            header = {
+                "alg": "RS256",
+                "typ": "at+jwt",
+                "kid": "attacker",
+                header_name: server.url("/attacker-jwks"),
+            }
             token = signed(header, _claims(alice.user_id), ATTACKER_KEY)
             assert_refused(client.get(ME, headers={"Authorization": f"Bearer {token}"}))
         assert server.requests == {}

@@ -15,7 +15,18 @@ from ..conftest import make_settings
 from .forge import own_token
 
 CLOSED_PORT = 18499  # in this suite's port range, with nothing listening
-LEAKS = ("Traceback", "psycopg", "sqlalchemy", "OperationalError", "SELECT", "INSERT", "127.0.0.1", "/work", ".py", "connection")
+LEAKS = (
+    "Traceback",
+    "psycopg",
+    "sqlalchemy",
+    "OperationalError",
+    "SELECT",
+    "INSERT",
+    "127.0.0.1",
+    "/work",
+    ".py",
+    "connection",
+)
 
 
 @pytest.fixture
@@ -30,7 +41,11 @@ def unreachable_client() -> TestClient:
     [
         ("GET", "/api/v1/tasks", {"authorized": True}),
         ("POST", "/api/v1/tasks", {"authorized": True, "json": {"title": "x"}}),
-        ("POST", "/api/v1/auth/register", {"json": {"email": "a@example.com", "password": "a long passphrase"}}),
+        (
+            "POST",
+            "/api/v1/auth/register",
+            {"json": {"email": "a@example.com", "password": "a long passphrase"}},
+        ),
         ("POST", "/api/v1/auth/token", {"data": {"username": "a@example.com", "password": "whatever"}}),
     ],
 )

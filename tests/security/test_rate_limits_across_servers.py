@@ -79,7 +79,9 @@ def wait_until_live(url: str, process: subprocess.Popen[bytes], log: Path) -> No
 
 
 @pytest.fixture
-def two_servers(shared_redis: tuple[redis.Redis, str], tmp_path: Path, repo_root: Path) -> Iterator[list[str]]:
+def two_servers(
+    shared_redis: tuple[redis.Redis, str], tmp_path: Path, repo_root: Path
+) -> Iterator[list[str]]:
     _, prefix = shared_redis
     database_url = f"sqlite:///{tmp_path / 'shared.db'}"
     upgrade(database_url)
@@ -121,7 +123,9 @@ def test_the_login_limit_holds_across_two_server_processes(
 ) -> None:
     first, second = two_servers
     with httpx.Client(timeout=10) as http:
-        registered = http.post(f"{first}/api/v1/auth/register", json={"email": "shared@example.com", "password": PASSWORD})
+        registered = http.post(
+            f"{first}/api/v1/auth/register", json={"email": "shared@example.com", "password": PASSWORD}
+        )
         assert registered.status_code == 201, registered.text
 
         # Six attempts for the account in all, alternating between the servers: each server
@@ -130,7 +134,8 @@ def test_the_login_limit_holds_across_two_server_processes(
         for attempt in range(8):
             server = (first, second)[attempt % 2]
             response = http.post(
-                f"{server}/api/v1/auth/token", data={"username": "shared@example.com", "password": "wrong password"}
+                f"{server}/api/v1/auth/token",
+                data={"username": "shared@example.com", "password": "wrong password"},
             )
             statuses.append(response.status_code)
         assert statuses == [401] * 6 + [429, 429]

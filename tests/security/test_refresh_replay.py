@@ -35,7 +35,11 @@ def test_a_replayed_refresh_token_revokes_its_family(client: TestClient, alice: 
 
 def test_logout_revokes_the_family(client: TestClient, alice: Account) -> None:
     rotated = refresh(client, alice.refresh_token).json()  # type: ignore[attr-defined]
-    out = client.post(REFRESH.replace("refresh", "logout"), json={"refresh_token": rotated["refresh_token"]}, headers=alice.headers)
+    out = client.post(
+        REFRESH.replace("refresh", "logout"),
+        json={"refresh_token": rotated["refresh_token"]},
+        headers=alice.headers,
+    )
     assert out.status_code == 204
     assert_problem(refresh(client, rotated["refresh_token"]), 401)
     assert_problem(refresh(client, alice.refresh_token), 401)

@@ -39,7 +39,9 @@ def test_the_tokens_of_a_deleted_user_are_a_401(client: TestClient, alice: Accou
     assert db.exec(select(RefreshTokenRow)).all() == []
 
 
-def test_a_password_change_revokes_every_earlier_token(client: TestClient, alice: Account, db: Session) -> None:
+def test_a_password_change_revokes_every_earlier_token(
+    client: TestClient, alice: Account, db: Session
+) -> None:
     other_login = login(client, alice.email, alice.password)  # a second device
     rotated = client.post("/api/v1/auth/refresh", json={"refresh_token": other_login["refresh_token"]}).json()
     earlier_access = [alice.access_token, other_login["access_token"], rotated["access_token"]]
@@ -64,10 +66,14 @@ def test_a_password_change_revokes_every_earlier_token(client: TestClient, alice
     )
     fresh = login(client, alice.email, NEW_PASSWORD)
     assert client.get(ME, headers=bearer(fresh["access_token"])).status_code == 200
-    assert client.post("/api/v1/auth/refresh", json={"refresh_token": fresh["refresh_token"]}).status_code == 200
+    assert (
+        client.post("/api/v1/auth/refresh", json={"refresh_token": fresh["refresh_token"]}).status_code == 200
+    )
 
 
-def test_a_password_change_does_not_touch_other_users(client: TestClient, alice: Account, bob: Account) -> None:
+def test_a_password_change_does_not_touch_other_users(
+    client: TestClient, alice: Account, bob: Account
+) -> None:
     client.post(
         f"{ME}/password",
         json={"current_password": alice.password, "new_password": NEW_PASSWORD},

@@ -19,14 +19,21 @@ def requests_of_every_kind(client: TestClient, account: Account) -> dict[str, ob
     return {
         "200": client.get(tasks, headers=account.headers),
         "201": client.post(tasks, json={"title": "x"}, headers=account.headers),
-        "204": client.delete(f"{tasks}/{client.post(tasks, json={'title': 'y'}, headers=account.headers).json()['id']}", headers=account.headers),
+        "204": client.delete(
+            f"{tasks}/{client.post(tasks, json={'title': 'y'}, headers=account.headers).json()['id']}",
+            headers=account.headers,
+        ),
         "401": client.get(tasks),
         "404": client.get(f"{tasks}/{uuid.uuid4()}", headers=account.headers),
         "405": client.put(tasks, headers=account.headers),
-        "413": client.post(tasks, content=b"x" * 2_000_000, headers={**account.headers, "Content-Type": "application/json"}),
+        "413": client.post(
+            tasks, content=b"x" * 2_000_000, headers={**account.headers, "Content-Type": "application/json"}
+        ),
         "415": client.post(tasks, content=b"x", headers={**account.headers, "Content-Type": "text/plain"}),
         "422": client.get(tasks, params={"limit": "0"}, headers=account.headers),
-        "token": client.post("/api/v1/auth/token", data={"username": account.email, "password": account.password}),
+        "token": client.post(
+            "/api/v1/auth/token", data={"username": account.email, "password": account.password}
+        ),
         "openapi": client.get("/openapi.json"),
         "health": client.get("/api/v1/health/live"),
     }

@@ -27,7 +27,9 @@ def test_a_limit_out_of_range_is_a_422(client: TestClient, alice: Account, limit
     assert body["errors"][0]["pointer"] == "/query/limit"  # type: ignore[index]
 
 
-@pytest.mark.parametrize("cursor", ["x" * 513, "A" * 60_000, "a.b", "../../etc/passwd", "'; DROP TABLE tasks; --"])
+@pytest.mark.parametrize(
+    "cursor", ["x" * 513, "A" * 60_000, "a.b", "../../etc/passwd", "'; DROP TABLE tasks; --"]
+)
 def test_a_huge_or_forged_cursor_is_a_422(client: TestClient, alice: Account, cursor: str) -> None:
     body = assert_small_problem(client.get(TASKS, params={"cursor": cursor}, headers=alice.headers), 422)
     assert body["errors"][0]["pointer"] == "/query/cursor"  # type: ignore[index]
@@ -44,7 +46,9 @@ def test_a_10_mb_body_is_a_413_before_parsing(client: TestClient, alice: Account
     assert_small_problem(response, 413)
     # Chunked, without a Content-Length: counted while it streams in.
     chunks = (body[i : i + 65536] for i in range(0, len(body), 65536))
-    response = client.post(TASKS, content=chunks, headers={**alice.headers, "Content-Type": "application/json"})
+    response = client.post(
+        TASKS, content=chunks, headers={**alice.headers, "Content-Type": "application/json"}
+    )
     assert_small_problem(response, 413)
     assert db.exec(select(TaskRow)).all() == []
 
@@ -57,7 +61,9 @@ def test_a_1_mb_title_is_a_small_422(client: TestClient, alice: Account) -> None
 
 def test_deeply_nested_json_is_a_422(client: TestClient, alice: Account) -> None:
     for nested in ("[" * 200_000, "[" * 100_000 + "]" * 100_000, '{"a":' * 50_000 + "1" + "}" * 50_000):
-        response = client.post(TASKS, content=nested, headers={**alice.headers, "Content-Type": "application/json"})
+        response = client.post(
+            TASKS, content=nested, headers={**alice.headers, "Content-Type": "application/json"}
+        )
         assert_small_problem(response, 422)
 
 
@@ -70,7 +76,9 @@ def test_deeply_nested_json_is_a_422(client: TestClient, alice: Account) -> None
         ("/api/v1/auth/register", {"email": "n\u0000l@example.com", "password": "long enough password"}),
     ],
 )
-def test_nul_bytes_are_a_422(client: TestClient, alice: Account, db: Session, path: str, body: object) -> None:
+def test_nul_bytes_are_a_422(
+    client: TestClient, alice: Account, db: Session, path: str, body: object
+) -> None:
     assert_small_problem(client.post(path, json=body, headers=alice.headers), 422)
     assert db.exec(select(TaskRow)).all() == []
     assert len(db.exec(select(UserRow)).all()) == 1
