@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import json
 import logging
 import threading
 import time
@@ -88,7 +89,7 @@ class JwksCache:
 
 def parse_key_set(body: bytes) -> dict[str, PublicKey]:
     """Public signing keys by kid. Symmetric, unknown or malformed keys are skipped."""
-    document = httpx.Response(200, content=body).json()
+    document = json.loads(body)
     if not isinstance(document, dict) or not isinstance(document.get("keys"), list):
         raise ValueError("not a JWK set")
     keys: dict[str, PublicKey] = {}
