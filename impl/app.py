@@ -13,14 +13,17 @@ from generated.main import create_app as create_contract_app
 
 from .allowed_methods import AllowedMethods
 from .auth import AuthImpl
-from .cors import ProblemCORSMiddleware
+from .cors import ListedOriginsCORSMiddleware
 from .cursors import CursorCodec
 from .database import build_engine, session_factory
 from .errors import install_problem_handlers
+from .external_tokens import ExternalTokenVerifier
 from .health import HealthImpl
 from .media_types import require_declared_media_type
 from .middleware import BodyGuardMiddleware, RequestContextMiddleware
+from .password_policy import common_passwords
 from .passwords import warm_up
+from .rate_limits import RateLimits
 from .settings import Settings, get_settings
 from .tasks import TasksImpl
 from .tokens import TokenService
@@ -35,7 +38,15 @@ CORS_HEADERS = [
     "Idempotency-Key",
     "X-Request-ID",
 ]
-CORS_EXPOSED = ["Location", "ETag", "Retry-After", "X-Request-ID", "WWW-Authenticate"]
+CORS_EXPOSED = [
+    "Location",
+    "ETag",
+    "Retry-After",
+    "RateLimit",
+    "RateLimit-Policy",
+    "X-Request-ID",
+    "WWW-Authenticate",
+]
 DOCS_PATHS = ("/docs", "/redoc")
 
 
@@ -65,14 +76,17 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     )
     app.state.make_session = session_factory(app.state.engine)
     app.state.tokens = TokenService(settings)
+    app.state.external_tokens = ExternalTokenVerifier(settings) if settings.external_jwt_jwks_url else None
+    app.state.rate_limits = RateLimits(settings)
     assert settings.jwt_secret is not None
     app.state.cursors = CursorCodec(settings.jwt_secret.get_secret_value().encode())
     warm_up()
+    common_passwords()
 
     install_problem_handlers(app)
     app.add_middleware(BodyGuardMiddleware, max_body_bytes=settings.max_body_bytes)
     app.add_middleware(
-        ProblemCORSMiddleware,
+        ListedOriginsCORSMiddleware,
         allow_origins=settings.cors_origins,
         allow_credentials=settings.cors_allow_credentials,
         allow_methods=CORS_METHODS,

@@ -66,6 +66,27 @@ class InvalidRefreshToken(Unauthorized):
         super().__init__("The refresh token is invalid, expired or revoked.")
 
 
+class WrongPassword(Problem):
+    status, slug, title = 403, "wrong-password", "Wrong password"
+
+    def __init__(self, detail: str = "The password is incorrect.") -> None:
+        super().__init__(detail)
+
+
+class RateLimited(Problem):
+    status, slug, title = 429, "rate-limited", "Too Many Requests"
+
+    def __init__(self, *, retry_after: int, policy: str, limit: int, window: int) -> None:
+        super().__init__(
+            f"Too many attempts; retry in {retry_after} seconds.",
+            headers={
+                "Retry-After": str(retry_after),
+                "RateLimit": f'"{policy}";r=0;t={retry_after}',
+                "RateLimit-Policy": f'"{policy}";q={limit};w={window}',
+            },
+        )
+
+
 class NotFound(Problem):
     status, slug, title = 404, "not-found", "Not Found"
 
@@ -198,6 +219,7 @@ async def _on_http_exception(request: Request, exc: Exception) -> Response:
     if exc.status_code == 404:
         return problem_response(NotFound(f"There is no resource at {request.url.path}."), request)
     problem_type = HTTP_STATUS_PROBLEMS.get(exc.status_code)
+    problem: Problem
     if problem_type is not None:
         problem = problem_type(_short(str(exc.detail)))
     else:

@@ -181,9 +181,19 @@ def _json_problem(body: bytes) -> str | None:
     except UnicodeDecodeError as error:
         return f"The body is not valid UTF-8 (byte {error.start})."
     try:
-        json.loads(text)
+        document = json.loads(text)
     except RecursionError:
         return "The JSON is nested too deeply."
     except ValueError as error:
         return f"Invalid JSON: {getattr(error, 'msg', 'cannot be parsed')}."
+    try:
+        # JSON may escape lone surrogates (\ud800), which are no characters: no database can
+        # store them, so they are refused here rather than failing deep inside a query.
+        json.dumps(document, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        return (
+            "The JSON contains an unpaired surrogate escape (\\uD800 to \\uDFFF), which is not a character."
+        )
+    except RecursionError:
+        return "The JSON is nested too deeply."
     return None

@@ -8,7 +8,9 @@ import secrets
 from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Literal
+from urllib.parse import urlsplit
 
+from limits import parse_many
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
@@ -17,6 +19,9 @@ logger = logging.getLogger("tasks_api.settings")
 # Secrets that appear in tutorials and templates: never acceptable outside development.
 KNOWN_WEAK_SECRETS = {"changethis", "change-me", "changeme", "secret", "jwt-secret", "development"}
 MIN_SECRET_BYTES = 32
+# Asymmetric only: an external provider's public keys must never double as HMAC secrets.
+ExternalAlgorithm = Literal["EdDSA", "Ed25519", "ES256", "ES384", "RS256", "RS384", "RS512", "PS256"]
+LOOPBACK_HOSTS = {"127.0.0.1", "localhost", "::1"}
 
 
 class Settings(BaseSettings):
@@ -51,6 +56,55 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(default=1_048_576, ge=1024)
     hsts_seconds: int = Field(default=0, ge=0)
 
+    # Rate limits, in the `limits` library's notation ("10/minute;100/hour"). In memory per
+    # process unless REDIS_URL is set; then every process sharing the Redis shares the counts.
+    rate_limit_enabled: bool = True
+    redis_url: SecretStr | None = None
+    rate_limit_key_prefix: str = Field(default="tasks-api", min_length=1, max_length=100)
+    rate_limit_login_per_address: str = "10/minute;100/hour"
+    rate_limit_login_per_account: str = "20/minute"
+    rate_limit_register_per_address: str = "10/minute;50/hour"
+    rate_limit_refresh_per_address: str = "60/minute"
+
+    # Access tokens of an external identity provider (Better Auth, Auth0, Clerk, Keycloak...),
+    # verified with the public keys at its JWKS URL. Off unless EXTERNAL_JWT_JWKS_URL is set.
+    external_jwt_jwks_url: str | None = None
+    external_jwt_issuer: str | None = None
+    external_jwt_audience: str | None = None
+    external_jwt_algorithms: Annotated[list[ExternalAlgorithm], NoDecode] = ["EdDSA", "ES256", "RS256"]
+    external_jwt_jwks_cache_seconds: int = Field(default=3600, ge=60, le=86_400)
+    # An unknown kid refetches the JWKS at most once per this many seconds.
+    external_jwt_jwks_refetch_seconds: int = Field(default=60, ge=1, le=3600)
+    external_jwt_jwks_timeout_seconds: float = Field(default=3.0, gt=0, le=30)
+
+    @field_validator(
+        "rate_limit_login_per_address",
+        "rate_limit_login_per_account",
+        "rate_limit_register_per_address",
+        "rate_limit_refresh_per_address",
+    )
+    @classmethod
+    def limits_parse(cls, value: str) -> str:
+        parse_many(value)  # ValueError names the bad string
+        return value
+
+    @field_validator("external_jwt_algorithms", mode="before")
+    @classmethod
+    def split_algorithms(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [name.strip() for name in value.split(",") if name.strip()]
+        return value
+
+    @field_validator("external_jwt_jwks_url")
+    @classmethod
+    def jwks_url_is_https(cls, url: str | None) -> str | None:
+        if url is None:
+            return None
+        parts = urlsplit(url)
+        if parts.scheme != "https" and not (parts.scheme == "http" and parts.hostname in LOOPBACK_HOSTS):
+            raise ValueError("EXTERNAL_JWT_JWKS_URL must be an https:// URL (http:// only on loopback)")
+        return url
+
     @field_validator("cors_origins", mode="before")
     @classmethod
     def split_origins(cls, value: object) -> object:
@@ -67,6 +121,18 @@ class Settings(BaseSettings):
             if origin != "*" and not origin.startswith(("http://", "https://")):
                 raise ValueError(f"CORS origin {origin!r} must start with http:// or https://")
         return origins
+
+    @model_validator(mode="after")
+    def external_provider_is_complete(self) -> Settings:
+        if self.external_jwt_jwks_url is None:
+            return self
+        if not self.external_jwt_issuer or not self.external_jwt_audience:
+            raise ValueError("EXTERNAL_JWT_JWKS_URL needs EXTERNAL_JWT_ISSUER and EXTERNAL_JWT_AUDIENCE")
+        if self.external_jwt_issuer == self.jwt_issuer:
+            raise ValueError("EXTERNAL_JWT_ISSUER must differ from JWT_ISSUER")
+        if not self.external_jwt_algorithms:
+            raise ValueError("EXTERNAL_JWT_ALGORITHMS must name at least one algorithm")
+        return self
 
     @model_validator(mode="after")
     def secrets_are_strong(self) -> Settings:

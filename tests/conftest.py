@@ -36,6 +36,9 @@ def make_settings(database_url: str, **overrides: object) -> Settings:
         "database_url": database_url,
         "jwt_secret": TEST_SECRET,
         "cors_origins": ["https://app.example.com"],
+        # The shared apps serve every test from one client address; tests/security builds
+        # apps with limits on to test them.
+        "rate_limit_enabled": False,
     }
     values.update(overrides)
     return Settings(**values)  # type: ignore[arg-type]

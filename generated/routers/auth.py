@@ -73,9 +73,17 @@ def build_router(provider: Callable[..., AuthHandlers]) -> APIRouter:
                 "model": Problem,
                 "description": 'The request is malformed or breaks a constraint; `errors` lists each one.',
             },
+            429: {
+                "model": Problem,
+                "description": 'Too many attempts from this client address or for this account; retry after `Retry-After` seconds. `RateLimit-Policy` names the exceeded policy.',
+            },
             500: {
                 "model": Problem,
                 "description": 'An unexpected error; the details are logged under the request id.',
+            },
+            503: {
+                "model": Problem,
+                "description": 'A dependency such as the database, or the store that keeps rate-limit counts, is not available.',
             },
         },
     )
@@ -110,9 +118,17 @@ def build_router(provider: Callable[..., AuthHandlers]) -> APIRouter:
                 "model": Problem,
                 "description": 'The request is malformed or breaks a constraint; `errors` lists each one.',
             },
+            429: {
+                "model": Problem,
+                "description": 'Too many attempts from this client address or for this account; retry after `Retry-After` seconds. `RateLimit-Policy` names the exceeded policy.',
+            },
             500: {
                 "model": Problem,
                 "description": 'An unexpected error; the details are logged under the request id.',
+            },
+            503: {
+                "model": Problem,
+                "description": 'A dependency such as the database, or the store that keeps rate-limit counts, is not available.',
             },
         },
     )
@@ -147,9 +163,17 @@ def build_router(provider: Callable[..., AuthHandlers]) -> APIRouter:
                 "model": Problem,
                 "description": 'The request is malformed or breaks a constraint; `errors` lists each one.',
             },
+            429: {
+                "model": Problem,
+                "description": 'Too many attempts from this client address or for this account; retry after `Retry-After` seconds. `RateLimit-Policy` names the exceeded policy.',
+            },
             500: {
                 "model": Problem,
                 "description": 'An unexpected error; the details are logged under the request id.',
+            },
+            503: {
+                "model": Problem,
+                "description": 'A dependency such as the database, or the store that keeps rate-limit counts, is not available.',
             },
         },
     )

@@ -70,7 +70,7 @@ def build_router(provider: Callable[..., HealthHandlers]) -> APIRouter:
             },
             503: {
                 "model": Problem,
-                "description": 'A dependency such as the database is not available.',
+                "description": 'A dependency such as the database, or the store that keeps rate-limit counts, is not available.',
             },
         },
     )
