@@ -4,9 +4,6 @@ enforce one login limit between them."""
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
-import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -15,14 +12,10 @@ import httpx
 import pytest
 import redis
 
-from impl.migrate import upgrade
-
 from ..conftest import PASSWORD, TEST_SECRET
-from .jwks_server import free_port
+from ..servers import running_server
 
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
-SERVER_PORTS = range(18450, 18490)
-STARTUP_SECONDS = 30
 
 
 def redis_or_skip() -> redis.Redis:
@@ -47,75 +40,19 @@ def shared_redis() -> Iterator[tuple[redis.Redis, str]]:
     client.close()
 
 
-def start_server(port: int, env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
-    command = [
-        sys.executable,
-        "-m",
-        "uvicorn",
-        "impl.app:app_factory",
-        "--factory",
-        "--host",
-        "127.0.0.1",
-        "--port",
-        str(port),
-        "--no-server-header",
-    ]
-    with log.open("wb") as output:
-        return subprocess.Popen(command, env=env, stdout=output, stderr=subprocess.STDOUT)
-
-
-def wait_until_live(url: str, process: subprocess.Popen[bytes], log: Path) -> None:
-    deadline = time.monotonic() + STARTUP_SECONDS
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"server exited: {log.read_text()[-2000:]}")
-        try:
-            if httpx.get(f"{url}/api/v1/health/live", timeout=1).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.1)
-    raise RuntimeError(f"server did not start in {STARTUP_SECONDS} s: {log.read_text()[-2000:]}")
-
-
 @pytest.fixture
-def two_servers(
-    shared_redis: tuple[redis.Redis, str], tmp_path: Path, repo_root: Path
-) -> Iterator[list[str]]:
+def two_servers(shared_redis: tuple[redis.Redis, str], tmp_path: Path) -> Iterator[list[str]]:
     _, prefix = shared_redis
     database_url = f"sqlite:///{tmp_path / 'shared.db'}"
-    upgrade(database_url)
     env = {
-        **os.environ,
-        "PYTHONPATH": str(repo_root),
-        "ENVIRONMENT": "test",
-        "DATABASE_URL": database_url,
         "JWT_SECRET": TEST_SECRET,
         "REDIS_URL": REDIS_URL,
         "RATE_LIMIT_KEY_PREFIX": prefix,
         "RATE_LIMIT_LOGIN_PER_ACCOUNT": "6/minute",
         "RATE_LIMIT_LOGIN_PER_ADDRESS": "100/minute",
-        "LOG_LEVEL": "warning",
     }
-    servers: list[subprocess.Popen[bytes]] = []
-    urls: list[str] = []
-    try:
-        for index in range(2):
-            port = free_port(SERVER_PORTS)
-            log = tmp_path / f"server-{index}.log"
-            servers.append(start_server(port, env, log))
-            urls.append(f"http://127.0.0.1:{port}")
-            wait_until_live(urls[-1], servers[-1], log)
-        yield urls
-    finally:
-        for server in servers:
-            server.terminate()
-        for server in servers:
-            try:
-                server.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                server.kill()
-                server.wait(timeout=10)
+    with running_server(database_url, **env) as first, running_server(database_url, **env) as second:
+        yield [first, second]
 
 
 def test_the_login_limit_holds_across_two_server_processes(
