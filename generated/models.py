@@ -20,7 +20,7 @@ from pydantic import (
 
 
 class TokenRequest(BaseModel):
-    grant_type: Optional[Literal['password']] = Field(
+    grant_type: Literal['password'] = Field(
         None, description='Always `password` (OAuth2 resource-owner password grant).'
     )
     username: constr(pattern=r'^[^\u0000]*$', min_length=1, max_length=254, strict=True) = Field(
@@ -29,7 +29,7 @@ class TokenRequest(BaseModel):
     password: constr(pattern=r'^[^\u0000]*$', min_length=1, max_length=128, strict=True) = Field(
         ..., description="The account's password."
     )
-    scope: Optional[constr(pattern=r'^[^\u0000]*$', max_length=1024, strict=True)] = Field(
+    scope: constr(pattern=r'^[^\u0000]*$', max_length=1024, strict=True) = Field(
         None, description='Ignored; tasks-api has no scopes.'
     )
 
@@ -90,7 +90,7 @@ class TaskCreate(BaseModel):
     description: Optional[constr(pattern=r'^[^\u0000]*$', max_length=10000, strict=True)] = Field(
         None, description='Free text up to 10,000 characters, or null.'
     )
-    completed: Optional[StrictBool] = False
+    completed: StrictBool = False
 
 
 class TaskReplace(BaseModel):
@@ -116,21 +116,19 @@ class TaskUpdate(BaseModel):
     model_config = ConfigDict(
         extra='forbid',
     )
-    title: Optional[
-        constr(
-            pattern=r'^[^\u0000-\u001F\u007F-\u009F]*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u001F\u007F-\u009F]*$',
-            min_length=1,
-            max_length=255,
-            strict=True,
-        )
-    ] = Field(
+    title: constr(
+        pattern=r'^[^\u0000-\u001F\u007F-\u009F]*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u001F\u007F-\u009F]*$',
+        min_length=1,
+        max_length=255,
+        strict=True,
+    ) = Field(
         None,
         description='1 to 255 characters with at least one that is not whitespace, and no control\ncharacters. Leading and trailing whitespace is trimmed.\n',
     )
     description: Optional[constr(pattern=r'^[^\u0000]*$', max_length=10000, strict=True)] = Field(
         None, description='Free text up to 10,000 characters, or null.'
     )
-    completed: Optional[StrictBool] = None
+    completed: StrictBool = None
 
 
 class TaskPage(BaseModel):
@@ -166,15 +164,9 @@ class Problem(BaseModel):
     type: StrictStr = Field(..., description='A URI that identifies the problem type.')
     title: StrictStr = Field(..., description='A short summary of the problem type.')
     status: conint(ge=100, le=599, strict=True) = Field(..., description='The HTTP status code.')
-    detail: Optional[StrictStr] = Field(
-        None, description='An explanation specific to this occurrence.'
-    )
-    instance: Optional[StrictStr] = Field(
-        None, description='The request path this problem occurred on.'
-    )
-    request_id: Optional[StrictStr] = Field(
-        None, description='The id under which this request was logged.'
-    )
-    errors: Optional[List[FieldError]] = Field(
+    detail: StrictStr = Field(None, description='An explanation specific to this occurrence.')
+    instance: StrictStr = Field(None, description='The request path this problem occurred on.')
+    request_id: StrictStr = Field(None, description='The id under which this request was logged.')
+    errors: List[FieldError] = Field(
         None, description='For validation problems, one entry per invalid field.'
     )

@@ -16,6 +16,7 @@ from .allowed_methods import AllowedMethods
 from .auth import AuthImpl
 from .cursors import CursorCodec
 from .database import build_engine, session_factory
+from .emails import accept_special_use_domains
 from .errors import install_problem_handlers
 from .health import HealthImpl
 from .media_types import require_declared_media_type
@@ -34,6 +35,7 @@ DOCS_PATHS = ("/docs", "/redoc")
 
 def create_app(settings: Settings | None = None, *, engine: Engine | None = None) -> FastAPI:
     settings = settings or get_settings()
+    accept_special_use_domains()
     app = create_contract_app(
         auth=AuthImpl,
         health=HealthImpl,

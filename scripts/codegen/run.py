@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 
 from datamodel_code_generator.enums import StrictTypes
+from datamodel_code_generator.model.pydantic_v2 import DataModelField
 from fastapi_code_generator import cli, parser
 
 HERE = Path(__file__).resolve().parent
@@ -26,8 +27,17 @@ def _strict_init(self: parser.OpenAPIParser, *args: object, **kwargs: object) ->
     self.collapse_root_models = True
 
 
+def _nullable_only_if_declared(self: DataModelField) -> bool:
+    # An optional property may be left out, but it is null only where the contract says so
+    # (`type: [..., 'null']`): without this, every optional field would accept an explicit
+    # null, e.g. {"completed": null} or {"title": null}. The default stays None, which
+    # pydantic does not validate, so an omitted field is simply unset.
+    return False
+
+
 def main(contract: str, output: str) -> int:
     parser.OpenAPIParser.__init__ = _strict_init  # type: ignore[method-assign]
+    DataModelField.fall_back_to_nullable = property(_nullable_only_if_declared)  # type: ignore[assignment,method-assign]
     cli.OpenAPIParser = parser.OpenAPIParser
     status = cli.invoke_main(
         [

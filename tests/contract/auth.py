@@ -1,0 +1,48 @@
+"""schemathesis's auth hook: a user registered and logged in through the real endpoints.
+
+The token comes from the hook (the tests add no headers), so schemathesis can still drop or
+spoil it for its negative-auth checks (ignored_auth)."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import schemathesis
+from fastapi.testclient import TestClient
+
+from generated.contract import CONTRACT
+
+PASSWORD = "contract test password"
+
+
+def secured_operation_ids(contract: dict[str, Any]) -> list[str]:
+    default = contract.get("security", [])
+    return [
+        operation["operationId"]
+        for item in contract["paths"].values()
+        for operation in item.values()
+        if isinstance(operation, dict) and "operationId" in operation and operation.get("security", default)
+    ]
+
+
+class RegisteredUser:
+    """Registers a fresh user and logs in, both through the API."""
+
+    def get(self, case: schemathesis.Case, ctx: schemathesis.AuthContext) -> str:
+        email = f"contract-{uuid.uuid4().hex[:12]}@example.com"
+        with TestClient(ctx.app) as client:
+            response = client.post("/api/v1/auth/register", json={"email": email, "password": PASSWORD})
+            assert response.status_code == 201, response.text
+            response = client.post("/api/v1/auth/token", data={"username": email, "password": PASSWORD})
+            assert response.status_code == 200, response.text
+            token: str = response.json()["access_token"]
+            return token
+
+    def set(self, case: schemathesis.Case, data: str, ctx: schemathesis.AuthContext) -> None:
+        case.headers = {**(case.headers or {}), "Authorization": f"Bearer {data}"}
+
+
+def register_auth(schema: schemathesis.BaseSchema) -> None:
+    # The token is cached and fetched again when a response is 401.
+    schema.auth().apply_to(operation_id=secured_operation_ids(CONTRACT))(RegisteredUser)

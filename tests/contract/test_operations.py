@@ -1,0 +1,23 @@
+"""Every operation, positive and negative data, every check, on every backend."""
+
+from __future__ import annotations
+
+import schemathesis
+
+from ..databases import BACKENDS
+from .schemas import contract_schema
+
+sqlite = contract_schema("sqlite")
+
+
+@sqlite.parametrize()
+def test_operation_on_sqlite(case: schemathesis.Case) -> None:
+    case.call_and_validate()
+
+
+if "postgresql" in BACKENDS:
+    postgresql = contract_schema("postgresql")
+
+    @postgresql.parametrize()
+    def test_operation_on_postgresql(case: schemathesis.Case) -> None:
+        case.call_and_validate()
