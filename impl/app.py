@@ -18,6 +18,7 @@ from .cursors import CursorCodec
 from .database import build_engine, session_factory
 from .emails import accept_special_use_domains
 from .errors import install_problem_handlers
+from .head_requests import HeadAsGetMiddleware
 from .health import HealthImpl
 from .media_types import require_declared_media_type
 from .middleware import BodyGuardMiddleware, RequestContextMiddleware
@@ -47,6 +48,8 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
         docs_url="/docs",
         redoc_url="/redoc",
         swagger_ui_parameters={"persistAuthorization": False},
+        # Only the contract's paths exist: /api/v1/tasks/ is a 404, not a redirect.
+        redirect_slashes=False,
     )
     # Clients see openapi.yaml itself; tests compare it with what the routes would produce.
     app.openapi = lambda: CONTRACT  # type: ignore[method-assign]
@@ -66,6 +69,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
 
     install_problem_handlers(app)
     app.add_middleware(BodyGuardMiddleware, max_body_bytes=settings.max_body_bytes)
+    app.add_middleware(HeadAsGetMiddleware, allowed_methods=app.state.allowed_methods)
     app.add_middleware(
         CORSMiddleware,
         allow_origins=settings.cors_origins,
