@@ -17,10 +17,11 @@ from .auth import AuthImpl
 from .cursors import CursorCodec
 from .database import build_engine, session_factory
 from .emails import accept_special_use_domains
+from .docs import install_docs
 from .errors import install_problem_handlers
 from .head_requests import HeadAsGetMiddleware
 from .health import HealthImpl
-from .media_types import require_declared_media_type
+from .media_types import require_acceptable_response, require_declared_media_type
 from .middleware import BodyGuardMiddleware, RequestContextMiddleware
 from .passwords import warm_up
 from .settings import Settings, get_settings
@@ -44,10 +45,10 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
         users=UsersImpl,
         title=CONTRACT["info"]["title"],
         version=CONTRACT["info"]["version"],
-        dependencies=[Depends(require_declared_media_type)],
-        docs_url="/docs",
-        redoc_url="/redoc",
-        swagger_ui_parameters={"persistAuthorization": False},
+        dependencies=[Depends(require_acceptable_response), Depends(require_declared_media_type)],
+        # impl/docs.py serves the docs with self-hosted assets instead of FastAPI's CDN pages.
+        docs_url=None,
+        redoc_url=None,
         # Only the contract's paths exist: /api/v1/tasks/ is a 404, not a redirect.
         redirect_slashes=False,
     )
@@ -67,6 +68,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     app.state.cursors = CursorCodec(settings.jwt_secret.get_secret_value().encode())
     warm_up()
 
+    install_docs(app, title=CONTRACT["info"]["title"])
     install_problem_handlers(app)
     app.add_middleware(BodyGuardMiddleware, max_body_bytes=settings.max_body_bytes)
     app.add_middleware(HeadAsGetMiddleware, allowed_methods=app.state.allowed_methods)

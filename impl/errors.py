@@ -84,6 +84,10 @@ class EmailTaken(Conflict):
         super().__init__("An account with this email already exists.")
 
 
+class NotAcceptable(Problem):
+    status, slug, title = 406, "not-acceptable", "Not Acceptable"
+
+
 class PayloadTooLarge(Problem):
     status, slug, title = 413, "payload-too-large", "Payload Too Large"
 

@@ -66,3 +66,17 @@ def test_explicit_null_is_refused_where_the_contract_says_string_or_boolean(
 def test_special_use_email_domains_are_accepted_as_the_contract_says(client: TestClient) -> None:
     response = client.post("/api/v1/auth/register", json={"email": "z^a@w8lyp.test", "password": "x" * 8})
     assert response.status_code == 201, response.text
+
+
+def test_an_accept_header_without_json_is_a_406(client: TestClient, alice: Account) -> None:
+    response = client.get("/api/v1/tasks", headers={**alice.headers, "Accept": "text/html"})
+    problem = assert_problem(response, 406)
+    assert "text/html" in str(problem["detail"])
+    refused = client.get("/api/v1/health/live", headers={"Accept": "application/json;q=0, text/plain"})
+    assert_problem(refused, 406)
+
+
+def test_accept_headers_that_admit_json_are_served(client: TestClient, alice: Account) -> None:
+    for accept in ("application/json", "*/*", "text/html, application/*;q=0.1", "application/problem+json"):
+        response = client.get("/api/v1/tasks", headers={**alice.headers, "Accept": accept})
+        assert response.status_code == 200, accept

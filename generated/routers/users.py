@@ -45,6 +45,10 @@ def build_router(provider: Callable[..., UsersHandlers]) -> APIRouter:
                 "model": Problem,
                 "description": 'The access token is missing, malformed, expired or revoked.',
             },
+            406: {
+                "model": Problem,
+                "description": 'The `Accept` header rules out JSON: every response of this operation is `application/json` (errors `application/problem+json`). A missing `Accept`, `*/*` and `application/*` are fine.',
+            },
             500: {
                 "model": Problem,
                 "description": 'An unexpected error; the details are logged under the request id.',
