@@ -27,8 +27,10 @@ ASSETS: dict[str, Path] = {
     "swagger-init.js": OWN_ASSETS / "swagger-init.js",
     "redoc.standalone.js": REDOC_DIST / "redoc.standalone.js",
     "redoc-init.js": OWN_ASSETS / "redoc-init.js",
+    # Redoc's footer loads its logo relative to the page, from /redoc/logo-mini.svg.
+    "logo-mini.svg": REDOC_DIST / "logo-mini.svg",
 }
-ASSET_MEDIA_TYPES = {".css": "text/css", ".js": "text/javascript", ".png": "image/png"}
+ASSET_MEDIA_TYPES = {".css": "text/css", ".js": "text/javascript", ".png": "image/png", ".svg": "image/svg+xml"}
 ASSET_CACHE = "public, max-age=3600"
 
 PAGE = """<!doctype html>
@@ -87,4 +89,8 @@ def install_docs(app: FastAPI, *, title: str) -> None:
 
     app.add_api_route("/docs", docs, methods=["GET"], include_in_schema=False)
     app.add_api_route("/redoc", redoc, methods=["GET"], include_in_schema=False)
+    async def redoc_logo() -> FileResponse:
+        return await asset("logo-mini.svg")
+
     app.add_api_route("/docs/assets/{name}", asset, methods=["GET"], include_in_schema=False)
+    app.add_api_route("/redoc/logo-mini.svg", redoc_logo, methods=["GET"], include_in_schema=False)

@@ -25,7 +25,7 @@ def test_docs_pages_load_only_their_own_assets(client: TestClient, page: str) ->
         assert url.startswith("/docs/assets/"), url
         asset = client.get(url)
         assert asset.status_code == 200, url
-        assert asset.headers["content-type"].split(";")[0] in {"text/css", "text/javascript", "image/png"}
+        assert asset.headers["content-type"].split(";")[0] in {"text/css", "text/javascript", "image/png", "image/svg+xml"}
         assert len(asset.content) > 100
 
 
@@ -44,3 +44,9 @@ def test_swagger_ui_is_configured_with_the_served_contract(client: TestClient) -
 def test_an_unknown_docs_asset_is_a_404_problem(client: TestClient) -> None:
     assert_problem(client.get("/docs/assets/index.html"), 404)
     assert_problem(client.get("/docs/assets/..%2Fdocs.py"), 404)
+
+
+def test_redoc_finds_its_logo_next_to_the_page(client: TestClient) -> None:
+    response = client.get("/redoc/logo-mini.svg")
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("image/svg+xml")

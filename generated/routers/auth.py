@@ -62,7 +62,7 @@ def build_router(provider: Callable[..., AuthHandlers]) -> APIRouter:
         responses={
             406: {
                 "model": Problem,
-                "description": 'The `Accept` header rules out JSON: every response of this operation is `application/json` (errors `application/problem+json`). A missing `Accept`, `*/*` and `application/*` are fine.',
+                "description": 'The `Accept` header rules out JSON, the only thing this operation answers in.',
             },
             409: {"model": Problem, "description": 'The request conflicts with existing data.'},
             413: {
@@ -104,7 +104,7 @@ def build_router(provider: Callable[..., AuthHandlers]) -> APIRouter:
             },
             406: {
                 "model": Problem,
-                "description": 'The `Accept` header rules out JSON: every response of this operation is `application/json` (errors `application/problem+json`). A missing `Accept`, `*/*` and `application/*` are fine.',
+                "description": 'The `Accept` header rules out JSON, the only thing this operation answers in.',
             },
             413: {
                 "model": Problem,
@@ -145,7 +145,7 @@ def build_router(provider: Callable[..., AuthHandlers]) -> APIRouter:
             },
             406: {
                 "model": Problem,
-                "description": 'The `Accept` header rules out JSON: every response of this operation is `application/json` (errors `application/problem+json`). A missing `Accept`, `*/*` and `application/*` are fine.',
+                "description": 'The `Accept` header rules out JSON, the only thing this operation answers in.',
             },
             413: {
                 "model": Problem,

@@ -48,7 +48,7 @@ def build_router(provider: Callable[..., HealthHandlers]) -> APIRouter:
         responses={
             406: {
                 "model": Problem,
-                "description": 'The `Accept` header rules out JSON: every response of this operation is `application/json` (errors `application/problem+json`). A missing `Accept`, `*/*` and `application/*` are fine.',
+                "description": 'The `Accept` header rules out JSON, the only thing this operation answers in.',
             },
             500: {
                 "model": Problem,
@@ -70,7 +70,7 @@ def build_router(provider: Callable[..., HealthHandlers]) -> APIRouter:
         responses={
             406: {
                 "model": Problem,
-                "description": 'The `Accept` header rules out JSON: every response of this operation is `application/json` (errors `application/problem+json`). A missing `Accept`, `*/*` and `application/*` are fine.',
+                "description": 'The `Accept` header rules out JSON, the only thing this operation answers in.',
             },
             500: {
                 "model": Problem,

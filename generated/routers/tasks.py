@@ -85,7 +85,7 @@ def build_router(provider: Callable[..., TasksHandlers]) -> APIRouter:
             },
             406: {
                 "model": Problem,
-                "description": 'The `Accept` header rules out JSON: every response of this operation is `application/json` (errors `application/problem+json`). A missing `Accept`, `*/*` and `application/*` are fine.',
+                "description": 'The `Accept` header rules out JSON, the only thing this operation answers in.',
             },
             422: {
                 "model": Problem,
@@ -135,7 +135,7 @@ def build_router(provider: Callable[..., TasksHandlers]) -> APIRouter:
             },
             406: {
                 "model": Problem,
-                "description": 'The `Accept` header rules out JSON: every response of this operation is `application/json` (errors `application/problem+json`). A missing `Accept`, `*/*` and `application/*` are fine.',
+                "description": 'The `Accept` header rules out JSON, the only thing this operation answers in.',
             },
             413: {
                 "model": Problem,
@@ -178,7 +178,7 @@ def build_router(provider: Callable[..., TasksHandlers]) -> APIRouter:
             404: {"model": Problem, "description": 'There is no such resource for this user.'},
             406: {
                 "model": Problem,
-                "description": 'The `Accept` header rules out JSON: every response of this operation is `application/json` (errors `application/problem+json`). A missing `Accept`, `*/*` and `application/*` are fine.',
+                "description": 'The `Accept` header rules out JSON, the only thing this operation answers in.',
             },
             422: {
                 "model": Problem,
@@ -213,7 +213,7 @@ def build_router(provider: Callable[..., TasksHandlers]) -> APIRouter:
             404: {"model": Problem, "description": 'There is no such resource for this user.'},
             406: {
                 "model": Problem,
-                "description": 'The `Accept` header rules out JSON: every response of this operation is `application/json` (errors `application/problem+json`). A missing `Accept`, `*/*` and `application/*` are fine.',
+                "description": 'The `Accept` header rules out JSON, the only thing this operation answers in.',
             },
             413: {
                 "model": Problem,
@@ -289,7 +289,7 @@ def build_router(provider: Callable[..., TasksHandlers]) -> APIRouter:
             404: {"model": Problem, "description": 'There is no such resource for this user.'},
             406: {
                 "model": Problem,
-                "description": 'The `Accept` header rules out JSON: every response of this operation is `application/json` (errors `application/problem+json`). A missing `Accept`, `*/*` and `application/*` are fine.',
+                "description": 'The `Accept` header rules out JSON, the only thing this operation answers in.',
             },
             413: {
                 "model": Problem,
