@@ -16,8 +16,8 @@ from .allowed_methods import AllowedMethods
 from .auth import AuthImpl
 from .cursors import CursorCodec
 from .database import build_engine, session_factory
-from .emails import accept_special_use_domains
 from .docs import install_docs
+from .emails import accept_special_use_domains
 from .errors import install_problem_handlers
 from .head_requests import HeadAsGetMiddleware
 from .health import HealthImpl
@@ -30,7 +30,14 @@ from .tokens import TokenService
 from .users import UsersImpl
 
 CORS_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"]
-CORS_HEADERS = ["Authorization", "Content-Type", "If-Match", "If-None-Match", "Idempotency-Key", "X-Request-ID"]
+CORS_HEADERS = [
+    "Authorization",
+    "Content-Type",
+    "If-Match",
+    "If-None-Match",
+    "Idempotency-Key",
+    "X-Request-ID",
+]
 CORS_EXPOSED = ["Location", "ETag", "Retry-After", "X-Request-ID", "WWW-Authenticate"]
 DOCS_PATHS = ("/docs", "/redoc")
 

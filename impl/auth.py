@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import timedelta
+
 from fastapi import Request, Response
 
 from generated.models import RefreshRequest, RegisterRequest, TokenPair, TokenRequest, User
@@ -94,10 +95,8 @@ class AuthImpl(AuthHandlers):
         self.response.headers["Cache-Control"] = "no-store"
         self.response.headers["Pragma"] = "no-cache"
         return TokenPair(
-            access_token=self.tokens.issue_access_token(
-                user_id=user.id, token_version=user.token_version
-            ),
-            token_type="bearer",
+            access_token=self.tokens.issue_access_token(user_id=user.id, token_version=user.token_version),
+            token_type="bearer",  # noqa: S106  (the OAuth2 token type, not a secret)
             expires_in=self.tokens.access_ttl,
             refresh_token=refresh_token,
         )

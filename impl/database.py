@@ -23,9 +23,7 @@ def normalize_url(raw_url: str) -> URL:
         return url.set(drivername="postgresql+psycopg")
     if url.drivername in {"sqlite", "sqlite+pysqlite"}:
         return url
-    raise ValueError(
-        f"unsupported DATABASE_URL scheme {url.drivername!r}: use postgresql:// or sqlite:///"
-    )
+    raise ValueError(f"unsupported DATABASE_URL scheme {url.drivername!r}: use postgresql:// or sqlite:///")
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

@@ -30,7 +30,12 @@ ASSETS: dict[str, Path] = {
     # Redoc's footer loads its logo relative to the page, from /redoc/logo-mini.svg.
     "logo-mini.svg": REDOC_DIST / "logo-mini.svg",
 }
-ASSET_MEDIA_TYPES = {".css": "text/css", ".js": "text/javascript", ".png": "image/png", ".svg": "image/svg+xml"}
+ASSET_MEDIA_TYPES = {
+    ".css": "text/css",
+    ".js": "text/javascript",
+    ".png": "image/png",
+    ".svg": "image/svg+xml",
+}
 ASSET_CACHE = "public, max-age=3600"
 
 PAGE = """<!doctype html>
@@ -89,6 +94,7 @@ def install_docs(app: FastAPI, *, title: str) -> None:
 
     app.add_api_route("/docs", docs, methods=["GET"], include_in_schema=False)
     app.add_api_route("/redoc", redoc, methods=["GET"], include_in_schema=False)
+
     async def redoc_logo() -> FileResponse:
         return await asset("logo-mini.svg")
 

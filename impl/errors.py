@@ -24,7 +24,7 @@ MAX_DETAIL_CHARS = 300
 PATH_SAFE = "/!$&'()*+,;=:@"
 
 
-class Problem(Exception):
+class Problem(Exception):  # noqa: N818  (named after RFC 9457 problem details)
     status = 500
     slug = "internal-error"
     title = "Internal Server Error"
@@ -196,7 +196,7 @@ async def _on_http_exception(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, StarletteHTTPException)
     if exc.status_code == 405:
         allow = ", ".join(request.app.state.allowed_methods(request.url.path))
-        problem = MethodNotAllowed(
+        problem: Problem = MethodNotAllowed(
             f"{request.method} is not supported here; use {allow}.", headers={"Allow": allow}
         )
         return problem_response(problem, request)

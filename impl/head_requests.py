@@ -14,7 +14,11 @@ class HeadAsGetMiddleware:
         self.allowed_methods = allowed_methods
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["method"] != "HEAD" or "GET" not in self.allowed_methods(scope["path"]):
+        if (
+            scope["type"] != "http"
+            or scope["method"] != "HEAD"
+            or "GET" not in self.allowed_methods(scope["path"])
+        ):
             await self.app(scope, receive, send)
             return
 

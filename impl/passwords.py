@@ -16,12 +16,14 @@ _context = CryptContext(
 
 
 def hash_password(password: str) -> str:
-    return _context.hash(password)
+    hashed: str = _context.hash(password)
+    return hashed
 
 
 def verify_password(password: str, password_hash: str) -> bool:
     try:
-        return _context.verify(password, password_hash)
+        verified: bool = _context.verify(password, password_hash)
+        return verified
     except ValueError:
         return False
 

@@ -10,7 +10,6 @@ from sqlmodel import Field, SQLModel
 
 from .timestamps import UTCDateTime, utc_now
 
-
 # Named constraints, so that migrations can refer to them on every database.
 SQLModel.metadata.naming_convention = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",

@@ -36,9 +36,7 @@ def set_completed(row: TaskRow, completed: bool) -> None:
 
 
 class TasksImpl(TasksHandlers):
-    def __init__(
-        self, session: SessionDep, user: CurrentUser, request: Request, response: Response
-    ) -> None:
+    def __init__(self, session: SessionDep, user: CurrentUser, request: Request, response: Response) -> None:
         self.session = session
         self.owner_id = user.id
         self.cursors: CursorCodec = request.app.state.cursors
@@ -52,9 +50,7 @@ class TasksImpl(TasksHandlers):
 
     def list_tasks(self, *, limit: int, cursor: str | None) -> TaskPage:
         before = self.cursors.decode(cursor) if cursor else None
-        rows = task_store.list_tasks(
-            self.session, owner_id=self.owner_id, limit=limit + 1, before=before
-        )
+        rows = task_store.list_tasks(self.session, owner_id=self.owner_id, limit=limit + 1, before=before)
         page, more = rows[:limit], len(rows) > limit
         next_cursor = self.cursors.encode(page[-1].created_at, page[-1].id) if more else None
         return TaskPage(items=[task_response(row) for row in page], next_cursor=next_cursor)
@@ -106,4 +102,3 @@ class TasksImpl(TasksHandlers):
         self.session.add(row)
         self.session.flush()
         return task_response(row)
-

@@ -18,7 +18,7 @@ from joserfc.jwk import OctKey
 from .errors import InvalidToken
 from .settings import Settings
 
-ACCESS_TOKEN_TYPE = "at+jwt"
+ACCESS_TOKEN_TYPE = "at+jwt"  # noqa: S105  (the JWT `typ` header, not a secret)
 MAX_TOKEN_CHARS = 4096
 
 

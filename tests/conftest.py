@@ -72,12 +72,12 @@ def connection(backend: Backend) -> Iterator[Connection]:
 
 
 @pytest.fixture
-def app(backend: Backend, connection: Connection) -> Iterator[FastAPI]:
+def app(backend: Backend, connection: Connection) -> FastAPI:
     # Request sessions join the test's transaction; their commits become savepoint releases.
     backend.app.state.make_session = lambda: Session(
         bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False
     )
-    yield backend.app
+    return backend.app
 
 
 @pytest.fixture

@@ -25,7 +25,12 @@ def test_docs_pages_load_only_their_own_assets(client: TestClient, page: str) ->
         assert url.startswith("/docs/assets/"), url
         asset = client.get(url)
         assert asset.status_code == 200, url
-        assert asset.headers["content-type"].split(";")[0] in {"text/css", "text/javascript", "image/png", "image/svg+xml"}
+        assert asset.headers["content-type"].split(";")[0] in {
+            "text/css",
+            "text/javascript",
+            "image/png",
+            "image/svg+xml",
+        }
         assert len(asset.content) > 100
 
 

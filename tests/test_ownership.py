@@ -56,10 +56,10 @@ def test_a_cursor_from_another_user_reveals_nothing(client: TestClient, alice: A
 
 
 @pytest.mark.parametrize("field", ["id", "owner_id", "user_id", "created_at", "updated_at", "completed_at"])
-def test_server_fields_in_a_body_are_rejected(client: TestClient, alice: Account, bob: Account, field: str) -> None:
+def test_server_fields_in_a_body_are_rejected(
+    client: TestClient, alice: Account, bob: Account, field: str
+) -> None:
     value = bob.user_id if field.endswith("id") else "2000-01-01T00:00:00Z"
-    body = assert_problem(
-        client.post(TASKS, json={"title": "x", field: value}, headers=alice.headers), 422
-    )
+    body = assert_problem(client.post(TASKS, json={"title": "x", field: value}, headers=alice.headers), 422)
     assert body["errors"] == [{"pointer": f"/body/{field}", "detail": "Extra inputs are not permitted"}]
     assert client.get(TASKS, headers=alice.headers).json()["items"] == []

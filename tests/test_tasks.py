@@ -34,7 +34,9 @@ def test_create_returns_the_task_with_location_and_server_fields(client: TestCli
     assert task["completed"] is False
     assert task["completed_at"] is None
     created_at = datetime.fromisoformat(task["created_at"])
-    assert created_at.utcoffset() is not None and created_at.utcoffset().total_seconds() == 0  # type: ignore[union-attr]
+    offset = created_at.utcoffset()
+    assert offset is not None
+    assert offset.total_seconds() == 0
     assert task["updated_at"] == task["created_at"]
     assert client.get(response.headers["location"], headers=alice.headers).json() == task
 
@@ -62,10 +64,12 @@ def test_get_replace_update_delete(client: TestClient, alice: Account, db: Sessi
     assert patched["completed_at"] == body["completed_at"]  # unchanged while still completed
 
     reopened = client.patch(url, json={"completed": False}, headers=alice.headers).json()
-    assert reopened["completed"] is False and reopened["completed_at"] is None
+    assert reopened["completed"] is False
+    assert reopened["completed_at"] is None
 
     unchanged = client.patch(url, json={}, headers=alice.headers)
-    assert unchanged.status_code == 200 and unchanged.json() == reopened
+    assert unchanged.status_code == 200
+    assert unchanged.json() == reopened
 
     assert client.delete(url, headers=alice.headers).status_code == 204
     assert_problem(client.get(url, headers=alice.headers), 404)
@@ -79,7 +83,7 @@ def test_list_pages_through_every_task_once_newest_first(client: TestClient, ali
     cursor = None
     pages = 0
     while True:
-        params: dict[str, object] = {"limit": 3}
+        params: dict[str, str | int] = {"limit": 3}
         if cursor:
             params["cursor"] = cursor
         page = client.get(TASKS, params=params, headers=alice.headers)
@@ -114,4 +118,6 @@ def test_forged_cursor_is_422(client: TestClient, alice: Account) -> None:
     payload, signature = cursor.split(".")
     for forged in (f"{payload}x.{signature}", f"{payload}.{signature[:-2]}AA", "abc", "a.b"):
         body = assert_problem(client.get(TASKS, params={"cursor": forged}, headers=alice.headers), 422)
-        assert body["errors"] == [{"pointer": "/query/cursor", "detail": "Invalid cursor: pass a next_cursor unchanged."}]
+        assert body["errors"] == [
+            {"pointer": "/query/cursor", "detail": "Invalid cursor: pass a next_cursor unchanged."}
+        ]

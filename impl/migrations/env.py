@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from alembic import context
 from sqlalchemy import Connection
+from sqlmodel import SQLModel
 
 from impl import tables  # noqa: F401  (registers the table models on the metadata)
 from impl.database import build_engine
-from sqlmodel import SQLModel
 
 target_metadata = SQLModel.metadata
 

@@ -30,7 +30,7 @@ def mark_used(session: Session, *, token_id: uuid.UUID, now: datetime) -> bool:
         )
         .values(used_at=now)
     )
-    return session.exec(statement).rowcount == 1  # type: ignore[call-overload]
+    return session.exec(statement).rowcount == 1
 
 
 def revoke_family(session: Session, *, user_id: uuid.UUID, family_id: uuid.UUID, now: datetime) -> None:
@@ -43,4 +43,4 @@ def revoke_family(session: Session, *, user_id: uuid.UUID, family_id: uuid.UUID,
         )
         .values(revoked_at=now)
     )
-    session.exec(statement)  # type: ignore[call-overload]
+    session.exec(statement)

@@ -42,7 +42,5 @@ def create_task(session: Session, *, task: TaskRow) -> TaskRow:
 
 
 def delete_task(session: Session, *, owner_id: uuid.UUID, task_id: uuid.UUID) -> bool:
-    statement = delete(TaskRow).where(
-        col(TaskRow.id) == task_id, col(TaskRow.owner_id) == owner_id
-    )
-    return session.exec(statement).rowcount == 1  # type: ignore[call-overload]
+    statement = delete(TaskRow).where(col(TaskRow.id) == task_id, col(TaskRow.owner_id) == owner_id)
+    return session.exec(statement).rowcount == 1

@@ -41,15 +41,22 @@ def main(contract: str, output: str) -> int:
     cli.OpenAPIParser = parser.OpenAPIParser
     status = cli.invoke_main(
         [
-            "--input", contract,
-            "--output", output,
-            "--template-dir", str(HERE / "templates"),
-            "--custom-visitor", str(HERE / "visitor.py"),
+            "--input",
+            contract,
+            "--output",
+            output,
+            "--template-dir",
+            str(HERE / "templates"),
+            "--custom-visitor",
+            str(HERE / "visitor.py"),
             "--generate-routers",
             "--disable-timestamp",
-            "--enum-field-as-literal", "all",
-            "--output-model-type", "pydantic_v2.BaseModel",
-            "--python-version", "3.11",
+            "--enum-field-as-literal",
+            "all",
+            "--output-model-type",
+            "pydantic_v2.BaseModel",
+            "--python-version",
+            "3.11",
         ]
     )
     # Templates render flat files only; the routers package needs its own __init__.

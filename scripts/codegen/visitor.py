@@ -7,7 +7,6 @@ the raw contract (not the generator's argument strings), so every constraint, de
 alias in openapi.yaml reaches FastAPI.
 """
 
-
 import json
 import re
 from dataclasses import dataclass, field
@@ -141,7 +140,14 @@ class Contract:
                     continue
                 operation = item[http_method]
                 parsed = self.parser.operations[f"#/paths/{path.lstrip('/')}/{http_method}"]
-                route = self.route(path, http_method, operation, shared, parsed, default_security)
+                route = self.route(
+                    path,
+                    http_method,
+                    operation,
+                    shared=shared,
+                    parsed=parsed,
+                    default_security=default_security,
+                )
                 by_tag.setdefault(operation["tags"][0], []).append(route)
         return by_tag
 
@@ -150,6 +156,7 @@ class Contract:
         path: str,
         http_method: str,
         operation: dict[str, Any],
+        *,
         shared: list[Any],
         parsed: Any,
         default_security: list[Any],
@@ -217,7 +224,7 @@ def visit(parser: OpenAPIParser, model_path: Path) -> dict[str, object]:
     schemes = contract.raw.get("components", {}).get("securitySchemes", {})
     if len(schemes) != 1:
         raise SystemExit("exactly one security scheme is supported")
-    (scheme_name, scheme), = schemes.items()
+    ((scheme_name, scheme),) = schemes.items()
     if scheme.get("type") != "oauth2" or "password" not in scheme.get("flows", {}):
         raise SystemExit("the security scheme must be an OAuth2 password flow")
     models = {

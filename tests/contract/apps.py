@@ -13,10 +13,13 @@ from functools import cache
 from pathlib import Path
 
 from fastapi import FastAPI
+from sqlalchemy import Engine, delete
+from sqlmodel import SQLModel
 
 from impl.app import create_app
 from impl.database import build_engine
 from impl.migrate import upgrade
+from impl.tables import RefreshTokenRow  # noqa: F401  (all tables are registered on the metadata)
 
 from ..conftest import make_settings
 from ..databases import temporary_database
@@ -33,3 +36,11 @@ def backend_app(backend: str) -> FastAPI:
     engine = build_engine(url)
     _cleanup.callback(engine.dispose)
     return create_app(make_settings(url), engine=engine)
+
+
+def reset_database(backend: str) -> None:
+    """Empty every table, so that a stateful scenario starts from the same state each time."""
+    engine: Engine = backend_app(backend).state.engine
+    with engine.begin() as connection:
+        for table in reversed(SQLModel.metadata.sorted_tables):
+            connection.execute(delete(table))

@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+from typing import Any
 
 import schemathesis
 from schemathesis import GenerationMode
@@ -28,9 +29,14 @@ def looks_issued(cursor: object) -> bool:
     return isinstance(keyset, list) and len(keyset) == 2
 
 
-@schemathesis.hook("map_case").apply_to(operation_id="listTasks")
-def keep_only_issued_cursors(context: schemathesis.HookContext, case: schemathesis.Case) -> schemathesis.Case:
+def keep_only_issued_cursors(
+    context: schemathesis.HookContext, case: schemathesis.Case[Any]
+) -> schemathesis.Case[Any]:
     positive = case.meta is not None and case.meta.generation.mode == GenerationMode.POSITIVE
     if positive and isinstance(case.query, dict) and not looks_issued(case.query.get("cursor")):
         case.query.pop("cursor", None)
     return case
+
+
+map_case: Any = schemathesis.hook("map_case")
+map_case.apply_to(operation_id="listTasks")(keep_only_issued_cursors)

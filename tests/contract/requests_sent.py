@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from typing import Any
 
 import schemathesis
 
@@ -10,5 +11,7 @@ SENT: Counter[tuple[str, str, int]] = Counter()
 
 
 @schemathesis.hook
-def after_call(context: schemathesis.HookContext, case: schemathesis.Case, response: schemathesis.Response) -> None:
+def after_call(
+    context: schemathesis.HookContext, case: schemathesis.Case[Any], response: schemathesis.Response
+) -> None:
     SENT[(case.method.upper(), case.operation.path, response.status_code)] += 1

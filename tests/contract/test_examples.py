@@ -26,7 +26,7 @@ def resolve(node: Any) -> Any:
 
 def payloads() -> Iterator[tuple[str, dict[str, Any]]]:
     """(where, media type object) for every request body and response body in the contract."""
-    for path, item in CONTRACT["paths"].items():
+    for item in CONTRACT["paths"].values():
         for method in METHODS:
             if method not in item:
                 continue

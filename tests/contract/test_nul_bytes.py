@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any
 
 import pytest
@@ -40,17 +41,27 @@ def operations() -> Iterator[tuple[str, str, dict[str, Any]]]:
                 yield path, method, item[method]
 
 
+@dataclass(frozen=True)
+class BodyProbe:
+    path: str
+    method: str
+    media_type: str
+    body: dict[str, Any]
+    field: str
+
+
 def body_probes() -> Iterator[Any]:
     for path, method, operation in operations():
         if "requestBody" not in operation:
             continue
-        (media_type, content), = resolve(operation["requestBody"])["content"].items()
+        ((media_type, content),) = resolve(operation["requestBody"])["content"].items()
         example = resolve(next(iter(content["examples"].values())))["value"]
         schema = resolve(content["schema"])
         for name, field in schema["properties"].items():
             if is_string(resolve(field)):
                 body = {**copy.deepcopy(example), name: NUL}
-                yield pytest.param(path, method, media_type, body, name, id=f"{operation['operationId']}.{name}")
+                probe = BodyProbe(path, method, media_type, body, name)
+                yield pytest.param(probe, id=f"{operation['operationId']}.{name}")
 
 
 def query_probes() -> Iterator[Any]:
@@ -69,26 +80,35 @@ def url_for(client: TestClient, account: Account, path: str) -> str:
     return path.replace("{task_id}", task.json()["id"])
 
 
+def pointers(problem: dict[str, object]) -> list[str]:
+    errors = problem["errors"]
+    assert isinstance(errors, list)
+    return [error["pointer"] for error in errors]
+
+
 def test_every_probe_is_found() -> None:
     assert len(list(body_probes())) >= 10
     assert [probe.id for probe in query_probes()] == ["listTasks.cursor"]
 
 
-@pytest.mark.parametrize(("path", "method", "media_type", "body", "field"), list(body_probes()))
-def test_nul_in_a_body_field_is_refused(
-    client: TestClient, alice: Account, path: str, method: str, media_type: str, body: Any, field: str
-) -> None:
-    url = url_for(client, alice, path)
-    payload = {"data": body} if media_type == "application/x-www-form-urlencoded" else {"json": body}
-    response = client.request(method.upper(), url, headers=alice.headers, **payload)
+@pytest.mark.parametrize("probe", list(body_probes()))
+def test_nul_in_a_body_field_is_refused(client: TestClient, alice: Account, probe: BodyProbe) -> None:
+    url = url_for(client, alice, probe.path)
+    method = probe.method.upper()
+    if probe.media_type == "application/x-www-form-urlencoded":
+        response = client.request(method, url, headers=alice.headers, data=probe.body)
+    else:
+        response = client.request(method, url, headers=alice.headers, json=probe.body)
     problem = assert_problem(response, 422)
-    assert f"/body/{field}" in [error["pointer"] for error in problem["errors"]]  # type: ignore[attr-defined]
+    assert f"/body/{probe.field}" in pointers(problem)
 
 
 @pytest.mark.parametrize(("path", "method", "name"), list(query_probes()))
 def test_nul_in_a_query_parameter_is_refused(
     client: TestClient, alice: Account, path: str, method: str, name: str
 ) -> None:
-    response = client.request(method.upper(), url_for(client, alice, path), params={name: NUL}, headers=alice.headers)
+    response = client.request(
+        method.upper(), url_for(client, alice, path), params={name: NUL}, headers=alice.headers
+    )
     problem = assert_problem(response, 422)
-    assert f"/query/{name}" in [error["pointer"] for error in problem["errors"]]  # type: ignore[attr-defined]
+    assert f"/query/{name}" in pointers(problem)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import schemathesis
 
 from ..databases import BACKENDS
@@ -11,7 +13,7 @@ sqlite = contract_schema("sqlite")
 
 
 @sqlite.parametrize()
-def test_operation_on_sqlite(case: schemathesis.Case) -> None:
+def test_operation_on_sqlite(case: schemathesis.Case[Any]) -> None:
     case.call_and_validate()
 
 
@@ -19,5 +21,5 @@ if "postgresql" in BACKENDS:
     postgresql = contract_schema("postgresql")
 
     @postgresql.parametrize()
-    def test_operation_on_postgresql(case: schemathesis.Case) -> None:
+    def test_operation_on_postgresql(case: schemathesis.Case[Any]) -> None:
         case.call_and_validate()

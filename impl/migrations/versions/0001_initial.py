@@ -69,9 +69,7 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_tasks")),
     )
-    op.create_index(
-        "ix_tasks_owner_id_created_at_id", "tasks", ["owner_id", "created_at", "id"]
-    )
+    op.create_index("ix_tasks_owner_id_created_at_id", "tasks", ["owner_id", "created_at", "id"])
 
 
 def downgrade() -> None:
