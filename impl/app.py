@@ -16,10 +16,13 @@ from .auth import AuthImpl
 from .cors import ListedOriginsCORSMiddleware
 from .cursors import CursorCodec
 from .database import build_engine, session_factory
+from .docs import install_docs
+from .emails import accept_special_use_domains
 from .errors import install_problem_handlers
 from .external_tokens import ExternalTokenVerifier
+from .head_requests import HeadAsGetMiddleware
 from .health import HealthImpl
-from .media_types import require_declared_media_type
+from .media_types import require_acceptable_response, require_declared_media_type
 from .middleware import BodyGuardMiddleware, RequestContextMiddleware
 from .password_policy import common_passwords
 from .passwords import warm_up
@@ -52,6 +55,7 @@ DOCS_PATHS = ("/docs", "/redoc")
 
 def create_app(settings: Settings | None = None, *, engine: Engine | None = None) -> FastAPI:
     settings = settings or get_settings()
+    accept_special_use_domains()
     app = create_contract_app(
         auth=AuthImpl,
         health=HealthImpl,
@@ -59,10 +63,12 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
         users=UsersImpl,
         title=CONTRACT["info"]["title"],
         version=CONTRACT["info"]["version"],
-        dependencies=[Depends(require_declared_media_type)],
-        docs_url="/docs",
-        redoc_url="/redoc",
-        swagger_ui_parameters={"persistAuthorization": False},
+        dependencies=[Depends(require_acceptable_response), Depends(require_declared_media_type)],
+        # impl/docs.py serves the docs with self-hosted assets instead of FastAPI's CDN pages.
+        docs_url=None,
+        redoc_url=None,
+        # Only the contract's paths exist: /api/v1/tasks/ is a 404, not a redirect.
+        redirect_slashes=False,
     )
     # Clients see openapi.yaml itself; tests compare it with what the routes would produce.
     app.openapi = lambda: CONTRACT  # type: ignore[method-assign]
@@ -83,8 +89,10 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     warm_up()
     common_passwords()
 
+    install_docs(app, title=CONTRACT["info"]["title"])
     install_problem_handlers(app)
     app.add_middleware(BodyGuardMiddleware, max_body_bytes=settings.max_body_bytes)
+    app.add_middleware(HeadAsGetMiddleware, allowed_methods=app.state.allowed_methods)
     app.add_middleware(
         ListedOriginsCORSMiddleware,
         allow_origins=settings.cors_origins,

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
+from urllib.parse import quote
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -19,6 +20,8 @@ from starlette.responses import Response
 PROBLEM_MEDIA_TYPE = "application/problem+json"
 BEARER_CHALLENGE = 'Bearer realm="tasks-api"'
 MAX_DETAIL_CHARS = 300
+# RFC 3986 characters a path may carry unencoded (pchar and "/").
+PATH_SAFE = "/!$&'()*+,;=:@"
 
 
 class Problem(Exception):
@@ -102,6 +105,10 @@ class EmailTaken(Conflict):
         super().__init__("An account with this email already exists.")
 
 
+class NotAcceptable(Problem):
+    status, slug, title = 406, "not-acceptable", "Not Acceptable"
+
+
 class PayloadTooLarge(Problem):
     status, slug, title = 413, "payload-too-large", "Payload Too Large"
 
@@ -125,6 +132,12 @@ class ServiceUnavailable(Problem):
     status, slug, title = 503, "service-unavailable", "Service Unavailable"
 
 
+def problem_instance(path: str) -> str:
+    """The request path as a URI reference: the decoded path percent-encoded again, so that
+    a request for /api/v1/tasks/%C3%AD answers with that, not with a raw "í"."""
+    return quote(path, safe=PATH_SAFE)
+
+
 def problem_body(
     *,
     status: int,
@@ -139,7 +152,7 @@ def problem_body(
     if detail:
         body["detail"] = detail
     if instance:
-        body["instance"] = instance
+        body["instance"] = problem_instance(instance)
     if request_id:
         body["request_id"] = request_id
     if errors is not None:

@@ -61,7 +61,7 @@ class TasksImpl(TasksHandlers):
             owner_id=self.owner_id,
             title=body.title.strip(),
             description=body.description,
-            completed=bool(body.completed),
+            completed=body.completed,
             completed_at=now if body.completed else None,
             created_at=now,
             updated_at=now,

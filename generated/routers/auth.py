@@ -60,6 +60,10 @@ def build_router(provider: Callable[..., AuthHandlers]) -> APIRouter:
         status_code=201,
         response_model=User,
         responses={
+            406: {
+                "model": Problem,
+                "description": 'The `Accept` header rules out JSON, the only thing this operation answers in.',
+            },
             409: {"model": Problem, "description": 'The request conflicts with existing data.'},
             413: {
                 "model": Problem,
@@ -106,6 +110,10 @@ def build_router(provider: Callable[..., AuthHandlers]) -> APIRouter:
                 "model": Problem,
                 "description": 'The email and password do not match an account.',
             },
+            406: {
+                "model": Problem,
+                "description": 'The `Accept` header rules out JSON, the only thing this operation answers in.',
+            },
             413: {
                 "model": Problem,
                 "description": 'The request body is larger than the configured limit.',
@@ -150,6 +158,10 @@ def build_router(provider: Callable[..., AuthHandlers]) -> APIRouter:
             401: {
                 "model": Problem,
                 "description": 'The refresh token is unknown, expired, already used or revoked.',
+            },
+            406: {
+                "model": Problem,
+                "description": 'The `Accept` header rules out JSON, the only thing this operation answers in.',
             },
             413: {
                 "model": Problem,

@@ -46,6 +46,10 @@ def build_router(provider: Callable[..., HealthHandlers]) -> APIRouter:
         status_code=200,
         response_model=Health,
         responses={
+            406: {
+                "model": Problem,
+                "description": 'The `Accept` header rules out JSON, the only thing this operation answers in.',
+            },
             500: {
                 "model": Problem,
                 "description": 'An unexpected error; the details are logged under the request id.',
@@ -64,6 +68,10 @@ def build_router(provider: Callable[..., HealthHandlers]) -> APIRouter:
         status_code=200,
         response_model=Health,
         responses={
+            406: {
+                "model": Problem,
+                "description": 'The `Accept` header rules out JSON, the only thing this operation answers in.',
+            },
             500: {
                 "model": Problem,
                 "description": 'An unexpected error; the details are logged under the request id.',

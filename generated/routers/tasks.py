@@ -83,6 +83,10 @@ def build_router(provider: Callable[..., TasksHandlers]) -> APIRouter:
                 "model": Problem,
                 "description": 'The access token is missing, malformed, expired or revoked.',
             },
+            406: {
+                "model": Problem,
+                "description": 'The `Accept` header rules out JSON, the only thing this operation answers in.',
+            },
             422: {
                 "model": Problem,
                 "description": 'The request is malformed or breaks a constraint; `errors` lists each one.',
@@ -129,6 +133,10 @@ def build_router(provider: Callable[..., TasksHandlers]) -> APIRouter:
                 "model": Problem,
                 "description": 'The access token is missing, malformed, expired or revoked.',
             },
+            406: {
+                "model": Problem,
+                "description": 'The `Accept` header rules out JSON, the only thing this operation answers in.',
+            },
             413: {
                 "model": Problem,
                 "description": 'The request body is larger than the configured limit.',
@@ -168,6 +176,10 @@ def build_router(provider: Callable[..., TasksHandlers]) -> APIRouter:
                 "description": 'The access token is missing, malformed, expired or revoked.',
             },
             404: {"model": Problem, "description": 'There is no such resource for this user.'},
+            406: {
+                "model": Problem,
+                "description": 'The `Accept` header rules out JSON, the only thing this operation answers in.',
+            },
             422: {
                 "model": Problem,
                 "description": 'The request is malformed or breaks a constraint; `errors` lists each one.',
@@ -199,6 +211,10 @@ def build_router(provider: Callable[..., TasksHandlers]) -> APIRouter:
                 "description": 'The access token is missing, malformed, expired or revoked.',
             },
             404: {"model": Problem, "description": 'There is no such resource for this user.'},
+            406: {
+                "model": Problem,
+                "description": 'The `Accept` header rules out JSON, the only thing this operation answers in.',
+            },
             413: {
                 "model": Problem,
                 "description": 'The request body is larger than the configured limit.',
@@ -271,6 +287,10 @@ def build_router(provider: Callable[..., TasksHandlers]) -> APIRouter:
                 "description": 'The access token is missing, malformed, expired or revoked.',
             },
             404: {"model": Problem, "description": 'There is no such resource for this user.'},
+            406: {
+                "model": Problem,
+                "description": 'The `Accept` header rules out JSON, the only thing this operation answers in.',
+            },
             413: {
                 "model": Problem,
                 "description": 'The request body is larger than the configured limit.',
