@@ -60,7 +60,10 @@ class TokenPair(BaseModel):
 
 class User(BaseModel):
     id: UUID
-    email: EmailStr
+    email: Optional[EmailStr] = Field(
+        ...,
+        description="The account's email; null for an account provisioned from an external identity\nprovider's token, which signs in there and has no email or password here.\n",
+    )
     created_at: RFC3339DateTime
 
 
@@ -361,6 +364,27 @@ class RegisterRequest(BaseModel):
     email: EmailStr = Field(..., description="The account's email; unique case-insensitively.")
     password: constr(pattern=r'^[^\u0000]*$', min_length=8, max_length=128, strict=True) = Field(
         ..., description='8 to 128 characters, any characters but NUL.'
+    )
+
+
+class PasswordChangeRequest(BaseModel):
+    model_config = ConfigDict(
+        extra='forbid',
+    )
+    current_password: constr(pattern=r'^[^\u0000]*$', min_length=1, max_length=128, strict=True) = (
+        Field(..., description="The account's current password.")
+    )
+    new_password: constr(pattern=r'^[^\u0000]*$', min_length=8, max_length=128, strict=True) = (
+        Field(..., description='8 to 128 characters, any characters but NUL.')
+    )
+
+
+class AccountDeletionRequest(BaseModel):
+    model_config = ConfigDict(
+        extra='forbid',
+    )
+    password: constr(pattern=r'^[^\u0000]*$', min_length=1, max_length=128, strict=True) = Field(
+        ..., description="The account's current password."
     )
 
 

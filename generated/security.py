@@ -8,6 +8,6 @@ from fastapi.security import OAuth2PasswordBearer
 oauth2 = OAuth2PasswordBearer(
     tokenUrl='/api/v1/auth/token',
     scheme_name='oauth2',
-    description='Bearer JWT access tokens issued by `POST /api/v1/auth/token`. Send them as `Authorization: Bearer <token>`.',
+    description='Bearer JWT access tokens issued by `POST /api/v1/auth/token`, or, when the server is configured for one, by an external identity provider whose signing keys it fetches from a JWKS URL. Send them as `Authorization: Bearer <token>`.',
     auto_error=False,
 )

@@ -1,4 +1,5 @@
-"""The Allow header of a 405: every method the contract defines for the requested path."""
+"""The Allow header of a 405: every method the contract defines for the requested path, and
+HEAD wherever there is a GET (impl/head_requests.py answers it)."""
 
 from __future__ import annotations
 
@@ -15,8 +16,10 @@ class AllowedMethods:
         self._paths = []
         for template, item in contract["paths"].items():
             pattern = re.sub(r"\\\{[^/]+?\\\}", "[^/]+", re.escape(template))
-            methods = sorted(method.upper() for method in item if method in HTTP_METHODS)
-            self._paths.append((re.compile(f"^{pattern}$"), methods))
+            methods = {method.upper() for method in item if method in HTTP_METHODS}
+            if "GET" in methods:
+                methods.add("HEAD")
+            self._paths.append((re.compile(f"^{pattern}$"), sorted(methods)))
 
     def __call__(self, path: str) -> list[str]:
         for pattern, methods in self._paths:

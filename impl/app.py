@@ -13,14 +13,21 @@ from generated.main import create_app as create_contract_app
 
 from .allowed_methods import AllowedMethods
 from .auth import AuthImpl
-from .cors import ProblemCORSMiddleware
+from .cors import ListedOriginsCORSMiddleware
 from .cursors import CursorCodec
 from .database import build_engine, session_factory
+from .docs import install_docs
+from .emails import accept_special_use_domains
 from .errors import install_problem_handlers
+from .external_tokens import ExternalTokenVerifier
+from .head_requests import HeadAsGetMiddleware
 from .health import HealthImpl
-from .media_types import require_declared_media_type
+from .literal_paths import shadowing_routes
+from .media_types import require_acceptable_response, require_declared_media_type
 from .middleware import BodyGuardMiddleware, RequestContextMiddleware
+from .password_policy import common_passwords
 from .passwords import warm_up
+from .rate_limits import RateLimits
 from .settings import Settings, get_settings
 from .tags import TagsImpl
 from .tasks import TasksImpl
@@ -36,12 +43,22 @@ CORS_HEADERS = [
     "Idempotency-Key",
     "X-Request-ID",
 ]
-CORS_EXPOSED = ["Location", "ETag", "Idempotent-Replayed", "Retry-After", "X-Request-ID", "WWW-Authenticate"]
+CORS_EXPOSED = [
+    "Location",
+    "ETag",
+    "Idempotent-Replayed",
+    "Retry-After",
+    "RateLimit",
+    "RateLimit-Policy",
+    "X-Request-ID",
+    "WWW-Authenticate",
+]
 DOCS_PATHS = ("/docs", "/redoc")
 
 
 def create_app(settings: Settings | None = None, *, engine: Engine | None = None) -> FastAPI:
     settings = settings or get_settings()
+    accept_special_use_domains()
     app = create_contract_app(
         auth=AuthImpl,
         health=HealthImpl,
@@ -50,13 +67,16 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
         users=UsersImpl,
         title=CONTRACT["info"]["title"],
         version=CONTRACT["info"]["version"],
-        dependencies=[Depends(require_declared_media_type)],
-        docs_url="/docs",
-        redoc_url="/redoc",
-        swagger_ui_parameters={"persistAuthorization": False},
+        dependencies=[Depends(require_acceptable_response), Depends(require_declared_media_type)],
+        # impl/docs.py serves the docs with self-hosted assets instead of FastAPI's CDN pages.
+        docs_url=None,
+        redoc_url=None,
+        # Only the contract's paths exist: /api/v1/tasks/ is a 404, not a redirect.
+        redirect_slashes=False,
     )
     # Clients see openapi.yaml itself; tests compare it with what the routes would produce.
     app.openapi = lambda: CONTRACT  # type: ignore[method-assign]
+    app.router.routes[0:0] = shadowing_routes(CONTRACT)
 
     app.state.settings = settings
     app.state.allowed_methods = AllowedMethods(CONTRACT)
@@ -67,14 +87,19 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     )
     app.state.make_session = session_factory(app.state.engine)
     app.state.tokens = TokenService(settings)
+    app.state.external_tokens = ExternalTokenVerifier(settings) if settings.external_jwt_jwks_url else None
+    app.state.rate_limits = RateLimits(settings)
     assert settings.jwt_secret is not None
     app.state.cursors = CursorCodec(settings.jwt_secret.get_secret_value().encode())
     warm_up()
+    common_passwords()
 
+    install_docs(app, title=CONTRACT["info"]["title"])
     install_problem_handlers(app)
     app.add_middleware(BodyGuardMiddleware, max_body_bytes=settings.max_body_bytes)
+    app.add_middleware(HeadAsGetMiddleware, allowed_methods=app.state.allowed_methods)
     app.add_middleware(
-        ProblemCORSMiddleware,
+        ListedOriginsCORSMiddleware,
         allow_origins=settings.cors_origins,
         allow_credentials=settings.cors_allow_credentials,
         allow_methods=CORS_METHODS,

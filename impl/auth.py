@@ -8,9 +8,27 @@ from fastapi import Request, Response
 from generated.models import RefreshRequest, RegisterRequest, TokenPair, TokenRequest, User
 from generated.routers.auth import AuthHandlers
 
-from .dependencies import SessionDep, SettingsDep, TokensDep, authenticate, bearer_token
+from .dependencies import (
+    ExternalTokensDep,
+    RateLimitsDep,
+    SessionDep,
+    SettingsDep,
+    TokensDep,
+    authenticate,
+    bearer_token,
+    client_address,
+)
 from .errors import EmailTaken, InvalidCredentials, InvalidRefreshToken
+from .password_policy import check_new_password
 from .passwords import hash_password, spend_verification_time, verify_password
+from .rate_limits import (
+    LOGIN_ACCOUNT,
+    LOGIN_ADDRESS,
+    REFRESH_ADDRESS,
+    REGISTER_ADDRESS,
+    per_account,
+    per_address,
+)
 from .store import refresh_tokens as refresh_store
 from .store import users as user_store
 from .tables import RefreshTokenRow, UserRow
@@ -20,11 +38,13 @@ from .users import user_response
 
 
 class AuthImpl(AuthHandlers):
-    def __init__(
+    def __init__(  # noqa: PLR0917  (FastAPI resolves these per request)
         self,
         session: SessionDep,
         settings: SettingsDep,
         tokens: TokensDep,
+        external: ExternalTokensDep,
+        rate_limits: RateLimitsDep,
         request: Request,
         response: Response,
     ) -> None:
@@ -32,9 +52,14 @@ class AuthImpl(AuthHandlers):
         self.session = session
         self.settings = settings
         self.tokens = tokens
+        self.external = external
+        self.rate_limits = rate_limits
+        self.address = client_address(request)
         self.response = response
 
     def register_user(self, *, body: RegisterRequest) -> User:
+        self.rate_limits.enforce(per_address(REGISTER_ADDRESS, self.address))
+        check_new_password(body.password, email=str(body.email), pointer="/body/password")
         user = user_store.create_user(
             self.session, email=str(body.email), password_hash=hash_password(body.password)
         )
@@ -43,8 +68,12 @@ class AuthImpl(AuthHandlers):
         return user_response(user)
 
     def issue_token(self, *, body: TokenRequest) -> TokenPair:
+        self.rate_limits.enforce(
+            per_address(LOGIN_ADDRESS, self.address),
+            per_account(LOGIN_ACCOUNT, user_store.email_key(body.username)),
+        )
         user = user_store.get_user_by_email(self.session, email=body.username)
-        if user is None:
+        if user is None or user.password_hash is None:
             spend_verification_time(body.password)
             raise InvalidCredentials()
         if not verify_password(body.password, user.password_hash):
@@ -52,6 +81,7 @@ class AuthImpl(AuthHandlers):
         return self._token_pair(user, family_id=uuid.uuid4())
 
     def refresh_token(self, *, body: RefreshRequest) -> TokenPair:
+        self.rate_limits.enforce(per_address(REFRESH_ADDRESS, self.address))
         now = utc_now()
         stored = refresh_store.get_by_hash(self.session, token_hash=hash_refresh_token(body.refresh_token))
         if stored is None or stored.expires_at <= now:
@@ -72,7 +102,9 @@ class AuthImpl(AuthHandlers):
     def logout(self, *, body: RefreshRequest) -> None:
         # The other auth operations are public, so the caller is authenticated here rather
         # than by a constructor dependency (that would mark every auth route as secured).
-        user = authenticate(bearer_token(self.request), session=self.session, tokens=self.tokens)
+        user = authenticate(
+            bearer_token(self.request), session=self.session, tokens=self.tokens, external=self.external
+        )
         stored = refresh_store.get_by_hash(self.session, token_hash=hash_refresh_token(body.refresh_token))
         if stored is not None and stored.user_id == user.id:
             refresh_store.revoke_family(

@@ -1,17 +1,47 @@
-"""CORS limited to the configured origins; a refused preflight is a problem document too."""
+"""CORS for the listed origins only: Starlette's middleware, minus the credentials and exposed
+headers it would also send to an origin that is not listed (or to Origin: null); a refused
+preflight is a problem document like every other error."""
 
 from __future__ import annotations
 
-from starlette.datastructures import Headers
+from starlette.datastructures import Headers, MutableHeaders
 from starlette.middleware.cors import CORSMiddleware
 from starlette.responses import Response
+from starlette.types import Message, Send
 
 from .errors import PROBLEM_MEDIA_TYPE, problem_body
 
+CORS_RESPONSE_HEADERS = (
+    "access-control-allow-origin",
+    "access-control-allow-credentials",
+    "access-control-expose-headers",
+)
 
-class ProblemCORSMiddleware(CORSMiddleware):
+
+def _strip_cors(headers: MutableHeaders) -> None:
+    for name in CORS_RESPONSE_HEADERS:
+        if name in headers:
+            del headers[name]
+
+
+class ListedOriginsCORSMiddleware(CORSMiddleware):
+    async def send(self, message: Message, send: Send, request_headers: Headers) -> None:
+        origin = request_headers.get("origin")
+        if origin is None or self.is_allowed_origin(origin=origin):
+            await super().send(message, send, request_headers)
+            return
+
+        async def send_without_cors(outgoing: Message) -> None:
+            if outgoing["type"] == "http.response.start":
+                _strip_cors(MutableHeaders(scope=outgoing))
+            await send(outgoing)
+
+        await super().send(message, send_without_cors, request_headers)
+
     def preflight_response(self, request_headers: Headers) -> Response:
         response = super().preflight_response(request_headers)
+        if not self.is_allowed_origin(origin=request_headers["origin"]):
+            _strip_cors(response.headers)
         if response.status_code < 400:
             return response
         body = problem_body(

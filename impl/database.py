@@ -2,17 +2,26 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
+import anyio
+import anyio.to_thread
 from sqlalchemy import Connection, Engine, event
 from sqlalchemy.engine import URL, make_url
 from sqlmodel import Session, create_engine
 
 POSTGRES_SCHEMES = {"postgres", "postgresql", "postgresql+psycopg"}
-# Execution option of a session's connection: the transaction will write (see _sqlite_begin).
-WRITE_INTENT = "tasks_api_write_intent"
+SQLITE_BEGIN = "tasks_api_sqlite_begin"
+# SQLite has one writer at a time: under a burst, writers queue for the lock this long
+# rather than fail.
+SQLITE_BUSY_TIMEOUT_MS = 30_000
+
+
+class SessionFactory(Protocol):
+    def __call__(self, *, write: bool) -> Session: ...
 
 
 def normalize_url(raw_url: str) -> URL:
@@ -36,17 +45,16 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.execute("PRAGMA busy_timeout=5000")
+    cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
     cursor.close()
 
 
 def _sqlite_begin(connection: Connection) -> None:
-    # A deferred transaction that reads and then writes fails with SQLITE_BUSY if another
-    # connection committed in between (WAL snapshots cannot be upgraded), and busy_timeout
-    # does not help. A transaction that will write takes the write lock up front instead,
-    # so concurrent writers queue (busy_timeout) and each sees what the previous committed.
-    immediate = connection.get_execution_options().get(WRITE_INTENT, False)
-    connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+    # A deferred transaction that reads and then writes fails at once with "database is
+    # locked" when another writer committed in between (WAL cannot upgrade its snapshot), so
+    # transactions that will write take the write lock up front and queue on busy_timeout.
+    mode = connection.get_execution_options().get(SQLITE_BEGIN, "DEFERRED")
+    connection.exec_driver_sql(f"BEGIN {mode}")
 
 
 def build_engine(raw_url: str, *, pool_size: int = 10, max_overflow: int = 10) -> Engine:
@@ -55,7 +63,9 @@ def build_engine(raw_url: str, *, pool_size: int = 10, max_overflow: int = 10) -
         database = url.database or ""
         if database and database != ":memory:" and not database.startswith("file:"):
             Path(database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 5})
+        engine = create_engine(
+            url, connect_args={"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}
+        )
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin)
         return engine
@@ -75,19 +85,42 @@ def build_engine(raw_url: str, *, pool_size: int = 10, max_overflow: int = 10) -
     )
 
 
-def session_factory(engine: Engine) -> Callable[[], Session]:
-    return lambda: Session(engine, expire_on_commit=False)
+def session_factory(engine: Engine) -> SessionFactory:
+    """Sessions for requests; on SQLite, those that will write begin IMMEDIATE."""
+    writer = (
+        engine.execution_options(**{SQLITE_BEGIN: "IMMEDIATE"}) if engine.dialect.name == "sqlite" else engine
+    )
+
+    def make_session(*, write: bool) -> Session:
+        return Session(writer if write else engine, expire_on_commit=False)
+
+    return make_session
 
 
-def session_scope(make_session: Callable[[], Session], *, writes: bool = False) -> Iterator[Session]:
-    """Yield a session that commits if the request succeeded and rolls back otherwise.
-    `writes`: the request may write; on SQLite its transaction takes the write lock first."""
-    with make_session() as session:
-        if writes:
-            session.connection(execution_options={WRITE_INTENT: True})
-        try:
-            yield session
-        except BaseException:
-            session.rollback()
-            raise
-        session.commit()
+# Committing and closing get threads of their own. If they queued behind requests that wait
+# for a pooled connection, while holding the very connections those requests wait for, the
+# server would deadlock under load (every worker thread waiting for a connection, every
+# connection waiting for a worker thread to give it back).
+_release_limiter: anyio.CapacityLimiter | None = None
+
+
+def release_limiter() -> anyio.CapacityLimiter:
+    global _release_limiter  # noqa: PLW0603  (created lazily: it needs a running event loop)
+    if _release_limiter is None:
+        _release_limiter = anyio.CapacityLimiter(64)
+    return _release_limiter
+
+
+@asynccontextmanager
+async def session_scope(make_session: SessionFactory, *, write: bool) -> AsyncIterator[Session]:
+    """A session that commits if the request succeeded and rolls back otherwise."""
+    session = make_session(write=write)
+    try:
+        yield session
+    except BaseException:
+        await anyio.to_thread.run_sync(session.rollback, limiter=release_limiter())
+        raise
+    else:
+        await anyio.to_thread.run_sync(session.commit, limiter=release_limiter())
+    finally:
+        await anyio.to_thread.run_sync(session.close, limiter=release_limiter())

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
 from typing import Annotated
 
 from fastapi import Depends, Request, Security
@@ -12,17 +12,20 @@ from generated.security import oauth2
 
 from .database import session_scope
 from .errors import InvalidToken, Unauthorized
+from .external_tokens import ExternalTokenVerifier
+from .rate_limits import RateLimits
 from .settings import Settings
 from .store import users as user_store
 from .tables import UserRow
-from .tokens import TokenService
+from .tokens import TokenService, unverified_issuer
 
-READ_ONLY_METHODS = {"GET", "HEAD", "OPTIONS"}
+READ_ONLY_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
-def get_session(request: Request) -> Iterator[Session]:
-    writes = request.method not in READ_ONLY_METHODS
-    yield from session_scope(request.app.state.make_session, writes=writes)
+async def get_session(request: Request) -> AsyncIterator[Session]:
+    write = request.method not in READ_ONLY_METHODS
+    async with session_scope(request.app.state.make_session, write=write) as session:
+        yield session
 
 
 def get_settings(request: Request) -> Settings:
@@ -35,21 +38,50 @@ def get_token_service(request: Request) -> TokenService:
     return service
 
 
+def get_external_tokens(request: Request) -> ExternalTokenVerifier | None:
+    verifier: ExternalTokenVerifier | None = request.app.state.external_tokens
+    return verifier
+
+
+def get_rate_limits(request: Request) -> RateLimits:
+    limits: RateLimits = request.app.state.rate_limits
+    return limits
+
+
 # scope="function": commit before the response is sent, so a failed commit is a 500,
 # never a success the client was told about.
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 TokensDep = Annotated[TokenService, Depends(get_token_service)]
+ExternalTokensDep = Annotated[ExternalTokenVerifier | None, Depends(get_external_tokens)]
+RateLimitsDep = Annotated[RateLimits, Depends(get_rate_limits)]
 
 
-def authenticate(token: str | None, *, session: Session, tokens: TokenService) -> UserRow:
+def authenticate(
+    token: str | None,
+    *,
+    session: Session,
+    tokens: TokenService,
+    external: ExternalTokenVerifier | None,
+) -> UserRow:
     if not token:
         raise Unauthorized("An access token is required: send Authorization: Bearer <token>.")
+    if external is not None and unverified_issuer(token) == external.issuer:
+        identity = external.verify(token)
+        return user_store.get_or_create_external_user(
+            session, issuer=identity.issuer, subject=identity.subject
+        )
     claims = tokens.verify_access_token(token)
     user = user_store.get_user(session, user_id=claims.user_id)
     if user is None or user.token_version != claims.token_version:
         raise InvalidToken()
     return user
+
+
+def client_address(request: Request) -> str | None:
+    """The client's address; behind a proxy listed in FORWARDED_ALLOW_IPS, uvicorn has already
+    replaced it with the one from X-Forwarded-For."""
+    return request.client.host if request.client else None
 
 
 def bearer_token(request: Request) -> str | None:
@@ -61,8 +93,9 @@ def get_current_user(
     token: Annotated[str | None, Security(oauth2)],
     session: SessionDep,
     tokens: TokensDep,
+    external: ExternalTokensDep,
 ) -> UserRow:
-    return authenticate(token, session=session, tokens=tokens)
+    return authenticate(token, session=session, tokens=tokens, external=external)
 
 
 CurrentUser = Annotated[UserRow, Depends(get_current_user)]

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
+from urllib.parse import quote
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -19,6 +20,8 @@ from starlette.responses import Response
 PROBLEM_MEDIA_TYPE = "application/problem+json"
 BEARER_CHALLENGE = 'Bearer realm="tasks-api"'
 MAX_DETAIL_CHARS = 300
+# RFC 3986 characters a path may carry unencoded (pchar and "/").
+PATH_SAFE = "/!$&'()*+,;=:@"
 
 
 class Problem(Exception):
@@ -66,6 +69,27 @@ class InvalidRefreshToken(Unauthorized):
         super().__init__("The refresh token is invalid, expired or revoked.")
 
 
+class WrongPassword(Problem):
+    status, slug, title = 403, "wrong-password", "Wrong password"
+
+    def __init__(self, detail: str = "The password is incorrect.") -> None:
+        super().__init__(detail)
+
+
+class RateLimited(Problem):
+    status, slug, title = 429, "rate-limited", "Too Many Requests"
+
+    def __init__(self, *, retry_after: int, policy: str, limit: int, window: int) -> None:
+        super().__init__(
+            f"Too many attempts; retry in {retry_after} seconds.",
+            headers={
+                "Retry-After": str(retry_after),
+                "RateLimit": f'"{policy}";r=0;t={retry_after}',
+                "RateLimit-Policy": f'"{policy}";q={limit};w={window}',
+            },
+        )
+
+
 class NotFound(Problem):
     status, slug, title = 404, "not-found", "Not Found"
 
@@ -79,6 +103,10 @@ class EmailTaken(Conflict):
 
     def __init__(self) -> None:
         super().__init__("An account with this email already exists.")
+
+
+class NotAcceptable(Problem):
+    status, slug, title = 406, "not-acceptable", "Not Acceptable"
 
 
 class PreconditionFailed(Problem):
@@ -136,6 +164,12 @@ class ServiceUnavailable(Problem):
     status, slug, title = 503, "service-unavailable", "Service Unavailable"
 
 
+def problem_instance(path: str) -> str:
+    """The request path as a URI reference: the decoded path percent-encoded again, so that
+    a request for /api/v1/tasks/%C3%AD answers with that, not with a raw "í"."""
+    return quote(path, safe=PATH_SAFE)
+
+
 def problem_body(
     *,
     status: int,
@@ -150,7 +184,7 @@ def problem_body(
     if detail:
         body["detail"] = detail
     if instance:
-        body["instance"] = instance
+        body["instance"] = problem_instance(instance)
     if request_id:
         body["request_id"] = request_id
     if errors is not None:
@@ -250,6 +284,7 @@ async def _on_http_exception(request: Request, exc: Exception) -> Response:
     if exc.status_code == 404:
         return problem_response(NotFound(f"There is no resource at {request.url.path}."), request)
     problem_type = HTTP_STATUS_PROBLEMS.get(exc.status_code)
+    problem: Problem
     if problem_type is not None:
         problem = problem_type(_short(str(exc.detail)))
     else:

@@ -1,4 +1,5 @@
-"""415 for a body whose media type the operation does not declare in the contract."""
+"""415 for a body whose media type the operation does not declare in the contract, and 406
+for an Accept header that rules out the JSON every operation with a body answers in."""
 
 from __future__ import annotations
 
@@ -6,10 +7,12 @@ from fastapi import Request
 from fastapi.params import Form
 from fastapi.routing import APIRoute
 
-from .errors import UnsupportedMediaType
+from .errors import NotAcceptable, UnsupportedMediaType
 
 FORM = "application/x-www-form-urlencoded"
 JSON = "application/json"
+# Media ranges that admit application/json or application/problem+json.
+JSON_RANGES = {"*/*", "application/*", JSON, "application/problem+json"}
 
 
 def expected_media_type(route: APIRoute) -> str | None:
@@ -33,3 +36,29 @@ def require_declared_media_type(request: Request) -> None:
     if media_type != expected:
         shown = media_type[:100] or "an empty media type"
         raise UnsupportedMediaType(f"This operation accepts {expected}, not {shown}.")
+
+
+def accepts_json(accept: str) -> bool:
+    """Whether some media range in an Accept header, with a non-zero weight, admits JSON."""
+    for media_range in accept.split(","):
+        media_type, *parameters = (part.strip().lower() for part in media_range.split(";"))
+        weight = 1.0
+        for parameter in parameters:
+            name, _, value = parameter.partition("=")
+            if name.strip() == "q":
+                try:
+                    weight = float(value)
+                except ValueError:
+                    weight = 0.0
+        if weight > 0 and media_type in JSON_RANGES:
+            return True
+    return False
+
+
+def require_acceptable_response(request: Request) -> None:
+    route = request.scope.get("route")
+    if not isinstance(route, APIRoute) or route.status_code == 204:
+        return  # nothing to negotiate: no content
+    accept = request.headers.get("accept", "").strip()
+    if accept and not accepts_json(accept):
+        raise NotAcceptable(f"This operation answers {JSON}; the Accept header allows only {accept[:100]}.")

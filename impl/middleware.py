@@ -19,7 +19,7 @@ REQUEST_ID_HEADER = "x-request-id"
 SAFE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 API_CSP = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'"
 DOCS_CSP = (
-    "default-src 'none'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; "
+    "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
     "img-src 'self' data:; font-src 'self' data:; connect-src 'self'; worker-src 'self' blob:; "
     "frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
 )
@@ -181,9 +181,19 @@ def _json_problem(body: bytes) -> str | None:
     except UnicodeDecodeError as error:
         return f"The body is not valid UTF-8 (byte {error.start})."
     try:
-        json.loads(text)
+        document = json.loads(text)
     except RecursionError:
         return "The JSON is nested too deeply."
     except ValueError as error:
         return f"Invalid JSON: {getattr(error, 'msg', 'cannot be parsed')}."
+    try:
+        # JSON may escape lone surrogates (\ud800), which are no characters: no database can
+        # store them, so they are refused here rather than failing deep inside a query.
+        json.dumps(document, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        return (
+            "The JSON contains an unpaired surrogate escape (\\uD800 to \\uDFFF), which is not a character."
+        )
+    except RecursionError:
+        return "The JSON is nested too deeply."
     return None

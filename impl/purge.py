@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 
 from sqlmodel import Session
 
-from .database import build_engine, session_factory, session_scope
+from .database import build_engine, session_factory
 from .settings import Settings, get_settings
 from .store import idempotency_keys as key_store
 from .store import tasks as task_store
@@ -45,8 +45,9 @@ def main(argv: list[str]) -> int:
     settings = get_settings()
     engine = build_engine(settings.database_url)
     try:
-        for session in session_scope(session_factory(engine), writes=True):
+        with session_factory(engine)(write=True) as session:
             purged = purge(session, settings, now=utc_now())
+            session.commit()
     finally:
         engine.dispose()
     print(f"purged {purged.tombstones} tombstone(s) and {purged.idempotency_keys} idempotency key(s)")

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import logging
+import os
 import secrets
 from functools import lru_cache
+from pathlib import Path
 from typing import Annotated, Literal
+from urllib.parse import urlsplit
 
+from limits import parse_many
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
@@ -15,6 +19,9 @@ logger = logging.getLogger("tasks_api.settings")
 # Secrets that appear in tutorials and templates: never acceptable outside development.
 KNOWN_WEAK_SECRETS = {"changethis", "change-me", "changeme", "secret", "jwt-secret", "development"}
 MIN_SECRET_BYTES = 32
+# Asymmetric only: an external provider's public keys must never double as HMAC secrets.
+ExternalAlgorithm = Literal["EdDSA", "Ed25519", "ES256", "ES384", "RS256", "RS384", "RS512", "PS256"]
+LOOPBACK_HOSTS = {"127.0.0.1", "localhost", "::1"}
 
 
 class Settings(BaseSettings):
@@ -33,6 +40,9 @@ class Settings(BaseSettings):
     database_max_overflow: int = Field(default=10, ge=0)
 
     jwt_secret: SecretStr | None = None
+    # Development only: where a generated secret is kept, so that restarts and several
+    # workers agree on it.
+    dev_secret_file: Path = Path("var/dev-jwt-secret")
     jwt_algorithm: Literal["HS256", "HS384", "HS512"] = "HS256"
     jwt_issuer: str = "tasks-api"
     jwt_audience: str = "tasks-api"
@@ -50,6 +60,55 @@ class Settings(BaseSettings):
     # A retried request with the same Idempotency-Key replays the first response this long.
     idempotency_key_ttl_hours: int = Field(default=24, ge=1, le=720)
     hsts_seconds: int = Field(default=0, ge=0)
+
+    # Rate limits, in the `limits` library's notation ("10/minute;100/hour"). In memory per
+    # process unless REDIS_URL is set; then every process sharing the Redis shares the counts.
+    rate_limit_enabled: bool = True
+    redis_url: SecretStr | None = None
+    rate_limit_key_prefix: str = Field(default="tasks-api", min_length=1, max_length=100)
+    rate_limit_login_per_address: str = "10/minute;100/hour"
+    rate_limit_login_per_account: str = "20/minute"
+    rate_limit_register_per_address: str = "10/minute;50/hour"
+    rate_limit_refresh_per_address: str = "60/minute"
+
+    # Access tokens of an external identity provider (Better Auth, Auth0, Clerk, Keycloak...),
+    # verified with the public keys at its JWKS URL. Off unless EXTERNAL_JWT_JWKS_URL is set.
+    external_jwt_jwks_url: str | None = None
+    external_jwt_issuer: str | None = None
+    external_jwt_audience: str | None = None
+    external_jwt_algorithms: Annotated[list[ExternalAlgorithm], NoDecode] = ["EdDSA", "ES256", "RS256"]
+    external_jwt_jwks_cache_seconds: int = Field(default=3600, ge=60, le=86_400)
+    # An unknown kid refetches the JWKS at most once per this many seconds.
+    external_jwt_jwks_refetch_seconds: int = Field(default=60, ge=1, le=3600)
+    external_jwt_jwks_timeout_seconds: float = Field(default=3.0, gt=0, le=30)
+
+    @field_validator(
+        "rate_limit_login_per_address",
+        "rate_limit_login_per_account",
+        "rate_limit_register_per_address",
+        "rate_limit_refresh_per_address",
+    )
+    @classmethod
+    def limits_parse(cls, value: str) -> str:
+        parse_many(value)  # ValueError names the bad string
+        return value
+
+    @field_validator("external_jwt_algorithms", mode="before")
+    @classmethod
+    def split_algorithms(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [name.strip() for name in value.split(",") if name.strip()]
+        return value
+
+    @field_validator("external_jwt_jwks_url")
+    @classmethod
+    def jwks_url_is_https(cls, url: str | None) -> str | None:
+        if url is None:
+            return None
+        parts = urlsplit(url)
+        if parts.scheme != "https" and not (parts.scheme == "http" and parts.hostname in LOOPBACK_HOSTS):
+            raise ValueError("EXTERNAL_JWT_JWKS_URL must be an https:// URL (http:// only on loopback)")
+        return url
 
     @field_validator("cors_origins", mode="before")
     @classmethod
@@ -69,6 +128,18 @@ class Settings(BaseSettings):
         return origins
 
     @model_validator(mode="after")
+    def external_provider_is_complete(self) -> Settings:
+        if self.external_jwt_jwks_url is None:
+            return self
+        if not self.external_jwt_issuer or not self.external_jwt_audience:
+            raise ValueError("EXTERNAL_JWT_JWKS_URL needs EXTERNAL_JWT_ISSUER and EXTERNAL_JWT_AUDIENCE")
+        if self.external_jwt_issuer == self.jwt_issuer:
+            raise ValueError("EXTERNAL_JWT_ISSUER must differ from JWT_ISSUER")
+        if not self.external_jwt_algorithms:
+            raise ValueError("EXTERNAL_JWT_ALGORITHMS must name at least one algorithm")
+        return self
+
+    @model_validator(mode="after")
     def secrets_are_strong(self) -> Settings:
         if self.cors_allow_credentials and "*" in self.cors_origins:
             raise ValueError("CORS_ALLOW_CREDENTIALS cannot be combined with a '*' origin")
@@ -81,12 +152,26 @@ class Settings(BaseSettings):
                 "`python -c 'import secrets; print(secrets.token_urlsafe(48))'`"
             )
         if weak:
+            self.jwt_secret = SecretStr(development_secret(self.dev_secret_file))
             logger.warning(
-                "JWT_SECRET is missing or weak: using a random secret for this process "
-                "(development only; tokens will not survive a restart)"
+                "JWT_SECRET is missing or weak: using the generated development secret in %s "
+                "(set ENVIRONMENT=production and a real JWT_SECRET for production)",
+                self.dev_secret_file,
             )
-            self.jwt_secret = SecretStr(secrets.token_urlsafe(48))
         return self
+
+
+def development_secret(path: Path) -> str:
+    if path.exists():
+        secret = path.read_text().strip()
+        if len(secret.encode()) >= MIN_SECRET_BYTES:
+            return secret
+    path.parent.mkdir(parents=True, exist_ok=True)
+    secret = secrets.token_urlsafe(48)
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(descriptor, "w") as file:
+        file.write(secret)
+    return secret
 
 
 @lru_cache

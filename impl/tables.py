@@ -35,13 +35,19 @@ _task_version = Column("version", Integer, nullable=False, server_default="1")
 
 
 class UserRow(SQLModel, table=True):
+    """A local account (email and password), or one provisioned from an external identity
+    provider's token (issuer and subject, no email or password here)."""
+
     __tablename__ = "users"
+    __table_args__ = (UniqueConstraint("external_issuer", "external_subject"),)
 
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
-    email: str = Field(max_length=254)
+    email: str | None = Field(default=None, max_length=254)
     # casefold()ed email: uniqueness and lookups are case-insensitive.
-    email_key: str = Field(max_length=254, unique=True)
-    password_hash: str = Field(max_length=255)
+    email_key: str | None = Field(default=None, max_length=254, unique=True)
+    password_hash: str | None = Field(default=None, max_length=255)
+    external_issuer: str | None = Field(default=None, max_length=255)
+    external_subject: str | None = Field(default=None, max_length=255)
     # Bumped when every outstanding access token must stop working (password change).
     token_version: int = Field(default=0)
     created_at: datetime = Field(default_factory=utc_now, sa_type=UTCDateTime)

@@ -13,7 +13,7 @@ from sqlmodel import Session, col, select
 
 from generated.models import BatchCreate, BatchDelete, BatchResult, BatchUpdate, TaskBatch, TaskBatchResult
 
-from .errors import PreconditionFailed, ValidationFailed
+from .errors import NotFound, PreconditionFailed
 from .preconditions import etag, if_match_holds
 from .tables import TaskRow
 from .task_responses import task_response
@@ -65,9 +65,9 @@ class TaskBatchRunner:
         index = pointer.rsplit("/", 1)[-1]
         row = targets.get(operation.id)
         if row is None or row.deleted_at is not None:
-            raise ValidationFailed(
-                [{"pointer": f"{pointer}/id", "detail": "No task with this id."}],
-                detail=f"Operation {index} names no task of yours; nothing was applied.",
+            raise NotFound(
+                f"Operation {index} names no task of yours; nothing was applied.",
+                errors=[{"pointer": f"{pointer}/id", "detail": "No task with this id."}],
             )
         if not if_match_holds(operation.if_match, row.version):
             current = etag(row.version)

@@ -32,23 +32,24 @@ def filters_from(
 ) -> TaskFilters:
     """Canonical filters: the same query always gets the same cursor fingerprint."""
 
-    def utc(moment: datetime | None, name: str) -> datetime | None:
+    def utc(moment: datetime | None) -> datetime | None:
+        if moment is None:
+            return None
         try:
-            return moment.astimezone(UTC) if moment is not None else None
+            return moment.astimezone(UTC)
         except OverflowError:
-            raise ValidationFailed(
-                [{"pointer": f"/query/{name}", "detail": "Out of range in UTC."}]
-            ) from None
+            # Before year 1 or after 9999 once in UTC: as a bound, the start or end of time.
+            return (datetime.min if moment.year == 1 else datetime.max).replace(tzinfo=UTC)
 
     return TaskFilters(
         completed=completed,
         priorities=tuple(sorted({PRIORITY_RANKS[name] for name in priority or ()})),
         tag_keys=tuple(sorted({tag_key(name) for name in tag or ()})),
-        due_before=utc(due_before, "due_before"),
-        due_after=utc(due_after, "due_after"),
+        due_before=utc(due_before),
+        due_after=utc(due_after),
         overdue=overdue,
         text=q.casefold() if q is not None else None,
-        updated_since=utc(updated_since, "updated_since"),
+        updated_since=utc(updated_since),
     )
 
 

@@ -6,7 +6,10 @@ opaque random strings; only their SHA-256 is stored.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import hashlib
+import json
 import secrets
 import time
 import uuid
@@ -20,6 +23,8 @@ from .settings import Settings
 
 ACCESS_TOKEN_TYPE = "at+jwt"  # noqa: S105  (RFC 9068 media type, not a secret)
 MAX_TOKEN_CHARS = 4096
+# External providers put more in their tokens (Keycloak's roles, Better Auth's user object).
+MAX_EXTERNAL_TOKEN_CHARS = 16_384
 
 
 @dataclass(frozen=True)
@@ -85,6 +90,23 @@ class TokenService:
         except (ValueError, TypeError, AttributeError) as error:
             raise InvalidToken() from error
         return AccessClaims(user_id=user_id, token_version=version)
+
+
+def unverified_issuer(token: str) -> str | None:
+    """The `iss` claim, read without checking anything.
+
+    Only to choose which verifier checks the token, with its own keys and algorithms; each
+    verifier checks `iss` again. Nothing else may trust this value.
+    """
+    parts = token.split(".")
+    if len(token) > MAX_EXTERNAL_TOKEN_CHARS or len(parts) != 3:
+        return None
+    try:
+        claims = json.loads(base64.urlsafe_b64decode(parts[1] + "=" * (-len(parts[1]) % 4)))
+    except (ValueError, binascii.Error):
+        return None
+    issuer = claims.get("iss") if isinstance(claims, dict) else None
+    return issuer if isinstance(issuer, str) else None
 
 
 def new_refresh_token() -> str:

@@ -36,6 +36,9 @@ def make_settings(database_url: str, **overrides: object) -> Settings:
         "database_url": database_url,
         "jwt_secret": TEST_SECRET,
         "cors_origins": ["https://app.example.com"],
+        # The shared apps serve every test from one client address; tests/security builds
+        # apps with limits on to test them.
+        "rate_limit_enabled": False,
     }
     values.update(overrides)
     return Settings(**values)  # type: ignore[arg-type]
@@ -74,7 +77,7 @@ def connection(backend: Backend) -> Iterator[Connection]:
 @pytest.fixture
 def app(backend: Backend, connection: Connection) -> FastAPI:
     # Request sessions join the test's transaction; their commits become savepoint releases.
-    backend.app.state.make_session = lambda: Session(
+    backend.app.state.make_session = lambda *, write: Session(
         bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False
     )
     return backend.app

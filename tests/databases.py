@@ -19,18 +19,17 @@ BACKENDS = ["sqlite", "postgresql"] if POSTGRES_URL else ["sqlite"]
 
 
 @contextmanager
-def temporary_database(backend: str, directory: Path) -> Iterator[str]:
+def temporary_database(backend: str, directory: Path, admin_url: str = POSTGRES_URL) -> Iterator[str]:
     """Yield the URL of a new, empty database; drop it afterwards."""
     if backend == "sqlite":
         yield f"sqlite:///{directory / f'tasks-{uuid.uuid4().hex[:8]}.db'}"
         return
-    admin_url = normalize_url(POSTGRES_URL)
     name = f"tasks_api_test_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    admin = create_engine(normalize_url(admin_url), isolation_level="AUTOCOMMIT")
     with admin.connect() as connection:
         connection.execute(text(f'CREATE DATABASE "{name}"'))
     try:
-        yield make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
+        yield make_url(admin_url).set(database=name).render_as_string(hide_password=False)
     finally:
         with admin.connect() as connection:
             connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import os
+import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -27,10 +29,11 @@ def free_port() -> int:
 
 
 @contextmanager
-def running_server(database_url: str, *, port: int | None = None, **env: str) -> Iterator[str]:
-    """Migrate the database, start the server, yield its base URL, stop it by PID."""
+def running_server(database_url: str, **env: str) -> Iterator[str]:
+    """Migrate the database, start the server, yield its base URL, stop it by PID.
+    `env` overrides the server's environment; PORT defaults to a free port."""
     upgrade(database_url)
-    port = port or free_port()
+    port = int(env.get("PORT") or free_port())
     environment = {
         **os.environ,
         "PYTHONPATH": str(ROOT),
@@ -42,20 +45,22 @@ def running_server(database_url: str, *, port: int | None = None, **env: str) ->
         "LOG_LEVEL": "warning",
         **env,
     }
-    process = subprocess.Popen(
-        [sys.executable, "-m", "impl.serve"],
-        cwd=ROOT,
-        env=environment,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-    )
+    # The server's output goes to a file: an unread pipe would fill up and block its logging.
+    log_path = Path(tempfile.mkdtemp(prefix="tasks-api-server-")) / "server.log"
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "impl.serve"],
+            cwd=ROOT,
+            env=environment,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
     base_url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + STARTUP_SECONDS
         while True:
             if process.poll() is not None:
-                output = process.stdout.read().decode() if process.stdout else ""
-                raise RuntimeError(f"server exited with {process.returncode}:\n{output}")
+                raise RuntimeError(f"server exited with {process.returncode}:\n{log_path.read_text()}")
             try:
                 if httpx.get(f"{base_url}/api/v1/health/ready", timeout=1).status_code == 200:
                     break
@@ -72,5 +77,7 @@ def running_server(database_url: str, *, port: int | None = None, **env: str) ->
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
-        if process.stdout:
-            process.stdout.close()
+        if os.environ.get("KEEP_SERVER_LOGS"):
+            print(f"server log kept at {log_path}")
+        else:
+            shutil.rmtree(log_path.parent, ignore_errors=True)

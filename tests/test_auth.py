@@ -26,6 +26,7 @@ def test_register_returns_the_user_without_password_material(client: TestClient,
     assert set(body) == {"id", "email", "created_at"}
     assert body["email"] == "Carol@example.com"
     row = db.exec(select(UserRow).where(UserRow.email_key == "carol@example.com")).one()
+    assert row.password_hash is not None
     assert row.password_hash.startswith("$argon2id$v=19$m=19456,t=2,p=1$")
     assert PASSWORD not in response.text
 

@@ -51,9 +51,9 @@ def failing_batch_leaves_everything_as_it_was(
     [
         ({"op": "create", "task": {"title": ""}}, 422, "/body/operations/2/task/title"),
         ({"op": "create", "task": {"title": "t", "tags": ["x", "X"]}}, 422, "/body/operations/2/task/tags/1"),
-        ({"op": "update", "id": "MISSING", "changes": {}}, 422, "/body/operations/2/id"),
-        ({"op": "update", "id": "FOREIGN", "changes": {"title": "mine"}}, 422, "/body/operations/2/id"),
-        ({"op": "delete", "id": "DELETED"}, 422, "/body/operations/2/id"),
+        ({"op": "update", "id": "MISSING", "changes": {}}, 404, "/body/operations/2/id"),
+        ({"op": "update", "id": "FOREIGN", "changes": {"title": "mine"}}, 404, "/body/operations/2/id"),
+        ({"op": "delete", "id": "DELETED"}, 404, "/body/operations/2/id"),
         ({"op": "update", "id": "KEPT", "changes": {"due_at": 5}}, 422, "/body/operations/2/changes/due_at"),
         (
             {"op": "update", "id": "KEPT", "changes": {"recurrence": "FREQ=DAILY"}},
@@ -102,7 +102,7 @@ def test_one_failing_operation_applies_nothing_and_is_named(
 def test_a_foreign_id_fails_like_a_missing_one(client: TestClient, alice: Account, bob: Account) -> None:
     foreign = batch(client, alice, {"op": "delete", "id": create(client, bob)["id"]})
     missing = batch(client, alice, {"op": "delete", "id": str(uuid.uuid4())})
-    assert assert_problem(foreign, 422)["errors"] == assert_problem(missing, 422)["errors"]
+    assert assert_problem(foreign, 404)["errors"] == assert_problem(missing, 404)["errors"]
     assert foreign.json()["detail"] == missing.json()["detail"]
     assert len(listed(client, bob)) == 1
 
@@ -125,3 +125,10 @@ def test_a_hundred_operations_are_fine(client: TestClient, alice: Account) -> No
 
 def test_batch_needs_a_token(client: TestClient) -> None:
     assert_problem(client.post(BATCH, json={"operations": [{"op": "create", "task": {"title": "t"}}]}), 401)
+
+
+@pytest.mark.parametrize("method", ["GET", "PUT", "PATCH", "DELETE"])
+def test_other_methods_on_the_batch_path_are_405(client: TestClient, alice: Account, method: str) -> None:
+    response = client.request(method, BATCH, json={"title": "t", "completed": True}, headers=alice.headers)
+    assert_problem(response, 405)
+    assert response.headers["allow"] == "POST"

@@ -36,7 +36,7 @@ def server(test: str, backend_name: str, tmp_path: Path) -> Iterator[tuple[str, 
     """A fresh database and server, and the headers of a registered, logged-in user."""
     with (
         temporary_database(backend_name, tmp_path) as url,
-        running_server(url, port=PORTS[test, backend_name]) as base,
+        running_server(url, PORT=str(PORTS[test, backend_name])) as base,
     ):
         with httpx.Client(base_url=base, timeout=30) as http:
             email = f"{test}@example.com"

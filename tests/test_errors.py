@@ -22,7 +22,7 @@ def test_unknown_path_is_a_404_problem(client: TestClient) -> None:
         ("POST", "/api/v1/tasks/3f2b8c1e-2d4a-4e6f-9a8b-7c6d5e4f3a2b", "DELETE, GET, PATCH, PUT"),
         ("DELETE", TASKS, "GET, POST"),
         ("GET", "/api/v1/auth/token", "POST"),
-        ("PUT", "/api/v1/users/me", "GET"),
+        ("PUT", "/api/v1/users/me", "DELETE, GET"),
     ],
 )
 def test_wrong_method_is_405_with_the_full_allow_list(
@@ -65,7 +65,7 @@ def test_a_chunked_body_over_the_limit_is_413(client: TestClient, alice: Account
         (b'{"title": ', "/body"),
         (b"[" * 50_000 + b"]" * 50_000, "/body"),
         (b'{"title": "a\\u0000b"}', "/body/title"),
-        (b'{"title": "\\ud800"}', "/body/title"),
+        (b'{"title": "\\ud800"}', "/body"),
         (b'{"title": "   "}', "/body/title"),
         (b'{"title": "tab\\there"}', "/body/title"),
         (b'{"title": 5}', "/body/title"),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from pydantic import ValidationError
 
@@ -15,12 +17,20 @@ def test_production_refuses_a_missing_or_weak_secret(secret: str | None) -> None
         Settings(environment="production", jwt_secret=secret)
 
 
-def test_development_generates_a_secret_and_says_so(caplog: pytest.LogCaptureFixture) -> None:
-    settings = Settings(environment="development", jwt_secret=None)
+def test_development_generates_a_secret_keeps_it_and_says_so(
+    caplog: pytest.LogCaptureFixture, tmp_path: Path
+) -> None:
+    secret_file = tmp_path / "var" / "dev-jwt-secret"
+    settings = Settings(environment="development", jwt_secret=None, dev_secret_file=secret_file)
     assert settings.jwt_secret is not None
-    assert len(settings.jwt_secret.get_secret_value()) >= 32
+    secret = settings.jwt_secret.get_secret_value()
+    assert len(secret) >= 32
     assert "JWT_SECRET is missing or weak" in caplog.text
-    assert settings.jwt_secret.get_secret_value() not in caplog.text
+    assert secret not in caplog.text
+    assert secret_file.stat().st_mode & 0o777 == 0o600
+    again = Settings(environment="development", jwt_secret=None, dev_secret_file=secret_file)
+    assert again.jwt_secret is not None
+    assert again.jwt_secret.get_secret_value() == secret
 
 
 def test_a_strong_secret_is_kept_and_never_printed() -> None:

@@ -61,6 +61,10 @@ def build_router(provider: Callable[..., AuthHandlers]) -> APIRouter:
         status_code=201,
         response_model=User,
         responses={
+            406: {
+                "model": Problem,
+                "description": 'The `Accept` header rules out JSON, the only thing this operation answers in.',
+            },
             409: {"model": Problem, "description": 'The request conflicts with existing data.'},
             413: {
                 "model": Problem,
@@ -74,9 +78,17 @@ def build_router(provider: Callable[..., AuthHandlers]) -> APIRouter:
                 "model": Problem,
                 "description": 'The request is malformed or breaks a constraint; `errors` lists each one.',
             },
+            429: {
+                "model": Problem,
+                "description": 'Too many attempts from this client address or for this account; retry after `Retry-After` seconds. `RateLimit-Policy` names the exceeded policy.',
+            },
             500: {
                 "model": Problem,
                 "description": 'An unexpected error; the details are logged under the request id.',
+            },
+            503: {
+                "model": Problem,
+                "description": 'A dependency such as the database, or the store that keeps rate-limit counts, is not available.',
             },
         },
     )
@@ -99,6 +111,10 @@ def build_router(provider: Callable[..., AuthHandlers]) -> APIRouter:
                 "model": Problem,
                 "description": 'The email and password do not match an account.',
             },
+            406: {
+                "model": Problem,
+                "description": 'The `Accept` header rules out JSON, the only thing this operation answers in.',
+            },
             413: {
                 "model": Problem,
                 "description": 'The request body is larger than the configured limit.',
@@ -111,9 +127,17 @@ def build_router(provider: Callable[..., AuthHandlers]) -> APIRouter:
                 "model": Problem,
                 "description": 'The request is malformed or breaks a constraint; `errors` lists each one.',
             },
+            429: {
+                "model": Problem,
+                "description": 'Too many attempts from this client address or for this account; retry after `Retry-After` seconds. `RateLimit-Policy` names the exceeded policy.',
+            },
             500: {
                 "model": Problem,
                 "description": 'An unexpected error; the details are logged under the request id.',
+            },
+            503: {
+                "model": Problem,
+                "description": 'A dependency such as the database, or the store that keeps rate-limit counts, is not available.',
             },
         },
     )
@@ -136,6 +160,10 @@ def build_router(provider: Callable[..., AuthHandlers]) -> APIRouter:
                 "model": Problem,
                 "description": 'The refresh token is unknown, expired, already used or revoked.',
             },
+            406: {
+                "model": Problem,
+                "description": 'The `Accept` header rules out JSON, the only thing this operation answers in.',
+            },
             413: {
                 "model": Problem,
                 "description": 'The request body is larger than the configured limit.',
@@ -148,9 +176,17 @@ def build_router(provider: Callable[..., AuthHandlers]) -> APIRouter:
                 "model": Problem,
                 "description": 'The request is malformed or breaks a constraint; `errors` lists each one.',
             },
+            429: {
+                "model": Problem,
+                "description": 'Too many attempts from this client address or for this account; retry after `Retry-After` seconds. `RateLimit-Policy` names the exceeded policy.',
+            },
             500: {
                 "model": Problem,
                 "description": 'An unexpected error; the details are logged under the request id.',
+            },
+            503: {
+                "model": Problem,
+                "description": 'A dependency such as the database, or the store that keeps rate-limit counts, is not available.',
             },
         },
     )

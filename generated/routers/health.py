@@ -47,6 +47,10 @@ def build_router(provider: Callable[..., HealthHandlers]) -> APIRouter:
         status_code=200,
         response_model=Health,
         responses={
+            406: {
+                "model": Problem,
+                "description": 'The `Accept` header rules out JSON, the only thing this operation answers in.',
+            },
             500: {
                 "model": Problem,
                 "description": 'An unexpected error; the details are logged under the request id.',
@@ -65,13 +69,17 @@ def build_router(provider: Callable[..., HealthHandlers]) -> APIRouter:
         status_code=200,
         response_model=Health,
         responses={
+            406: {
+                "model": Problem,
+                "description": 'The `Accept` header rules out JSON, the only thing this operation answers in.',
+            },
             500: {
                 "model": Problem,
                 "description": 'An unexpected error; the details are logged under the request id.',
             },
             503: {
                 "model": Problem,
-                "description": 'A dependency such as the database is not available.',
+                "description": 'A dependency such as the database, or the store that keeps rate-limit counts, is not available.',
             },
         },
     )

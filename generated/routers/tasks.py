@@ -155,6 +155,10 @@ def build_router(provider: Callable[..., TasksHandlers]) -> APIRouter:
                 "model": Problem,
                 "description": 'The access token is missing, malformed, expired or revoked.',
             },
+            406: {
+                "model": Problem,
+                "description": 'The `Accept` header rules out JSON, the only thing this operation answers in.',
+            },
             410: {
                 "model": Problem,
                 "description": '`updated_since` is older than the tombstone retention period, so deletions may have been forgotten: the client must discard its copy and list everything again.',
@@ -301,6 +305,10 @@ def build_router(provider: Callable[..., TasksHandlers]) -> APIRouter:
                 "model": Problem,
                 "description": 'The access token is missing, malformed, expired or revoked.',
             },
+            406: {
+                "model": Problem,
+                "description": 'The `Accept` header rules out JSON, the only thing this operation answers in.',
+            },
             409: {
                 "model": Problem,
                 "description": 'Another request with the same Idempotency-Key has not finished; retry it later to get its response.',
@@ -354,6 +362,11 @@ def build_router(provider: Callable[..., TasksHandlers]) -> APIRouter:
                 "model": Problem,
                 "description": 'The access token is missing, malformed, expired or revoked.',
             },
+            404: {"model": Problem, "description": 'There is no such resource for this user.'},
+            406: {
+                "model": Problem,
+                "description": 'The `Accept` header rules out JSON, the only thing this operation answers in.',
+            },
             412: {
                 "model": Problem,
                 "description": "`If-Match` (or a batch operation's `if_match`) names no current version of the task: it changed since the client read it. Nothing was changed; fetch it again and retry.",
@@ -400,6 +413,10 @@ def build_router(provider: Callable[..., TasksHandlers]) -> APIRouter:
                 "description": 'The access token is missing, malformed, expired or revoked.',
             },
             404: {"model": Problem, "description": 'There is no such resource for this user.'},
+            406: {
+                "model": Problem,
+                "description": 'The `Accept` header rules out JSON, the only thing this operation answers in.',
+            },
             422: {
                 "model": Problem,
                 "description": 'The request is malformed or breaks a constraint; `errors` lists each one.',
@@ -442,6 +459,10 @@ def build_router(provider: Callable[..., TasksHandlers]) -> APIRouter:
                 "description": 'The access token is missing, malformed, expired or revoked.',
             },
             404: {"model": Problem, "description": 'There is no such resource for this user.'},
+            406: {
+                "model": Problem,
+                "description": 'The `Accept` header rules out JSON, the only thing this operation answers in.',
+            },
             412: {
                 "model": Problem,
                 "description": "`If-Match` (or a batch operation's `if_match`) names no current version of the task: it changed since the client read it. Nothing was changed; fetch it again and retry.",
@@ -544,6 +565,10 @@ def build_router(provider: Callable[..., TasksHandlers]) -> APIRouter:
                 "description": 'The access token is missing, malformed, expired or revoked.',
             },
             404: {"model": Problem, "description": 'There is no such resource for this user.'},
+            406: {
+                "model": Problem,
+                "description": 'The `Accept` header rules out JSON, the only thing this operation answers in.',
+            },
             412: {
                 "model": Problem,
                 "description": "`If-Match` (or a batch operation's `if_match`) names no current version of the task: it changed since the client read it. Nothing was changed; fetch it again and retry.",
@@ -600,6 +625,10 @@ def build_router(provider: Callable[..., TasksHandlers]) -> APIRouter:
                 "description": 'The access token is missing, malformed, expired or revoked.',
             },
             404: {"model": Problem, "description": 'There is no such resource for this user.'},
+            406: {
+                "model": Problem,
+                "description": 'The `Accept` header rules out JSON, the only thing this operation answers in.',
+            },
             409: {
                 "model": Problem,
                 "description": 'Another request with the same Idempotency-Key has not finished; retry it later to get its response.',
@@ -665,6 +694,10 @@ def build_router(provider: Callable[..., TasksHandlers]) -> APIRouter:
                 "description": 'The access token is missing, malformed, expired or revoked.',
             },
             404: {"model": Problem, "description": 'There is no such resource for this user.'},
+            406: {
+                "model": Problem,
+                "description": 'The `Accept` header rules out JSON, the only thing this operation answers in.',
+            },
             412: {
                 "model": Problem,
                 "description": "`If-Match` (or a batch operation's `if_match`) names no current version of the task: it changed since the client read it. Nothing was changed; fetch it again and retry.",

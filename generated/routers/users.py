@@ -12,6 +12,8 @@ from pydantic import StringConstraints
 
 from ..datetimes import RFC3339DateTime
 from ..models import (
+    AccountDeletionRequest,
+    PasswordChangeRequest,
     Problem,
     User,
 )
@@ -25,9 +27,19 @@ class UsersHandlers(ABC):
     def get_current_user(self) -> User:
         """Get the authenticated user (GET /api/v1/users/me)."""
 
+    @abstractmethod
+    def delete_current_user(self, *, body: AccountDeletionRequest) -> None:
+        """Delete the authenticated user's account (DELETE /api/v1/users/me)."""
+
+    @abstractmethod
+    def change_password(self, *, body: PasswordChangeRequest) -> None:
+        """Change the authenticated user's password (POST /api/v1/users/me/password)."""
+
 
 OPERATIONS: dict[str, tuple[str, ...]] = {
     'get_current_user': (),
+    'delete_current_user': ('body',),
+    'change_password': ('body',),
 }
 
 
@@ -46,6 +58,10 @@ def build_router(provider: Callable[..., UsersHandlers]) -> APIRouter:
                 "model": Problem,
                 "description": 'The access token is missing, malformed, expired or revoked.',
             },
+            406: {
+                "model": Problem,
+                "description": 'The `Accept` header rules out JSON, the only thing this operation answers in.',
+            },
             500: {
                 "model": Problem,
                 "description": 'An unexpected error; the details are logged under the request id.',
@@ -57,5 +73,105 @@ def build_router(provider: Callable[..., UsersHandlers]) -> APIRouter:
         handlers: Annotated[UsersHandlers, Depends(provider)],
     ) -> User:
         return handlers.get_current_user()
+
+    @router.delete(
+        '/api/v1/users/me',
+        operation_id='deleteCurrentUser',
+        summary="Delete the authenticated user's account",
+        status_code=204,
+        response_model=None,
+        responses={
+            401: {
+                "model": Problem,
+                "description": 'The access token is missing, malformed, expired or revoked.',
+            },
+            403: {
+                "model": Problem,
+                "description": 'The password that confirms this operation is wrong, or the account has no password (it signs in through an external identity provider).',
+            },
+            413: {
+                "model": Problem,
+                "description": 'The request body is larger than the configured limit.',
+            },
+            415: {
+                "model": Problem,
+                "description": "The request body's media type is not accepted by this operation.",
+            },
+            422: {
+                "model": Problem,
+                "description": 'The request is malformed or breaks a constraint; `errors` lists each one.',
+            },
+            429: {
+                "model": Problem,
+                "description": 'Too many attempts from this client address or for this account; retry after `Retry-After` seconds. `RateLimit-Policy` names the exceeded policy.',
+            },
+            500: {
+                "model": Problem,
+                "description": 'An unexpected error; the details are logged under the request id.',
+            },
+            503: {
+                "model": Problem,
+                "description": 'A dependency such as the database, or the store that keeps rate-limit counts, is not available.',
+            },
+        },
+        dependencies=[Security(oauth2)],
+    )
+    def delete_current_user(
+        handlers: Annotated[UsersHandlers, Depends(provider)],
+        body: Annotated[AccountDeletionRequest, Body()],
+    ) -> None:
+        return handlers.delete_current_user(
+            body=body,
+        )
+
+    @router.post(
+        '/api/v1/users/me/password',
+        operation_id='changePassword',
+        summary="Change the authenticated user's password",
+        status_code=204,
+        response_model=None,
+        responses={
+            401: {
+                "model": Problem,
+                "description": 'The access token is missing, malformed, expired or revoked.',
+            },
+            403: {
+                "model": Problem,
+                "description": 'The password that confirms this operation is wrong, or the account has no password (it signs in through an external identity provider).',
+            },
+            413: {
+                "model": Problem,
+                "description": 'The request body is larger than the configured limit.',
+            },
+            415: {
+                "model": Problem,
+                "description": "The request body's media type is not accepted by this operation.",
+            },
+            422: {
+                "model": Problem,
+                "description": 'The request is malformed or breaks a constraint; `errors` lists each one.',
+            },
+            429: {
+                "model": Problem,
+                "description": 'Too many attempts from this client address or for this account; retry after `Retry-After` seconds. `RateLimit-Policy` names the exceeded policy.',
+            },
+            500: {
+                "model": Problem,
+                "description": 'An unexpected error; the details are logged under the request id.',
+            },
+            503: {
+                "model": Problem,
+                "description": 'A dependency such as the database, or the store that keeps rate-limit counts, is not available.',
+            },
+        },
+        dependencies=[Security(oauth2)],
+    )
+    def change_password(
+        handlers: Annotated[UsersHandlers, Depends(provider)],
+        body: Annotated[PasswordChangeRequest, Body()],
+    ) -> None:
+        return handlers.change_password(
+            body=body,
+        )
 
     return router

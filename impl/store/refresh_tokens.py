@@ -44,3 +44,12 @@ def revoke_family(session: Session, *, user_id: uuid.UUID, family_id: uuid.UUID,
         .values(revoked_at=now)
     )
     session.exec(statement)
+
+
+def revoke_all(session: Session, *, user_id: uuid.UUID, now: datetime) -> None:
+    statement = (
+        update(RefreshTokenRow)
+        .where(col(RefreshTokenRow.user_id) == user_id, col(RefreshTokenRow.revoked_at).is_(None))
+        .values(revoked_at=now)
+    )
+    session.exec(statement)

@@ -1,9 +1,11 @@
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 
+from sqlalchemy import delete
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from ..tables import UserRow
 
@@ -29,3 +31,32 @@ def create_user(session: Session, *, email: str, password_hash: str) -> UserRow 
     except IntegrityError:
         return None
     return user
+
+
+def get_or_create_external_user(session: Session, *, issuer: str, subject: str) -> UserRow:
+    """The account of an external identity, provisioned by its first valid token."""
+    query = select(UserRow).where(UserRow.external_issuer == issuer, UserRow.external_subject == subject)
+    user = session.exec(query).first()
+    if user is not None:
+        return user
+    user = UserRow(external_issuer=issuer, external_subject=subject)
+    try:
+        with session.begin_nested():
+            session.add(user)
+    except IntegrityError:
+        return session.exec(query).one()  # a concurrent first request provisioned it
+    return user
+
+
+def set_password(session: Session, *, user: UserRow, password_hash: str, now: datetime) -> None:
+    """Replace the password; bumping token_version revokes every access token issued before."""
+    user.password_hash = password_hash
+    user.token_version += 1
+    user.updated_at = now
+    session.add(user)
+    session.flush()
+
+
+def delete_user(session: Session, *, user_id: uuid.UUID) -> None:
+    """Delete the user; the foreign keys cascade to their tasks and refresh tokens."""
+    session.exec(delete(UserRow).where(col(UserRow.id) == user_id))

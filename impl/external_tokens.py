@@ -1,0 +1,101 @@
+"""Access tokens of an external identity provider (Better Auth, Auth0, Clerk, Keycloak...).
+
+Verified against the provider's published keys (impl/jwks.py) with an allow-list of
+asymmetric algorithms: a token signed with HS256, with "none", or with a key named by the
+token itself (jku, x5u, jwk) is refused. Issuer, audience, expiry, issued-at, not-before and
+subject are always checked. Only impl/dependencies.py authenticate() calls this.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from joserfc import jwt
+from joserfc.errors import InvalidKeyCurveError, JoseError
+from joserfc.jwa import EdDSAAlgorithm
+from joserfc.jws import JWSRegistry
+
+from .errors import InvalidToken
+from .jwks import JwksCache, JwksUnavailableError, PublicKey
+from .settings import Settings
+
+MAX_SUBJECT_CHARS = 255
+
+
+class Ed25519Only(EdDSAAlgorithm):
+    """ "EdDSA" as Better Auth signs with it, restricted to Ed25519 keys.
+
+    RFC 9864 deprecates the polymorphic "EdDSA" (Ed25519 or Ed448) for "Ed25519"; pinning
+    the curve makes it exactly "Ed25519", so joserfc's deprecation warning does not apply.
+    """
+
+    security_warning = None  # type: ignore[assignment]
+
+    def check_key(self, key: Any) -> None:
+        super().check_key(key)
+        if key.curve_name != "Ed25519":
+            raise InvalidKeyCurveError("EdDSA is accepted with Ed25519 keys only")
+
+
+@dataclass(frozen=True)
+class ExternalIdentity:
+    issuer: str
+    subject: str
+
+
+class ExternalTokenVerifier:
+    def __init__(self, settings: Settings) -> None:
+        assert settings.external_jwt_jwks_url
+        assert settings.external_jwt_issuer
+        assert settings.external_jwt_audience
+        self.issuer = settings.external_jwt_issuer
+        self._keys = JwksCache(
+            settings.external_jwt_jwks_url,
+            cache_seconds=settings.external_jwt_jwks_cache_seconds,
+            refetch_seconds=settings.external_jwt_jwks_refetch_seconds,
+            timeout_seconds=settings.external_jwt_jwks_timeout_seconds,
+        )
+        self._algorithms = list(settings.external_jwt_algorithms)
+        # Providers add headers of their own (Clerk's "cat"): unknown non-critical headers
+        # are ignored, and nothing in the header chooses the key but the kid.
+        self._registry = JWSRegistry(algorithms=self._algorithms, strict_check_header=False)
+        self._registry.algorithms = {**JWSRegistry.algorithms, "EdDSA": Ed25519Only()}
+        self._claims = jwt.JWTClaimsRegistry(
+            leeway=settings.jwt_leeway_seconds,
+            iss={"essential": True, "value": self.issuer},
+            aud={"essential": True, "value": settings.external_jwt_audience},
+            sub={"essential": True},
+            exp={"essential": True},
+            iat={"essential": True},
+        )
+
+    def verify(self, token: str) -> ExternalIdentity:
+        try:
+            decoded = jwt.decode(token, self._key_for, algorithms=self._algorithms, registry=self._registry)
+            self._claims.validate(decoded.claims)
+        except JwksUnavailableError as error:
+            raise InvalidToken(
+                "The access token cannot be checked now: the identity provider's keys are unavailable."
+            ) from error
+        except (JoseError, ValueError, TypeError, KeyError) as error:
+            raise InvalidToken() from error
+        subject = decoded.claims["sub"]
+        if not isinstance(subject, str) or not 0 < len(subject) <= MAX_SUBJECT_CHARS:
+            raise InvalidToken()
+        return ExternalIdentity(issuer=self.issuer, subject=subject)
+
+    def _key_for(self, token: Any) -> PublicKey:
+        header = token.headers()
+        kid = header.get("kid")
+        if not isinstance(kid, str) or not kid:
+            raise ValueError("the token names no key (kid)")
+        key = self._keys.key(kid)
+        if key is None:
+            raise ValueError("the provider publishes no key with this kid")
+        if key.alg is not None and key.alg != header.get("alg"):
+            raise ValueError("the key is published for another algorithm")
+        return key
+
+    def close(self) -> None:
+        self._keys.close()

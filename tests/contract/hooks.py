@@ -1,0 +1,158 @@
+"""schemathesis hooks shared by the in-process tests and the live run (schemathesis.toml).
+
+Some request rules are stated in the contract's descriptions because JSON Schema cannot say
+them; the server rightly answers 4xx when they are broken. Positive cases (data that should
+be accepted) are adjusted to follow them; negative cases are left alone, so that breaking
+them is still tried:
+
+- A page cursor is opaque, signed by the server and bound to the query that returned it: a
+  string that merely matches the parameter's pattern is not one. Positive cases keep a cursor
+  only if the server issued it, and then repeat the query it was issued for (the stateful
+  phase follows the `next_cursor` link with real ones).
+- `updated_since` must be within the tombstone retention period (older: 410, resync).
+- An Idempotency-Key stands for one request: the same key with another body is a 422, and a
+  replay answers for a task that may be gone since. Positive cases get a fresh key.
+- An entity tag in If-Match (or a batch `if_match`) must be the task's current one, which only
+  a response can tell: positive cases send `*` ("any current version").
+- A task's fields: a reminder not after the due time, tags unique case-insensitively, and a
+  recurrence rule that the server can evaluate from a due time (an RRULE grammar that JSON
+  Schema cannot express, with rules such as "at most hourly"). Positive cases get a valid
+  daily rule with a due time, and date-times within years 2000-2100.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import schemathesis
+from schemathesis import GenerationMode
+
+RECENT = timedelta(days=1)
+TASK_BODIES = {"createTask", "replaceTask", "updateTask"}
+IDEMPOTENT = {"createTask", "completeTask"}
+# next_cursor -> the query (without cursor and limit) of the request that returned it.
+ISSUED_CURSORS: dict[str, dict[str, Any]] = {}
+
+
+def operation_id(context: schemathesis.HookContext) -> str:
+    operation = context.operation
+    return str(operation.definition.raw.get("operationId", "")) if operation is not None else ""
+
+
+def is_positive(case: schemathesis.Case[Any]) -> bool:
+    return case.meta is not None and case.meta.generation.mode == GenerationMode.POSITIVE
+
+
+def reasonable_moment(value: object) -> object:
+    if not isinstance(value, str):
+        return value
+    try:
+        moment = datetime.fromisoformat(value).astimezone(UTC)
+    except (ValueError, OverflowError):
+        return value  # not a date-time at all: the server's answer is the contract's business
+    if 2000 <= moment.year <= 2100:
+        return value
+    return "2030-01-01T09:00:00Z"
+
+
+def valid_task_fields(fields: dict[str, Any], *, partial: bool) -> None:
+    for name in ("due_at", "remind_at"):
+        if name in fields:
+            fields[name] = reasonable_moment(fields[name])
+    if isinstance(fields.get("tags"), list):
+        seen: set[str] = set()
+        unique = []
+        for tag in fields["tags"]:
+            key = tag.strip().casefold() if isinstance(tag, str) else tag
+            if key not in seen:
+                seen.add(key)
+                unique.append(tag)
+        fields["tags"] = unique
+    if fields.get("recurrence") is not None:
+        fields["recurrence"] = "FREQ=DAILY"
+        if fields.get("due_at") is None:
+            fields["due_at"] = "2030-01-01T09:00:00Z"
+    due_at, remind_at = fields.get("due_at"), fields.get("remind_at")
+    if partial:
+        # The stored task fills in what a partial update leaves out.
+        if "due_at" in fields and due_at is None:
+            fields["recurrence"] = None
+        if isinstance(due_at, str) and "remind_at" not in fields:
+            fields["remind_at"] = None
+        if isinstance(remind_at, str) and "due_at" not in fields:
+            fields["due_at"] = remind_at
+    if isinstance(remind_at, str) and isinstance(due_at, str) and _later(remind_at, due_at):
+        fields["due_at"] = remind_at
+
+
+def _later(first: str, second: str) -> bool:
+    try:
+        return datetime.fromisoformat(first) > datetime.fromisoformat(second)
+    except (ValueError, TypeError):
+        return False
+
+
+def valid_listing(case: schemathesis.Case[Any]) -> None:
+    if not isinstance(case.query, dict):
+        return
+    since = case.query.get("updated_since")
+    if isinstance(since, str):
+        try:
+            too_old = datetime.fromisoformat(since) < datetime.now(UTC) - timedelta(days=29)
+        except (ValueError, TypeError, OverflowError):
+            too_old = False
+        if too_old:
+            case.query["updated_since"] = (datetime.now(UTC) - RECENT).isoformat()
+    cursor = case.query.get("cursor")
+    if cursor is None:
+        return
+    if cursor not in ISSUED_CURSORS:
+        case.query.pop("cursor")
+        return
+    limit = case.query.get("limit")
+    case.query = {**ISSUED_CURSORS[cursor], "cursor": cursor}
+    if limit is not None:
+        case.query["limit"] = limit
+
+
+@schemathesis.hook
+def map_case(context: schemathesis.HookContext, case: schemathesis.Case[Any]) -> schemathesis.Case[Any]:
+    if not is_positive(case):
+        return case
+    name = operation_id(context)
+    if name == "listTasks":
+        valid_listing(case)
+    if isinstance(case.headers, dict):
+        if name in IDEMPOTENT and "Idempotency-Key" in case.headers:
+            case.headers["Idempotency-Key"] = str(uuid.uuid4())
+        if "If-Match" in case.headers:
+            case.headers["If-Match"] = "*"
+    if name in TASK_BODIES and isinstance(case.body, dict):
+        valid_task_fields(case.body, partial=name == "updateTask")
+    if name == "batchTasks" and isinstance(case.body, dict):
+        operations: Any = case.body.get("operations")
+        for operation in operations if isinstance(operations, list) else []:
+            if isinstance(operation, dict):
+                if "if_match" in operation:
+                    operation["if_match"] = "*"
+                for key, partial in (("task", False), ("changes", True)):
+                    fields = operation.get(key)
+                    if isinstance(fields, dict):
+                        valid_task_fields(fields, partial=partial)
+    return case
+
+
+@schemathesis.hook
+def after_call(context: schemathesis.HookContext, case: schemathesis.Case[Any], response: Any) -> None:
+    if operation_id(context) != "listTasks" or response.status_code != 200:
+        return
+    try:
+        cursor = response.json().get("next_cursor")
+    except ValueError:
+        return
+    if isinstance(cursor, str) and isinstance(case.query, dict):
+        ISSUED_CURSORS[cursor] = {
+            key: value for key, value in case.query.items() if key not in {"cursor", "limit"}
+        }

@@ -1,0 +1,25 @@
+"""Every operation, positive and negative data, every check, on every backend."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import schemathesis
+
+from ..databases import BACKENDS
+from .schemas import contract_schema
+
+sqlite = contract_schema("sqlite")
+
+
+@sqlite.parametrize()
+def test_operation_on_sqlite(case: schemathesis.Case[Any]) -> None:
+    case.call_and_validate()
+
+
+if "postgresql" in BACKENDS:
+    postgresql = contract_schema("postgresql")
+
+    @postgresql.parametrize()
+    def test_operation_on_postgresql(case: schemathesis.Case[Any]) -> None:
+        case.call_and_validate()

@@ -1,0 +1,89 @@
+"""Item 12: a forced internal error (the database is unreachable) is a generic problem without
+a stack trace, SQL or paths; the details go to the log under the request id the response
+carries."""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+from fastapi.testclient import TestClient
+
+from impl.app import create_app
+
+from ..conftest import make_settings
+from .forge import own_token
+
+CLOSED_PORT = 18499  # in this suite's port range, with nothing listening
+LEAKS = (
+    "Traceback",
+    "psycopg",
+    "sqlalchemy",
+    "OperationalError",
+    "SELECT",
+    "INSERT",
+    "127.0.0.1",
+    "/work",
+    ".py",
+    "connection",
+)
+
+
+@pytest.fixture
+def unreachable_client() -> TestClient:
+    url = f"postgresql://postgres@127.0.0.1:{CLOSED_PORT}/nowhere?connect_timeout=2"
+    app = create_app(make_settings(url, rate_limit_enabled=False))
+    return TestClient(app, raise_server_exceptions=False)
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "kwargs"),
+    [
+        ("GET", "/api/v1/tasks", {"authorized": True}),
+        ("POST", "/api/v1/tasks", {"authorized": True, "json": {"title": "x"}}),
+        (
+            "POST",
+            "/api/v1/auth/register",
+            {"json": {"email": "a@example.com", "password": "a long passphrase"}},
+        ),
+        ("POST", "/api/v1/auth/token", {"data": {"username": "a@example.com", "password": "whatever"}}),
+    ],
+)
+def test_an_unreachable_database_is_a_generic_500(
+    unreachable_client: TestClient,
+    caplog: pytest.LogCaptureFixture,
+    method: str,
+    path: str,
+    kwargs: dict[str, object],
+) -> None:
+    headers = {"X-Request-ID": "attack-suite-12345"}
+    if kwargs.pop("authorized", False):
+        headers["Authorization"] = f"Bearer {own_token('0b9d1c9e-4a57-4f55-9d0c-2c3b5d1c7a10')}"
+    with caplog.at_level(logging.ERROR, logger="tasks_api.requests"):
+        response = unreachable_client.request(method, path, headers=headers, **kwargs)  # type: ignore[arg-type]
+
+    assert response.status_code == 500
+    assert response.headers["content-type"] == "application/problem+json"
+    assert response.json() == {
+        "type": "urn:tasks-api:problem:internal-error",
+        "title": "Internal Server Error",
+        "status": 500,
+        "detail": "An unexpected error occurred.",
+        "instance": path,
+        "request_id": "attack-suite-12345",
+    }
+    assert response.headers["x-request-id"] == "attack-suite-12345"
+    for leak in LEAKS:
+        assert leak.lower() not in response.text.lower(), leak
+
+    logged = [record for record in caplog.records if "attack-suite-12345" in record.getMessage()]
+    assert logged, "the error is logged under the request id"
+    assert logged[0].exc_info is not None  # with the traceback, in the log only
+    assert "OperationalError" in caplog.text
+
+
+def test_the_readiness_probe_reports_the_database_without_details(unreachable_client: TestClient) -> None:
+    response = unreachable_client.get("/api/v1/health/ready")
+    assert response.status_code == 503
+    assert "127.0.0.1" not in response.text
+    assert "psycopg" not in response.text.lower()

@@ -1,0 +1,60 @@
+"""Item 2: owner, ids and server timestamps smuggled into bodies are refused (422) and into
+query strings ignored; ownership and server timestamps never change."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlmodel import Session, select
+
+from impl.tables import TaskRow, UserRow
+
+from ..conftest import Account, assert_problem
+
+TASKS = "/api/v1/tasks"
+SERVER_FIELDS = ["id", "owner_id", "user_id", "created_at", "updated_at", "completed_at"]
+
+
+def smuggled(field: str, bob: Account) -> object:
+    return bob.user_id if field.endswith("id") else "2000-01-01T00:00:00Z"
+
+
+@pytest.mark.parametrize("field", SERVER_FIELDS)
+@pytest.mark.parametrize("method", ["POST", "PUT", "PATCH"])
+def test_server_fields_in_a_task_body_are_a_422(
+    client: TestClient, alice: Account, bob: Account, db: Session, field: str, method: str
+) -> None:
+    task = client.post(TASKS, json={"title": "mine"}, headers=alice.headers).json()
+    url = TASKS if method == "POST" else f"{TASKS}/{task['id']}"
+    body = {"title": "changed", "completed": True, field: smuggled(field, bob)}
+    problem = assert_problem(client.request(method, url, json=body, headers=alice.headers), 422)
+    assert {"pointer": f"/body/{field}", "detail": "Extra inputs are not permitted"} in problem["errors"]  # type: ignore[operator]
+
+    rows = db.exec(select(TaskRow)).all()
+    assert len(rows) == 1
+    assert rows[0].owner_id == uuid.UUID(alice.user_id)
+    assert client.get(f"{TASKS}/{task['id']}", headers=alice.headers).json() == task
+
+
+@pytest.mark.parametrize("field", SERVER_FIELDS)
+def test_server_fields_in_a_query_string_are_ignored(
+    client: TestClient, alice: Account, bob: Account, field: str
+) -> None:
+    client.post(TASKS, json={"title": "bob's"}, headers=bob.headers)
+    params = {field: smuggled(field, bob)}
+    created = client.post(TASKS, params=params, json={"title": "alice's"}, headers=alice.headers)  # type: ignore[arg-type]
+    assert created.status_code == 201
+    task = created.json()
+    assert task["created_at"] != "2000-01-01T00:00:00Z"
+    assert task["id"] != bob.user_id
+    listed = client.get(TASKS, params=params, headers=alice.headers).json()  # type: ignore[arg-type]
+    assert [t["title"] for t in listed["items"]] == ["alice's"]
+
+
+@pytest.mark.parametrize("field", ["id", "created_at", "token_version", "password_hash", "is_admin"])
+def test_extra_fields_in_a_registration_are_a_422(client: TestClient, db: Session, field: str) -> None:
+    body = {"email": "mallory@example.com", "password": "a long enough passphrase", field: "0"}
+    assert_problem(client.post("/api/v1/auth/register", json=body), 422)
+    assert db.exec(select(UserRow)).all() == []
