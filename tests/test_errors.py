@@ -19,10 +19,10 @@ def test_unknown_path_is_a_404_problem(client: TestClient) -> None:
 @pytest.mark.parametrize(
     ("method", "path", "allow"),
     [
-        ("POST", "/api/v1/tasks/3f2b8c1e-2d4a-4e6f-9a8b-7c6d5e4f3a2b", "DELETE, GET, PATCH, PUT"),
-        ("DELETE", TASKS, "GET, POST"),
+        ("POST", "/api/v1/tasks/3f2b8c1e-2d4a-4e6f-9a8b-7c6d5e4f3a2b", "DELETE, GET, HEAD, PATCH, PUT"),
+        ("DELETE", TASKS, "GET, HEAD, POST"),
         ("GET", "/api/v1/auth/token", "POST"),
-        ("PUT", "/api/v1/users/me", "DELETE, GET"),
+        ("PUT", "/api/v1/users/me", "DELETE, GET, HEAD"),
     ],
 )
 def test_wrong_method_is_405_with_the_full_allow_list(

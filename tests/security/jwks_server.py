@@ -3,25 +3,10 @@
 from __future__ import annotations
 
 import json
-import socket
 import threading
 from collections import Counter
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
-
-# This helper's share of the ports the test run may use.
-PORTS = range(18400, 18450)
-
-
-def free_port(ports: range = PORTS) -> int:
-    for port in ports:
-        with socket.socket() as probe:
-            try:
-                probe.bind(("127.0.0.1", port))
-            except OSError:
-                continue
-            return port
-    raise RuntimeError(f"no free port in {ports}")
 
 
 class JwksServer:
@@ -51,8 +36,9 @@ class JwksServer:
             def log_message(self, format: str, *args: Any) -> None:
                 pass
 
-        self.port = free_port()
-        self._http = ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
+        # Port 0: the kernel picks a free port, so parallel runs never collide.
+        self._http = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.port: int = self._http.server_address[1]
         self._thread = threading.Thread(
             target=self._http.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
         )
