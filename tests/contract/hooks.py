@@ -13,7 +13,12 @@ them is still tried:
 - An Idempotency-Key stands for one request: the same key with another body is a 422, and a
   replay answers for a task that may be gone since. Positive cases get a fresh key.
 - An entity tag in If-Match (or a batch `if_match`) must be the task's current one, which only
-  a response can tell: positive cases send `*` ("any current version").
+  a response can tell: positive cases send `*` ("any current version"). The coverage phase
+  also sends If-None-Match values that miss the header's pattern as positive: they are
+  replaced by a well-formed tag.
+- Examples are sent as they are (no hook runs on them), so the contract gives no example for
+  `updated_since` (it would age past the retention) or for Idempotency-Key (one key for
+  several example bodies).
 - A task's fields: a reminder not after the due time, tags unique case-insensitively, and a
   recurrence rule that the server can evaluate from a due time (an RRULE grammar that JSON
   Schema cannot express, with rules such as "at most hourly"). Positive cases get a valid
@@ -22,6 +27,8 @@ them is still tried:
 
 from __future__ import annotations
 
+import copy
+import re
 import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -30,6 +37,8 @@ import schemathesis
 from schemathesis import GenerationMode
 
 RECENT = timedelta(days=1)
+# The contract's entity-tag list pattern: the coverage phase's header values can miss it.
+ENTITY_TAGS = re.compile(r'^(\*|(W/)?"[\x21\x23-\x7E]*"([ \t]*,[ \t]*(W/)?"[\x21\x23-\x7E]*")*)$')
 TASK_BODIES = {"createTask", "replaceTask", "updateTask"}
 IDEMPOTENT = {"createTask", "completeTask"}
 # next_cursor -> the query (without cursor and limit) of the request that returned it.
@@ -97,6 +106,7 @@ def _later(first: str, second: str) -> bool:
 def valid_listing(case: schemathesis.Case[Any]) -> None:
     if not isinstance(case.query, dict):
         return
+    case.query = dict(case.query)
     since = case.query.get("updated_since")
     if isinstance(since, str):
         try:
@@ -112,9 +122,35 @@ def valid_listing(case: schemathesis.Case[Any]) -> None:
         case.query.pop("cursor")
         return
     limit = case.query.get("limit")
-    case.query = {**ISSUED_CURSORS[cursor], "cursor": cursor}
+    query = {**ISSUED_CURSORS[cursor], "cursor": cursor}
     if limit is not None:
-        case.query["limit"] = limit
+        query["limit"] = limit
+    case.query = query
+
+
+def valid_headers(case: schemathesis.Case[Any], name: str) -> None:
+    # Assigned, not changed in place: schemathesis tracks its containers by assignment.
+    headers = case.headers.copy()
+    if name in IDEMPOTENT and "Idempotency-Key" in headers:
+        headers["Idempotency-Key"] = str(uuid.uuid4())
+    if "If-Match" in headers:
+        headers["If-Match"] = "*"
+    if "If-None-Match" in headers and not ENTITY_TAGS.match(str(headers["If-None-Match"])):
+        headers["If-None-Match"] = '"1"'
+    case.headers = headers
+
+
+def valid_batch(body: dict[str, Any]) -> None:
+    operations = body.get("operations")
+    for operation in operations if isinstance(operations, list) else []:
+        if not isinstance(operation, dict):
+            continue
+        if "if_match" in operation:
+            operation["if_match"] = "*"
+        for key, partial in (("task", False), ("changes", True)):
+            fields = operation.get(key)
+            if isinstance(fields, dict):
+                valid_task_fields(fields, partial=partial)
 
 
 @schemathesis.hook
@@ -124,23 +160,15 @@ def map_case(context: schemathesis.HookContext, case: schemathesis.Case[Any]) ->
     name = operation_id(context)
     if name == "listTasks":
         valid_listing(case)
-    if isinstance(case.headers, dict):
-        if name in IDEMPOTENT and "Idempotency-Key" in case.headers:
-            case.headers["Idempotency-Key"] = str(uuid.uuid4())
-        if "If-Match" in case.headers:
-            case.headers["If-Match"] = "*"
-    if name in TASK_BODIES and isinstance(case.body, dict):
-        valid_task_fields(case.body, partial=name == "updateTask")
-    if name == "batchTasks" and isinstance(case.body, dict):
-        operations: Any = case.body.get("operations")
-        for operation in operations if isinstance(operations, list) else []:
-            if isinstance(operation, dict):
-                if "if_match" in operation:
-                    operation["if_match"] = "*"
-                for key, partial in (("task", False), ("changes", True)):
-                    fields = operation.get(key)
-                    if isinstance(fields, dict):
-                        valid_task_fields(fields, partial=partial)
+    if case.headers:
+        valid_headers(case, name)
+    if isinstance(case.body, dict) and (name in TASK_BODIES or name == "batchTasks"):
+        body = copy.deepcopy(case.body)
+        if name == "batchTasks":
+            valid_batch(body)
+        else:
+            valid_task_fields(body, partial=name == "updateTask")
+        case.body = body
     return case
 
 
