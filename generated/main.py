@@ -11,18 +11,21 @@ from fastapi import APIRouter, FastAPI
 
 from .routers import auth as auth_routes
 from .routers import health as health_routes
+from .routers import tags as tags_routes
 from .routers import tasks as tasks_routes
 from .routers import users as users_routes
 
 INTERFACES: dict[str, Any] = {
     'auth': auth_routes.AuthHandlers,
     'health': health_routes.HealthHandlers,
+    'tags': tags_routes.TagsHandlers,
     'tasks': tasks_routes.TasksHandlers,
     'users': users_routes.UsersHandlers,
 }
 OPERATIONS: dict[str, dict[str, tuple[str, ...]]] = {
     'auth': auth_routes.OPERATIONS,
     'health': health_routes.OPERATIONS,
+    'tags': tags_routes.OPERATIONS,
     'tasks': tasks_routes.OPERATIONS,
     'users': users_routes.OPERATIONS,
 }
@@ -60,6 +63,7 @@ def create_app(
     *,
     auth: Callable[..., auth_routes.AuthHandlers],
     health: Callable[..., health_routes.HealthHandlers],
+    tags: Callable[..., tags_routes.TagsHandlers],
     tasks: Callable[..., tasks_routes.TasksHandlers],
     users: Callable[..., users_routes.UsersHandlers],
     **fastapi_options: Any,
@@ -68,6 +72,7 @@ def create_app(
     providers: dict[str, Callable[..., Any]] = {
         'auth': auth,
         'health': health,
+        'tags': tags,
         'tasks': tasks,
         'users': users,
     }
@@ -77,6 +82,7 @@ def create_app(
     routers: list[APIRouter] = [
         auth_routes.build_router(auth),
         health_routes.build_router(health),
+        tags_routes.build_router(tags),
         tasks_routes.build_router(tasks),
         users_routes.build_router(users),
     ]

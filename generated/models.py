@@ -3,20 +3,22 @@
 
 from __future__ import annotations
 
-from typing import List, Literal, Optional
+from typing import Annotated, List, Literal, Optional, Union
 from uuid import UUID
 
 from pydantic import (
-    AwareDatetime,
     BaseModel,
     ConfigDict,
     EmailStr,
     Field,
+    RootModel,
     StrictBool,
     StrictStr,
     conint,
     constr,
 )
+
+from .datetimes import RFC3339DateTime
 
 
 class TokenRequest(BaseModel):
@@ -62,7 +64,39 @@ class User(BaseModel):
         ...,
         description="The account's email; null for an account provisioned from an external identity\nprovider's token, which signs in there and has no email or password here.\n",
     )
-    created_at: AwareDatetime
+    created_at: RFC3339DateTime
+
+
+class TaskSort(
+    RootModel[
+        Literal[
+            'created_at',
+            '-created_at',
+            'updated_at',
+            '-updated_at',
+            'due_at',
+            '-due_at',
+            'priority',
+            '-priority',
+            'title',
+            '-title',
+        ]
+    ]
+):
+    root: Literal[
+        'created_at',
+        '-created_at',
+        'updated_at',
+        '-updated_at',
+        'due_at',
+        '-due_at',
+        'priority',
+        '-priority',
+        'title',
+        '-title',
+    ] = Field(
+        '-created_at', description='A sort field, optionally preceded by `-` for descending order.'
+    )
 
 
 class Task(BaseModel):
@@ -70,11 +104,34 @@ class Task(BaseModel):
     title: StrictStr
     description: Optional[StrictStr]
     completed: StrictBool
-    completed_at: Optional[AwareDatetime] = Field(
+    completed_at: Optional[RFC3339DateTime] = Field(
         ..., description='When the task was last completed; null while it is not completed.'
     )
-    created_at: AwareDatetime
-    updated_at: AwareDatetime
+    priority: Literal['none', 'low', 'medium', 'high'] = Field(
+        ..., description='How important the task is; sorting ranks none < low < medium < high.'
+    )
+    tags: List[StrictStr] = Field(..., description="The task's tags, sorted case-insensitively.")
+    due_at: Optional[RFC3339DateTime]
+    remind_at: Optional[RFC3339DateTime]
+    recurrence: Optional[StrictStr]
+    next_occurrence_id: Optional[UUID] = Field(
+        ...,
+        description='The task created when this recurring task was completed, or null. It may since\nhave been deleted.\n',
+    )
+    etag: StrictStr = Field(
+        ..., description="The task's entity tag, as in the `ETag` header; send it as `If-Match`."
+    )
+    created_at: RFC3339DateTime
+    updated_at: RFC3339DateTime
+
+
+class TaskTombstone(BaseModel):
+    model_config = ConfigDict(
+        extra='forbid',
+    )
+    id: UUID
+    deleted: Literal[True]
+    deleted_at: RFC3339DateTime
 
 
 class TaskCreate(BaseModel):
@@ -94,6 +151,37 @@ class TaskCreate(BaseModel):
         None, description='Free text up to 10,000 characters, or null.'
     )
     completed: StrictBool = False
+    priority: Literal['none', 'low', 'medium', 'high'] = Field(
+        'none', description='How important the task is; sorting ranks none < low < medium < high.'
+    )
+    tags: List[
+        constr(
+            pattern=r'^[^\u0000-\u001F\u007F-\u009F]*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u001F\u007F-\u009F]*$',
+            min_length=1,
+            max_length=50,
+            strict=True,
+        )
+    ] = Field(
+        [],
+        description='Up to 20 tags. Tags are compared case-insensitively: the same tag twice on one task\nis refused.\n',
+        max_length=20,
+    )
+    due_at: Optional[RFC3339DateTime] = Field(
+        None, description='When the task is due (RFC 3339, with an offset), or null.'
+    )
+    remind_at: Optional[RFC3339DateTime] = Field(
+        None, description='When to remind the user (RFC 3339, with an offset); not after `due_at`.'
+    )
+    recurrence: Optional[
+        constr(
+            pattern=r'^(RRULE:)?[A-Za-z]+=[^;\s]+(;[A-Za-z]+=[^;\s]+)*$',
+            max_length=500,
+            strict=True,
+        )
+    ] = Field(
+        None,
+        description='An RFC 5545 recurrence rule (the value of an RRULE line, such as\n`FREQ=WEEKLY;BYDAY=MO,TH`), evaluated in UTC from `due_at`, which it requires.\nFREQ is HOURLY, DAILY, WEEKLY, MONTHLY or YEARLY; the rule must have an occurrence\nafter `due_at` within 10 years (50 for MONTHLY and YEARLY rules) and never two\noccurrences less than an hour apart.\nBYSECOND, BYWEEKNO, BYYEARDAY and using both COUNT and UNTIL are not supported.\nNull: the task does not repeat.\n',
+    )
 
 
 class TaskReplace(BaseModel):
@@ -113,6 +201,37 @@ class TaskReplace(BaseModel):
         None, description='Free text up to 10,000 characters, or null.'
     )
     completed: StrictBool
+    priority: Literal['none', 'low', 'medium', 'high'] = Field(
+        'none', description='How important the task is; sorting ranks none < low < medium < high.'
+    )
+    tags: List[
+        constr(
+            pattern=r'^[^\u0000-\u001F\u007F-\u009F]*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u001F\u007F-\u009F]*$',
+            min_length=1,
+            max_length=50,
+            strict=True,
+        )
+    ] = Field(
+        [],
+        description='Up to 20 tags. Tags are compared case-insensitively: the same tag twice on one task\nis refused.\n',
+        max_length=20,
+    )
+    due_at: Optional[RFC3339DateTime] = Field(
+        None, description='When the task is due (RFC 3339, with an offset), or null.'
+    )
+    remind_at: Optional[RFC3339DateTime] = Field(
+        None, description='When to remind the user (RFC 3339, with an offset); not after `due_at`.'
+    )
+    recurrence: Optional[
+        constr(
+            pattern=r'^(RRULE:)?[A-Za-z]+=[^;\s]+(;[A-Za-z]+=[^;\s]+)*$',
+            max_length=500,
+            strict=True,
+        )
+    ] = Field(
+        None,
+        description='An RFC 5545 recurrence rule (the value of an RRULE line, such as\n`FREQ=WEEKLY;BYDAY=MO,TH`), evaluated in UTC from `due_at`, which it requires.\nFREQ is HOURLY, DAILY, WEEKLY, MONTHLY or YEARLY; the rule must have an occurrence\nafter `due_at` within 10 years (50 for MONTHLY and YEARLY rules) and never two\noccurrences less than an hour apart.\nBYSECOND, BYWEEKNO, BYYEARDAY and using both COUNT and UNTIL are not supported.\nNull: the task does not repeat.\n',
+    )
 
 
 class TaskUpdate(BaseModel):
@@ -132,12 +251,97 @@ class TaskUpdate(BaseModel):
         None, description='Free text up to 10,000 characters, or null.'
     )
     completed: StrictBool = None
+    priority: Literal['none', 'low', 'medium', 'high'] = Field(
+        None, description='How important the task is; sorting ranks none < low < medium < high.'
+    )
+    tags: List[
+        constr(
+            pattern=r'^[^\u0000-\u001F\u007F-\u009F]*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u001F\u007F-\u009F]*$',
+            min_length=1,
+            max_length=50,
+            strict=True,
+        )
+    ] = Field(
+        None,
+        description='Up to 20 tags. Tags are compared case-insensitively: the same tag twice on one task\nis refused.\n',
+        max_length=20,
+    )
+    due_at: Optional[RFC3339DateTime] = Field(
+        None, description='When the task is due (RFC 3339, with an offset), or null.'
+    )
+    remind_at: Optional[RFC3339DateTime] = Field(
+        None, description='When to remind the user (RFC 3339, with an offset); not after `due_at`.'
+    )
+    recurrence: Optional[
+        constr(
+            pattern=r'^(RRULE:)?[A-Za-z]+=[^;\s]+(;[A-Za-z]+=[^;\s]+)*$',
+            max_length=500,
+            strict=True,
+        )
+    ] = Field(
+        None,
+        description='An RFC 5545 recurrence rule (the value of an RRULE line, such as\n`FREQ=WEEKLY;BYDAY=MO,TH`), evaluated in UTC from `due_at`, which it requires.\nFREQ is HOURLY, DAILY, WEEKLY, MONTHLY or YEARLY; the rule must have an occurrence\nafter `due_at` within 10 years (50 for MONTHLY and YEARLY rules) and never two\noccurrences less than an hour apart.\nBYSECOND, BYWEEKNO, BYYEARDAY and using both COUNT and UNTIL are not supported.\nNull: the task does not repeat.\n',
+    )
 
 
 class TaskPage(BaseModel):
-    items: List[Task]
+    items: List[Union[Task, TaskTombstone]] = Field(
+        ..., description='Tasks; with `updated_since`, also tombstones (`deleted` is true).'
+    )
     next_cursor: Optional[StrictStr] = Field(
         ..., description='Pass as `cursor` to get the next page; null on the last page.'
+    )
+
+
+class BatchCreate(BaseModel):
+    model_config = ConfigDict(
+        extra='forbid',
+    )
+    op: Literal['create']
+    task: TaskCreate
+
+
+class BatchUpdate(BaseModel):
+    model_config = ConfigDict(
+        extra='forbid',
+    )
+    op: Literal['update']
+    id: UUID
+    if_match: constr(
+        pattern=r'^(\*|(W/)?"[\x21\x23-\x7E]*"([ \t]*,[ \t]*(W/)?"[\x21\x23-\x7E]*")*)$',
+        min_length=1,
+        max_length=1024,
+        strict=True,
+    ) = Field(None, description='`*`, or a comma-separated list of entity tags such as `"3"`.')
+    changes: TaskUpdate
+
+
+class BatchDelete(BaseModel):
+    model_config = ConfigDict(
+        extra='forbid',
+    )
+    op: Literal['delete']
+    id: UUID
+    if_match: constr(
+        pattern=r'^(\*|(W/)?"[\x21\x23-\x7E]*"([ \t]*,[ \t]*(W/)?"[\x21\x23-\x7E]*")*)$',
+        min_length=1,
+        max_length=1024,
+        strict=True,
+    ) = Field(None, description='`*`, or a comma-separated list of entity tags such as `"3"`.')
+
+
+class BatchResult(BaseModel):
+    op: Literal['create', 'update', 'delete']
+    id: UUID
+    task: Optional[Task] = Field(
+        ..., description='The task after the operation; null for a delete.'
+    )
+
+
+class TagCount(BaseModel):
+    name: StrictStr
+    count: conint(ge=1, strict=True) = Field(
+        ..., description="How many of the caller's tasks carry the tag."
     )
 
 
@@ -184,6 +388,14 @@ class AccountDeletionRequest(BaseModel):
     )
 
 
+class TaskBatchResult(BaseModel):
+    results: List[BatchResult]
+
+
+class TagList(BaseModel):
+    items: List[TagCount]
+
+
 class Problem(BaseModel):
     type: StrictStr = Field(..., description='A URI that identifies the problem type.')
     title: StrictStr = Field(..., description='A short summary of the problem type.')
@@ -194,3 +406,12 @@ class Problem(BaseModel):
     errors: List[FieldError] = Field(
         None, description='For validation problems, one entry per invalid field.'
     )
+
+
+class TaskBatch(BaseModel):
+    model_config = ConfigDict(
+        extra='forbid',
+    )
+    operations: List[
+        Annotated[Union[BatchCreate, BatchUpdate, BatchDelete], Field(discriminator='op')]
+    ] = Field(..., max_length=100, min_length=1)

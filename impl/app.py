@@ -22,12 +22,14 @@ from .errors import install_problem_handlers
 from .external_tokens import ExternalTokenVerifier
 from .head_requests import HeadAsGetMiddleware
 from .health import HealthImpl
+from .literal_paths import shadowing_routes
 from .media_types import require_acceptable_response, require_declared_media_type
 from .middleware import BodyGuardMiddleware, RequestContextMiddleware
 from .password_policy import common_passwords
 from .passwords import warm_up
 from .rate_limits import RateLimits
 from .settings import Settings, get_settings
+from .tags import TagsImpl
 from .tasks import TasksImpl
 from .tokens import TokenService
 from .users import UsersImpl
@@ -44,6 +46,7 @@ CORS_HEADERS = [
 CORS_EXPOSED = [
     "Location",
     "ETag",
+    "Idempotent-Replayed",
     "Retry-After",
     "RateLimit",
     "RateLimit-Policy",
@@ -59,6 +62,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     app = create_contract_app(
         auth=AuthImpl,
         health=HealthImpl,
+        tags=TagsImpl,
         tasks=TasksImpl,
         users=UsersImpl,
         title=CONTRACT["info"]["title"],
@@ -72,6 +76,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     )
     # Clients see openapi.yaml itself; tests compare it with what the routes would produce.
     app.openapi = lambda: CONTRACT  # type: ignore[method-assign]
+    app.router.routes[0:0] = shadowing_routes(CONTRACT)
 
     app.state.settings = settings
     app.state.allowed_methods = AllowedMethods(CONTRACT)

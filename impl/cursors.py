@@ -1,4 +1,9 @@
-"""Opaque, tamper-evident page cursors: base64url(JSON keyset) + "." + truncated HMAC."""
+"""Opaque, tamper-evident page cursors: base64url(JSON) + "." + truncated HMAC.
+
+A cursor carries the position after the last item of a page (the sort key's value and the
+item's id) and the fingerprint of the query that produced it (filters and sort), so that it
+can be neither forged nor reused with another query.
+"""
 
 from __future__ import annotations
 
@@ -8,11 +13,15 @@ import hashlib
 import hmac
 import json
 import uuid
-from datetime import datetime
 
 from .errors import ValidationFailed
 
 SIGNATURE_BYTES = 16
+FORMAT = 2
+INVALID = "Invalid cursor: pass a next_cursor unchanged."
+OTHER_QUERY = (
+    "This cursor belongs to another query: repeat the filters and sort of the request that returned it."
+)
 
 
 def _b64(data: bytes) -> str:
@@ -33,25 +42,27 @@ class CursorCodec:
         digest = hmac.new(self._key, payload.encode(), hashlib.sha256).digest()
         return _b64(digest[:SIGNATURE_BYTES])
 
-    def encode(self, created_at: datetime, task_id: uuid.UUID) -> str:
-        payload = _b64(json.dumps([created_at.isoformat(), task_id.hex], separators=(",", ":")).encode())
+    def encode(self, *, query: str, value: str | int | None, item_id: uuid.UUID) -> str:
+        document = [FORMAT, query, value, item_id.hex]
+        payload = _b64(json.dumps(document, separators=(",", ":"), ensure_ascii=False).encode())
         return f"{payload}.{self._sign(payload)}"
 
-    def decode(self, cursor: str) -> tuple[datetime, uuid.UUID]:
+    def decode(self, cursor: str, *, query: str) -> tuple[object, uuid.UUID]:
+        """The (sort value, id) a cursor carries; 422 if it is forged or from another query."""
         payload, _, signature = cursor.partition(".")
         if not hmac.compare_digest(signature, self._sign(payload)):
-            raise _invalid()
+            raise _invalid(INVALID)
         try:
-            created_at, task_id = json.loads(_unb64(payload))
-            keyset = datetime.fromisoformat(created_at), uuid.UUID(hex=task_id)
+            version, cursor_query, value, item_id = json.loads(_unb64(payload))
+            position = value, uuid.UUID(hex=item_id)
         except (ValueError, TypeError, binascii.Error) as error:
-            raise _invalid() from error
-        if keyset[0].tzinfo is None:
-            raise _invalid()
-        return keyset
+            raise _invalid(INVALID) from error
+        if version != FORMAT:
+            raise _invalid(INVALID)
+        if not hmac.compare_digest(str(cursor_query), query):
+            raise _invalid(OTHER_QUERY)
+        return position
 
 
-def _invalid() -> ValidationFailed:
-    return ValidationFailed(
-        [{"pointer": "/query/cursor", "detail": "Invalid cursor: pass a next_cursor unchanged."}]
-    )
+def _invalid(detail: str) -> ValidationFailed:
+    return ValidationFailed([{"pointer": "/query/cursor", "detail": detail}])

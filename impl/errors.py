@@ -109,6 +109,38 @@ class NotAcceptable(Problem):
     status, slug, title = 406, "not-acceptable", "Not Acceptable"
 
 
+class PreconditionFailed(Problem):
+    status, slug, title = 412, "precondition-failed", "Precondition Failed"
+
+    def __init__(
+        self,
+        detail: str,
+        *,
+        current_etag: str | None = None,
+        errors: Sequence[Mapping[str, str]] | None = None,
+    ) -> None:
+        super().__init__(detail, errors=errors, headers={"ETag": current_etag} if current_etag else None)
+
+
+class SyncExpired(Problem):
+    status, slug, title = 410, "sync-expired", "Full resync required"
+
+
+class IdempotencyKeyReused(Problem):
+    status, slug, title = 422, "idempotency-key-reused", "Idempotency-Key reused"
+
+    def __init__(self) -> None:
+        detail = "This Idempotency-Key was used for a different request; use a new key for a new request."
+        super().__init__(detail, errors=[{"pointer": "/header/Idempotency-Key", "detail": detail}])
+
+
+class IdempotencyKeyInUse(Conflict):
+    slug, title = "idempotency-key-in-use", "Idempotency-Key in use"
+
+    def __init__(self) -> None:
+        super().__init__("A request with this Idempotency-Key is still being processed; retry later.")
+
+
 class PayloadTooLarge(Problem):
     status, slug, title = 413, "payload-too-large", "Payload Too Large"
 
@@ -182,11 +214,31 @@ def _short(text: str) -> str:
     return text if len(text) <= MAX_DETAIL_CHARS else text[: MAX_DETAIL_CHARS - 1] + "…"
 
 
-def validation_errors(raw_errors: Sequence[Any]) -> list[dict[str, str]]:
+def _without_union_tags(location: list[str | int], body: Any) -> list[str | int]:
+    """pydantic puts the tag of a discriminated union into the error location
+    (`operations/3/create/task`); a JSON pointer into the body must not contain it."""
+    if location[:1] != ["body"]:
+        return location
+    kept: list[str | int] = ["body"]
+    node = body
+    for part in location[1:]:
+        if isinstance(node, dict) and part not in node and part in node.values():
+            continue  # the tag: the value of the discriminator property
+        kept.append(part)
+        if isinstance(node, dict) and isinstance(part, str):
+            node = node.get(part)
+        elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
+            node = node[part]
+        else:
+            node = None
+    return kept
+
+
+def validation_errors(raw_errors: Sequence[Any], body: Any = None) -> list[dict[str, str]]:
     """Field errors with a JSON pointer and a message. Never the input: it may be huge or secret."""
     errors = []
     for error in raw_errors:
-        location = list(error.get("loc", ()))
+        location = _without_union_tags(list(error.get("loc", ())), body)
         if error.get("type") == "json_invalid":
             location = location[:1]
             message = f"Invalid JSON: {error.get('ctx', {}).get('error', 'cannot be parsed')}"
@@ -203,7 +255,7 @@ async def _on_problem(request: Request, exc: Exception) -> Response:
 
 async def _on_validation_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, RequestValidationError)
-    return problem_response(ValidationFailed(validation_errors(exc.errors())), request)
+    return problem_response(ValidationFailed(validation_errors(exc.errors(), exc.body)), request)
 
 
 HTTP_STATUS_PROBLEMS: dict[int, type[Problem]] = {

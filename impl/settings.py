@@ -54,6 +54,11 @@ class Settings(BaseSettings):
     cors_allow_credentials: bool = False
 
     max_body_bytes: int = Field(default=1_048_576, ge=1024)
+
+    # Deleted tasks stay as tombstones for delta sync this long (`python -m impl.purge`).
+    tombstone_retention_days: int = Field(default=30, ge=1, le=3650)
+    # A retried request with the same Idempotency-Key replays the first response this long.
+    idempotency_key_ttl_hours: int = Field(default=24, ge=1, le=720)
     hsts_seconds: int = Field(default=0, ge=0)
 
     # Rate limits, in the `limits` library's notation ("10/minute;100/hour"). In memory per

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import Column, ForeignKey, Index, Text, UniqueConstraint, Uuid
+from sqlalchemy import Column, ForeignKey, Index, Integer, SmallInteger, String, Text, UniqueConstraint, Uuid
 from sqlmodel import Field, SQLModel
 
 from .timestamps import UTCDateTime, utc_now
@@ -21,6 +22,16 @@ SQLModel.metadata.naming_convention = {
 
 def _owner_fk(table: str) -> Column[uuid.UUID]:
     return Column(Uuid, ForeignKey(f"{table}.id", ondelete="CASCADE"), nullable=False)
+
+
+# Sort keys compare byte-wise ("C" collation) on PostgreSQL as they do on SQLite, so that
+# sorting, keyset paging and min() agree on both databases whatever the database's locale.
+SORT_KEY_TEXT = Text().with_variant(Text(collation="C"), "postgresql")
+TAG_NAME = String(50).with_variant(String(50, collation="C"), "postgresql")
+
+# Every write to a task increments it, in the same conditional UPDATE that checks it
+# (`WHERE id = ? AND version = ?`): it is the task's ETag, and lost updates are impossible.
+_task_version = Column("version", Integer, nullable=False, server_default="1")
 
 
 class UserRow(SQLModel, table=True):
@@ -45,8 +56,17 @@ class UserRow(SQLModel, table=True):
 
 class TaskRow(SQLModel, table=True):
     __tablename__ = "tasks"
-    # Every list query is `WHERE owner_id = ? ORDER BY created_at DESC, id DESC`.
-    __table_args__ = (Index("ix_tasks_owner_id_created_at_id", "owner_id", "created_at", "id"),)
+    # A list query is `WHERE owner_id = ? [AND (key, id) > (?, ?)] ORDER BY key, id` for one
+    # sort key: one index per sort serves every page, first or thousandth, in either direction.
+    __table_args__ = (
+        Index("ix_tasks_owner_id_created_at_id", "owner_id", "created_at", "id"),
+        Index("ix_tasks_owner_id_updated_at_id", "owner_id", "updated_at", "id"),
+        Index("ix_tasks_owner_id_due_at_id", "owner_id", "due_at", "id"),
+        Index("ix_tasks_owner_id_priority_id", "owner_id", "priority", "id"),
+        Index("ix_tasks_owner_id_title_key_id", "owner_id", "title_key", "id"),
+        Index("ix_tasks_deleted_at", "deleted_at"),
+    )
+    __mapper_args__: dict[str, Any] = {"version_id_col": _task_version}
 
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
     owner_id: uuid.UUID = Field(sa_column=_owner_fk("users"))
@@ -54,8 +74,56 @@ class TaskRow(SQLModel, table=True):
     description: str | None = Field(default=None, sa_type=Text)
     completed: bool = Field(default=False)
     completed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # 0 none, 1 low, 2 medium, 3 high: sorts by importance.
+    priority: int = Field(default=0, sa_type=SmallInteger, sa_column_kwargs={"server_default": "0"})
+    due_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    remind_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    recurrence: str | None = Field(default=None, max_length=500)
+    next_occurrence_id: uuid.UUID | None = Field(default=None)
+    # title.casefold(): the `title` sort key.
+    title_key: str = Field(sa_type=SORT_KEY_TEXT)
+    # casefold()ed title and description, for case-insensitive substring search.
+    search_key: str = Field(sa_type=Text)
+    version: int = Field(default=1, sa_column=_task_version)
     created_at: datetime = Field(default_factory=utc_now, sa_type=UTCDateTime)
     updated_at: datetime = Field(default_factory=utc_now, sa_type=UTCDateTime)
+    # Set by a delete: the row stays as a tombstone for delta sync until it is purged.
+    deleted_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class TaskTagRow(SQLModel, table=True):
+    __tablename__ = "task_tags"
+    # Tag filters and the tag list look tags up by owner and key.
+    __table_args__ = (Index("ix_task_tags_owner_id_name_key", "owner_id", "name_key"),)
+
+    task_id: uuid.UUID = Field(
+        sa_column=Column(Uuid, ForeignKey("tasks.id", ondelete="CASCADE"), primary_key=True)
+    )
+    # name.casefold(): the primary key makes a tag case-insensitively unique per task.
+    name_key: str = Field(sa_column=Column(SORT_KEY_TEXT, primary_key=True))
+    owner_id: uuid.UUID = Field(sa_column=_owner_fk("users"))
+    name: str = Field(sa_type=TAG_NAME)
+
+
+class IdempotencyKeyRow(SQLModel, table=True):
+    __tablename__ = "idempotency_keys"
+    # The unique key is what makes N concurrent requests with one key create one task: the
+    # first INSERT wins, the others wait for it and then replay its stored response.
+    __table_args__ = (
+        UniqueConstraint("user_id", "key"),
+        Index("ix_idempotency_keys_created_at", "created_at"),
+    )
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    user_id: uuid.UUID = Field(sa_column=_owner_fk("users"))
+    key: str = Field(max_length=255)
+    # SHA-256 of the method, path and body: the same key with another request is refused.
+    fingerprint: str = Field(max_length=64)
+    response_status: int | None = Field(default=None)
+    response_body: str | None = Field(default=None, sa_type=Text)
+    # JSON object of the headers to replay (Location, ETag).
+    response_headers: str | None = Field(default=None, sa_type=Text)
+    created_at: datetime = Field(default_factory=utc_now, sa_type=UTCDateTime)
 
 
 class RefreshTokenRow(SQLModel, table=True):

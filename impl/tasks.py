@@ -1,103 +1,213 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import Literal
 
 from fastapi import Request, Response
+from sqlalchemy.orm.exc import StaleDataError
 
-from generated.models import Task, TaskCreate, TaskPage, TaskReplace, TaskUpdate
+from generated.models import Task, TaskBatch, TaskBatchResult, TaskCreate, TaskPage, TaskReplace, TaskUpdate
 from generated.routers.tasks import TasksHandlers
 
-from .cursors import CursorCodec
-from .dependencies import CurrentUser, SessionDep
-from .errors import NotFound
+from .dependencies import CurrentUser, SessionDep, SettingsDep
+from .errors import NotFound, PreconditionFailed
+from .idempotency import IdempotencyKeys, StoredResponse, fingerprint
+from .preconditions import etag, if_match_holds, if_none_match_hits
 from .store import tasks as task_store
 from .tables import TaskRow
+from .task_batch import TaskBatchRunner
+from .task_listing import TaskOrder
+from .task_pages import TaskPager, filters_from
+from .task_responses import task_response
+from .task_writes import TaskWriter
 from .timestamps import utc_now
 
-
-def task_response(row: TaskRow) -> Task:
-    return Task(
-        id=row.id,
-        title=row.title,
-        description=row.description,
-        completed=row.completed,
-        completed_at=row.completed_at,
-        created_at=row.created_at,
-        updated_at=row.updated_at,
-    )
-
-
-def set_completed(row: TaskRow, completed: bool) -> None:
-    if completed and not row.completed:
-        row.completed_at = utc_now()
-    elif not completed:
-        row.completed_at = None
-    row.completed = completed
+# Optimistic attempts at a write without If-Match before the row is locked for the last one.
+WRITE_ATTEMPTS = 3
+Sort = Literal[
+    "created_at",
+    "-created_at",
+    "updated_at",
+    "-updated_at",
+    "due_at",
+    "-due_at",
+    "priority",
+    "-priority",
+    "title",
+    "-title",
+]
+Priority = Literal["none", "low", "medium", "high"]
 
 
 class TasksImpl(TasksHandlers):
-    def __init__(self, session: SessionDep, user: CurrentUser, request: Request, response: Response) -> None:
+    def __init__(
+        self,
+        session: SessionDep,
+        user: CurrentUser,
+        settings: SettingsDep,
+        request: Request,
+        response: Response,
+    ) -> None:
         self.session = session
         self.owner_id = user.id
-        self.cursors: CursorCodec = request.app.state.cursors
+        self.settings = settings
+        self.request = request
         self.response = response
+        self.now = utc_now()
+        self.writer = TaskWriter(session, owner_id=user.id, now=self.now)
 
-    def _get(self, task_id: uuid.UUID) -> TaskRow:
-        row = task_store.get_task(self.session, owner_id=self.owner_id, task_id=task_id)
+    def list_tasks(
+        self,
+        *,
+        limit: int,
+        cursor: str | None,
+        sort: Sort,
+        completed: bool | None,
+        priority: list[Priority] | None,
+        tag: list[str] | None,
+        due_before: datetime | None,
+        due_after: datetime | None,
+        overdue: bool | None,
+        q: str | None,
+        updated_since: datetime | None,
+    ) -> TaskPage:
+        filters = filters_from(
+            completed=completed,
+            priority=priority,
+            tag=tag,
+            due_before=due_before,
+            due_after=due_after,
+            overdue=overdue,
+            q=q,
+            updated_since=updated_since,
+        )
+        pager = TaskPager(
+            self.session,
+            owner_id=self.owner_id,
+            cursors=self.request.app.state.cursors,
+            retention=timedelta(days=self.settings.tombstone_retention_days),
+            now=self.now,
+        )
+        return pager.page(filters, TaskOrder.parse(sort), limit=limit, cursor=cursor)
+
+    def create_task(self, *, body: TaskCreate, idempotency_key: str | None) -> Task:
+        keys, replay = self._claim(idempotency_key, body)
+        if replay is not None:
+            return self._replayed(replay)
+        row = self.writer.create(body.model_dump(), pointer="/body")
+        self.response.headers["Location"] = f"/api/v1/tasks/{row.id}"
+        return self._respond(row, keys, idempotency_key, status=201)
+
+    def get_task(self, *, task_id: uuid.UUID, if_none_match: str | None) -> Task | Response:
+        row = self._get(task_id)
+        if if_none_match_hits(if_none_match, row.version):
+            return Response(status_code=304, headers={"ETag": etag(row.version)})
+        return self._respond(row)
+
+    def replace_task(self, *, task_id: uuid.UUID, body: TaskReplace, if_match: str | None) -> Task:
+        values = body.model_dump()
+        return self._respond(
+            self._write(task_id, if_match, lambda row: self.writer.replace(row, values, pointer="/body"))
+        )
+
+    def update_task(self, *, task_id: uuid.UUID, body: TaskUpdate, if_match: str | None) -> Task:
+        values, given = body.model_dump(), set(body.model_fields_set)
+        row = self._write(
+            task_id, if_match, lambda row: self.writer.update(row, values, given, pointer="/body")
+        )
+        return self._respond(row)
+
+    def delete_task(self, *, task_id: uuid.UUID, if_match: str | None) -> None:
+        self._write(task_id, if_match, self.writer.delete)
+
+    def complete_task(self, *, task_id: uuid.UUID, if_match: str | None, idempotency_key: str | None) -> Task:
+        keys, replay = self._claim(idempotency_key, None)
+        if replay is not None:
+            return self._replayed(replay)
+        row = self._write(task_id, if_match, self.writer.complete, reached=lambda row: row.completed)
+        return self._respond(row, keys, idempotency_key, status=200)
+
+    def reopen_task(self, *, task_id: uuid.UUID, if_match: str | None) -> Task:
+        return self._respond(
+            self._write(task_id, if_match, self.writer.reopen, reached=lambda row: not row.completed)
+        )
+
+    def batch_tasks(self, *, body: TaskBatch) -> TaskBatchResult:
+        return TaskBatchRunner(self.session, self.writer).run(body)
+
+    def _get(self, task_id: uuid.UUID, *, for_update: bool = False) -> TaskRow:
+        row = task_store.get_task(
+            self.session, owner_id=self.owner_id, task_id=task_id, for_update=for_update
+        )
         if row is None:
             raise NotFound("No task with this id.")
         return row
 
-    def list_tasks(self, *, limit: int, cursor: str | None) -> TaskPage:
-        before = self.cursors.decode(cursor) if cursor else None
-        rows = task_store.list_tasks(self.session, owner_id=self.owner_id, limit=limit + 1, before=before)
-        page, more = rows[:limit], len(rows) > limit
-        next_cursor = self.cursors.encode(page[-1].created_at, page[-1].id) if more else None
-        return TaskPage(items=[task_response(row) for row in page], next_cursor=next_cursor)
+    def _write(
+        self,
+        task_id: uuid.UUID,
+        if_match: str | None,
+        change: Callable[[TaskRow], object],
+        *,
+        reached: Callable[[TaskRow], bool] | None = None,
+    ) -> TaskRow:
+        """Read the task, check If-Match, change it: the flush is `UPDATE ... WHERE version = ?`,
+        so a concurrent write in between makes it fail (StaleDataError) instead of being lost.
+        With If-Match that is a 412; without, the write is retried on the new version.
+        `reached`: the task is already as wanted, so the request succeeds without a write."""
+        for attempt in range(WRITE_ATTEMPTS):
+            try:
+                with self.session.begin_nested():
+                    row = self._get(task_id, for_update=attempt == WRITE_ATTEMPTS - 1)
+                    if reached is not None and reached(row):
+                        return row
+                    if not if_match_holds(if_match, row.version):
+                        raise _stale(row.version)
+                    change(row)
+                    return row
+            except StaleDataError:
+                if if_match is not None:
+                    raise _stale(None) from None
+        raise AssertionError("the last attempt holds the row lock")  # pragma: no cover
 
-    def create_task(self, *, body: TaskCreate) -> Task:
-        now = utc_now()
-        row = TaskRow(
-            owner_id=self.owner_id,
-            title=body.title.strip(),
-            description=body.description,
-            completed=body.completed,
-            completed_at=now if body.completed else None,
-            created_at=now,
-            updated_at=now,
+    def _respond(
+        self, row: TaskRow, keys: IdempotencyKeys | None = None, key: str | None = None, *, status: int = 200
+    ) -> Task:
+        task = task_response(row, self.writer.tags_of(row))
+        self.response.headers["ETag"] = task.etag
+        if keys is not None and key is not None:
+            headers = {
+                name: self.response.headers[name]
+                for name in ("Location", "ETag")
+                if name in self.response.headers
+            }
+            keys.store(key, status=status, body=task, headers=headers)
+        return task
+
+    def _claim(
+        self, key: str | None, body: TaskCreate | None
+    ) -> tuple[IdempotencyKeys | None, StoredResponse | None]:
+        if key is None:
+            return None, None
+        keys = IdempotencyKeys(
+            self.session,
+            user_id=self.owner_id,
+            now=self.now,
+            ttl=timedelta(hours=self.settings.idempotency_key_ttl_hours),
         )
-        task_store.create_task(self.session, task=row)
-        self.response.headers["Location"] = f"/api/v1/tasks/{row.id}"
-        return task_response(row)
+        return keys, keys.claim(key, fingerprint(self.request.method, self.request.url.path, body))
 
-    def get_task(self, *, task_id: uuid.UUID) -> Task:
-        return task_response(self._get(task_id))
+    def _replayed(self, stored: StoredResponse) -> Task:
+        self.response.status_code = stored.status
+        self.response.headers.update(stored.headers)
+        return Task.model_validate_json(stored.body)
 
-    def replace_task(self, *, task_id: uuid.UUID, body: TaskReplace) -> Task:
-        row = self._get(task_id)
-        row.title = body.title.strip()
-        row.description = body.description
-        set_completed(row, body.completed)
-        return self._save(row)
 
-    def update_task(self, *, task_id: uuid.UUID, body: TaskUpdate) -> Task:
-        row = self._get(task_id)
-        # Absent fields are unchanged; the model itself refuses null where the contract does.
-        changes = body.model_fields_set
-        if "title" in changes:
-            row.title = body.title.strip()
-        if "description" in changes:
-            row.description = body.description
-        if "completed" in changes:
-            set_completed(row, body.completed)
-        return self._save(row) if changes else task_response(row)
-
-    def delete_task(self, *, task_id: uuid.UUID) -> None:
-        if not task_store.delete_task(self.session, owner_id=self.owner_id, task_id=task_id):
-            raise NotFound("No task with this id.")
-
-    def _save(self, row: TaskRow) -> Task:
-        row.updated_at = utc_now()
-        self.session.add(row)
-        self.session.flush()
-        return task_response(row)
+def _stale(version: int | None) -> PreconditionFailed:
+    current = f" (it is now {etag(version)})" if version is not None else ""
+    return PreconditionFailed(
+        f"The task has changed since you read it{current}: fetch it again and retry.",
+        current_etag=etag(version) if version is not None else None,
+    )

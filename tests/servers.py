@@ -30,9 +30,10 @@ def free_port() -> int:
 
 @contextmanager
 def running_server(database_url: str, **env: str) -> Iterator[str]:
-    """Migrate the database, start the server, yield its base URL, stop it by PID."""
+    """Migrate the database, start the server, yield its base URL, stop it by PID.
+    `env` overrides the server's environment; PORT defaults to a free port."""
     upgrade(database_url)
-    port = free_port()
+    port = int(env.get("PORT") or free_port())
     environment = {
         **os.environ,
         "PYTHONPATH": str(ROOT),

@@ -52,7 +52,8 @@ def resolve(document: dict[str, Any], node: Any) -> Any:
 
 def normalize(document: dict[str, Any], schema: dict[str, Any]) -> dict[str, Any]:
     """The constraints of a schema, with pydantic's spellings mapped to the contract's."""
-    schema = dict(resolve(document, schema))
+    # OpenAPI 3.1: keywords next to a $ref (such as a default) apply along with its target's.
+    schema = {**resolve(document, schema), **{key: value for key, value in schema.items() if key != "$ref"}}
     variants = schema.get("anyOf")
     if variants and len(variants) == 2 and {"type": "null"} in variants:
         (inner,) = [v for v in variants if v != {"type": "null"}]

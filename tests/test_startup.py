@@ -11,12 +11,13 @@ from generated.models import Task, TaskCreate, TaskPage, TaskReplace, TaskUpdate
 from generated.routers.tasks import TasksHandlers
 from impl.auth import AuthImpl
 from impl.health import HealthImpl
+from impl.tags import TagsImpl
 from impl.tasks import TasksImpl
 from impl.users import UsersImpl
 
 
 def build(tasks: object) -> None:
-    create_app(auth=AuthImpl, health=HealthImpl, tasks=tasks, users=UsersImpl)  # type: ignore[arg-type]
+    create_app(auth=AuthImpl, health=HealthImpl, tags=TagsImpl, tasks=tasks, users=UsersImpl)  # type: ignore[arg-type]
 
 
 def test_the_real_implementation_is_accepted() -> None:
@@ -25,7 +26,7 @@ def test_the_real_implementation_is_accepted() -> None:
 
 def test_a_missing_operation_fails_at_start_up() -> None:
     class Incomplete(TasksHandlers):
-        def list_tasks(self, *, limit: int, cursor: str | None) -> TaskPage:
+        def list_tasks(self, *, limit: int, cursor: str | None) -> TaskPage:  # type: ignore[override]
             raise NotImplementedError
 
     with pytest.raises(ContractMismatchError, match=r"does not implement .*create_task"):

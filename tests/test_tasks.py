@@ -72,7 +72,9 @@ def test_get_replace_update_delete(client: TestClient, alice: Account, db: Sessi
     assert client.delete(url, headers=alice.headers).status_code == 204
     assert_problem(client.get(url, headers=alice.headers), 404)
     assert_problem(client.delete(url, headers=alice.headers), 404)
-    assert db.exec(select(TaskRow).where(TaskRow.id == uuid.UUID(str(task["id"])))).first() is None
+    # A deleted task stays as a tombstone for delta sync until it is purged.
+    tombstone = db.exec(select(TaskRow).where(TaskRow.id == uuid.UUID(str(task["id"])))).one()
+    assert tombstone.deleted_at is not None
 
 
 def test_list_pages_through_every_task_once_newest_first(client: TestClient, alice: Account) -> None:

@@ -7,9 +7,10 @@ from datetime import date
 from typing import Annotated, Literal
 from uuid import UUID
 
-from fastapi import APIRouter, Body, Depends, Form, Header, Path, Query, Security
-from pydantic import AwareDatetime
+from fastapi import APIRouter, Body, Depends, Form, Header, Path, Query, Response, Security
+from pydantic import StringConstraints
 
+from ..datetimes import RFC3339DateTime
 from ..models import (
     Health,
     Problem,

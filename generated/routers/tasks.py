@@ -7,12 +7,15 @@ from datetime import date
 from typing import Annotated, Literal
 from uuid import UUID
 
-from fastapi import APIRouter, Body, Depends, Form, Header, Path, Query, Security
-from pydantic import AwareDatetime
+from fastapi import APIRouter, Body, Depends, Form, Header, Path, Query, Response, Security
+from pydantic import StringConstraints
 
+from ..datetimes import RFC3339DateTime
 from ..models import (
     Problem,
     Task,
+    TaskBatch,
+    TaskBatchResult,
     TaskCreate,
     TaskPage,
     TaskReplace,
@@ -25,45 +28,114 @@ class TasksHandlers(ABC):
     """The operations tagged `tasks`; impl/ implements one method per operationId."""
 
     @abstractmethod
-    def list_tasks(self, *, limit: int, cursor: str | None) -> TaskPage:
+    def list_tasks(
+        self,
+        *,
+        limit: int,
+        cursor: str | None,
+        sort: Literal[
+            'created_at',
+            '-created_at',
+            'updated_at',
+            '-updated_at',
+            'due_at',
+            '-due_at',
+            'priority',
+            '-priority',
+            'title',
+            '-title',
+        ],
+        completed: bool | None,
+        priority: list[Literal['none', 'low', 'medium', 'high']] | None,
+        tag: list[str] | None,
+        due_before: RFC3339DateTime | None,
+        due_after: RFC3339DateTime | None,
+        overdue: bool | None,
+        q: str | None,
+        updated_since: RFC3339DateTime | None,
+    ) -> TaskPage:
         """List the caller's tasks (GET /api/v1/tasks)."""
 
     @abstractmethod
-    def create_task(self, *, body: TaskCreate) -> Task:
+    def create_task(self, *, body: TaskCreate, idempotency_key: str | None) -> Task:
         """Create a task (POST /api/v1/tasks)."""
 
     @abstractmethod
-    def get_task(self, *, task_id: UUID) -> Task:
+    def batch_tasks(self, *, body: TaskBatch) -> TaskBatchResult:
+        """Apply several task changes at once (POST /api/v1/tasks/batch)."""
+
+    @abstractmethod
+    def get_task(self, *, task_id: UUID, if_none_match: str | None) -> Task | Response:
         """Get a task (GET /api/v1/tasks/{task_id})."""
 
     @abstractmethod
-    def replace_task(self, *, task_id: UUID, body: TaskReplace) -> Task:
+    def replace_task(self, *, task_id: UUID, body: TaskReplace, if_match: str | None) -> Task:
         """Replace a task (PUT /api/v1/tasks/{task_id})."""
 
     @abstractmethod
-    def delete_task(self, *, task_id: UUID) -> None:
+    def delete_task(self, *, task_id: UUID, if_match: str | None) -> None:
         """Delete a task (DELETE /api/v1/tasks/{task_id})."""
 
     @abstractmethod
-    def update_task(self, *, task_id: UUID, body: TaskUpdate) -> Task:
+    def update_task(self, *, task_id: UUID, body: TaskUpdate, if_match: str | None) -> Task:
         """Update a task partially (PATCH /api/v1/tasks/{task_id})."""
+
+    @abstractmethod
+    def complete_task(
+        self, *, task_id: UUID, if_match: str | None, idempotency_key: str | None
+    ) -> Task:
+        """Complete a task (POST /api/v1/tasks/{task_id}/complete)."""
+
+    @abstractmethod
+    def reopen_task(self, *, task_id: UUID, if_match: str | None) -> Task:
+        """Reopen a task (POST /api/v1/tasks/{task_id}/reopen)."""
 
 
 OPERATIONS: dict[str, tuple[str, ...]] = {
     'list_tasks': (
         'limit',
         'cursor',
+        'sort',
+        'completed',
+        'priority',
+        'tag',
+        'due_before',
+        'due_after',
+        'overdue',
+        'q',
+        'updated_since',
     ),
-    'create_task': ('body',),
-    'get_task': ('task_id',),
+    'create_task': (
+        'body',
+        'idempotency_key',
+    ),
+    'batch_tasks': ('body',),
+    'get_task': (
+        'task_id',
+        'if_none_match',
+    ),
     'replace_task': (
         'task_id',
         'body',
+        'if_match',
     ),
-    'delete_task': ('task_id',),
+    'delete_task': (
+        'task_id',
+        'if_match',
+    ),
     'update_task': (
         'task_id',
         'body',
+        'if_match',
+    ),
+    'complete_task': (
+        'task_id',
+        'if_match',
+        'idempotency_key',
+    ),
+    'reopen_task': (
+        'task_id',
+        'if_match',
     ),
 }
 
@@ -86,6 +158,10 @@ def build_router(provider: Callable[..., TasksHandlers]) -> APIRouter:
             406: {
                 "model": Problem,
                 "description": 'The `Accept` header rules out JSON, the only thing this operation answers in.',
+            },
+            410: {
+                "model": Problem,
+                "description": '`updated_since` is older than the tombstone retention period, so deletions may have been forgotten: the client must discard its copy and list everything again.',
             },
             422: {
                 "model": Problem,
@@ -111,15 +187,111 @@ def build_router(provider: Callable[..., TasksHandlers]) -> APIRouter:
             Query(
                 alias='cursor',
                 min_length=1,
-                max_length=512,
+                max_length=4096,
                 pattern='^[A-Za-z0-9_.-]+$',
-                description='The `next_cursor` of the previous page. Opaque; do not build it yourself.',
+                description='The `next_cursor` of the previous page. Opaque and signed; do not build it yourself.\nIt is valid only with the same filters and `sort` as the request that returned it.',
+            ),
+        ] = None,
+        sort: Annotated[
+            Literal[
+                'created_at',
+                '-created_at',
+                'updated_at',
+                '-updated_at',
+                'due_at',
+                '-due_at',
+                'priority',
+                '-priority',
+                'title',
+                '-title',
+            ],
+            Query(
+                alias='sort',
+                description='The order of the items: a field, ascending, or with a leading `-`, descending. Ties\nare broken by `id` in the same direction, so the order is total. `priority` ranks\nnone < low < medium < high; `title` compares case-insensitively (Unicode case\nfolding, then code point order); tasks without `due_at` come after every dated task\nwhen sorting by `due_at` and before them with `-due_at`.',
+            ),
+        ] = '-created_at',
+        completed: Annotated[
+            bool,
+            Query(
+                alias='completed', description='Only completed (true) or only open (false) tasks.'
+            ),
+        ] = None,
+        priority: Annotated[
+            list[Literal['none', 'low', 'medium', 'high']],
+            Query(
+                alias='priority',
+                max_length=4,
+                description='Only tasks with one of these priorities; repeat the parameter for several.',
+            ),
+        ] = None,
+        tag: Annotated[
+            list[
+                Annotated[
+                    str,
+                    StringConstraints(
+                        min_length=1,
+                        max_length=50,
+                        pattern='^[^\\u0000-\\u001F\\u007F-\\u009F]*[^\\s\\u0000-\\u001F\\u007F-\\u009F][^\\u0000-\\u001F\\u007F-\\u009F]*$',
+                    ),
+                ]
+            ],
+            Query(
+                alias='tag',
+                max_length=20,
+                description='Only tasks that carry every one of these tags (compared case-insensitively, after\ntrimming); repeat the parameter for several.',
+            ),
+        ] = None,
+        due_before: Annotated[
+            RFC3339DateTime,
+            Query(
+                alias='due_before',
+                description='Only tasks due strictly before this instant (RFC 3339, with an offset).',
+            ),
+        ] = None,
+        due_after: Annotated[
+            RFC3339DateTime,
+            Query(
+                alias='due_after',
+                description='Only tasks due at or after this instant (RFC 3339, with an offset).',
+            ),
+        ] = None,
+        overdue: Annotated[
+            bool,
+            Query(
+                alias='overdue',
+                description='true: only open tasks whose `due_at` has passed. false: every task that is not\noverdue (completed, undated or due in the future).',
+            ),
+        ] = None,
+        q: Annotated[
+            str,
+            Query(
+                alias='q',
+                min_length=1,
+                max_length=200,
+                pattern='^[^\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F]+$',
+                description='Case-insensitive substring search in the title and the description. `%` and `_`\nmatch themselves. Control characters other than tab and line breaks are refused.',
+            ),
+        ] = None,
+        updated_since: Annotated[
+            RFC3339DateTime,
+            Query(
+                alias='updated_since',
+                description='Delta sync: only tasks changed at or after this instant, plus tombstones of tasks\ndeleted since then (RFC 3339, with an offset). Older than the tombstone retention\nperiod → 410.',
             ),
         ] = None,
     ) -> TaskPage:
         return handlers.list_tasks(
             limit=limit,
             cursor=cursor,
+            sort=sort,
+            completed=completed,
+            priority=priority,
+            tag=tag,
+            due_before=due_before,
+            due_after=due_after,
+            overdue=overdue,
+            q=q,
+            updated_since=updated_since,
         )
 
     @router.post(
@@ -136,6 +308,10 @@ def build_router(provider: Callable[..., TasksHandlers]) -> APIRouter:
             406: {
                 "model": Problem,
                 "description": 'The `Accept` header rules out JSON, the only thing this operation answers in.',
+            },
+            409: {
+                "model": Problem,
+                "description": 'Another request with the same Idempotency-Key has not finished; retry it later to get its response.',
             },
             413: {
                 "model": Problem,
@@ -159,8 +335,66 @@ def build_router(provider: Callable[..., TasksHandlers]) -> APIRouter:
     def create_task(
         handlers: Annotated[TasksHandlers, Depends(provider)],
         body: Annotated[TaskCreate, Body()],
+        idempotency_key: Annotated[
+            str,
+            Header(
+                alias='Idempotency-Key',
+                min_length=1,
+                max_length=255,
+                pattern='^[\\x21-\\x7E]+$',
+                description='A client-chosen unique key (such as a UUID) that makes retries safe: for 24 hours the\nsame key with the same request gets the original response without repeating the\noperation; the same key with a different request is refused with 422. Keys are\nscoped to the caller.',
+            ),
+        ] = None,
     ) -> Task:
         return handlers.create_task(
+            body=body,
+            idempotency_key=idempotency_key,
+        )
+
+    @router.post(
+        '/api/v1/tasks/batch',
+        operation_id='batchTasks',
+        summary='Apply several task changes at once',
+        status_code=200,
+        response_model=TaskBatchResult,
+        responses={
+            401: {
+                "model": Problem,
+                "description": 'The access token is missing, malformed, expired or revoked.',
+            },
+            404: {"model": Problem, "description": 'There is no such resource for this user.'},
+            406: {
+                "model": Problem,
+                "description": 'The `Accept` header rules out JSON, the only thing this operation answers in.',
+            },
+            412: {
+                "model": Problem,
+                "description": "`If-Match` (or a batch operation's `if_match`) names no current version of the task: it changed since the client read it. Nothing was changed; fetch it again and retry.",
+            },
+            413: {
+                "model": Problem,
+                "description": 'The request body is larger than the configured limit.',
+            },
+            415: {
+                "model": Problem,
+                "description": "The request body's media type is not accepted by this operation.",
+            },
+            422: {
+                "model": Problem,
+                "description": 'The request is malformed or breaks a constraint; `errors` lists each one.',
+            },
+            500: {
+                "model": Problem,
+                "description": 'An unexpected error; the details are logged under the request id.',
+            },
+        },
+        dependencies=[Security(oauth2)],
+    )
+    def batch_tasks(
+        handlers: Annotated[TasksHandlers, Depends(provider)],
+        body: Annotated[TaskBatch, Body()],
+    ) -> TaskBatchResult:
+        return handlers.batch_tasks(
             body=body,
         )
 
@@ -171,6 +405,9 @@ def build_router(provider: Callable[..., TasksHandlers]) -> APIRouter:
         status_code=200,
         response_model=Task,
         responses={
+            304: {
+                "description": 'The copy the client holds (`If-None-Match`) is current; there is no body.'
+            },
             401: {
                 "model": Problem,
                 "description": 'The access token is missing, malformed, expired or revoked.',
@@ -194,9 +431,20 @@ def build_router(provider: Callable[..., TasksHandlers]) -> APIRouter:
     def get_task(
         handlers: Annotated[TasksHandlers, Depends(provider)],
         task_id: Annotated[UUID, Path(alias='task_id', description="The task's id.")],
-    ) -> Task:
+        if_none_match: Annotated[
+            str,
+            Header(
+                alias='If-None-Match',
+                min_length=1,
+                max_length=1024,
+                pattern='^(\\*|(W/)?"[\\x21\\x23-\\x7E]*"([ \\t]*,[ \\t]*(W/)?"[\\x21\\x23-\\x7E]*")*)$',
+                description='Entity tags of copies the client holds (or `*`): when one is current the answer is\n304 without a body.',
+            ),
+        ] = None,
+    ) -> Task | Response:
         return handlers.get_task(
             task_id=task_id,
+            if_none_match=if_none_match,
         )
 
     @router.put(
@@ -214,6 +462,10 @@ def build_router(provider: Callable[..., TasksHandlers]) -> APIRouter:
             406: {
                 "model": Problem,
                 "description": 'The `Accept` header rules out JSON, the only thing this operation answers in.',
+            },
+            412: {
+                "model": Problem,
+                "description": "`If-Match` (or a batch operation's `if_match`) names no current version of the task: it changed since the client read it. Nothing was changed; fetch it again and retry.",
             },
             413: {
                 "model": Problem,
@@ -238,10 +490,21 @@ def build_router(provider: Callable[..., TasksHandlers]) -> APIRouter:
         handlers: Annotated[TasksHandlers, Depends(provider)],
         task_id: Annotated[UUID, Path(alias='task_id', description="The task's id.")],
         body: Annotated[TaskReplace, Body()],
+        if_match: Annotated[
+            str,
+            Header(
+                alias='If-Match',
+                min_length=1,
+                max_length=1024,
+                pattern='^(\\*|(W/)?"[\\x21\\x23-\\x7E]*"([ \\t]*,[ \\t]*(W/)?"[\\x21\\x23-\\x7E]*")*)$',
+                description='Make the write conditional (RFC 9110): one or more entity tags from `ETag`, or `*`\nfor any current version. If the task has changed since, the answer is 412 and\nnothing changes.',
+            ),
+        ] = None,
     ) -> Task:
         return handlers.replace_task(
             task_id=task_id,
             body=body,
+            if_match=if_match,
         )
 
     @router.delete(
@@ -256,6 +519,10 @@ def build_router(provider: Callable[..., TasksHandlers]) -> APIRouter:
                 "description": 'The access token is missing, malformed, expired or revoked.',
             },
             404: {"model": Problem, "description": 'There is no such resource for this user.'},
+            412: {
+                "model": Problem,
+                "description": "`If-Match` (or a batch operation's `if_match`) names no current version of the task: it changed since the client read it. Nothing was changed; fetch it again and retry.",
+            },
             422: {
                 "model": Problem,
                 "description": 'The request is malformed or breaks a constraint; `errors` lists each one.',
@@ -270,9 +537,20 @@ def build_router(provider: Callable[..., TasksHandlers]) -> APIRouter:
     def delete_task(
         handlers: Annotated[TasksHandlers, Depends(provider)],
         task_id: Annotated[UUID, Path(alias='task_id', description="The task's id.")],
+        if_match: Annotated[
+            str,
+            Header(
+                alias='If-Match',
+                min_length=1,
+                max_length=1024,
+                pattern='^(\\*|(W/)?"[\\x21\\x23-\\x7E]*"([ \\t]*,[ \\t]*(W/)?"[\\x21\\x23-\\x7E]*")*)$',
+                description='Make the write conditional (RFC 9110): one or more entity tags from `ETag`, or `*`\nfor any current version. If the task has changed since, the answer is 412 and\nnothing changes.',
+            ),
+        ] = None,
     ) -> None:
         return handlers.delete_task(
             task_id=task_id,
+            if_match=if_match,
         )
 
     @router.patch(
@@ -290,6 +568,10 @@ def build_router(provider: Callable[..., TasksHandlers]) -> APIRouter:
             406: {
                 "model": Problem,
                 "description": 'The `Accept` header rules out JSON, the only thing this operation answers in.',
+            },
+            412: {
+                "model": Problem,
+                "description": "`If-Match` (or a batch operation's `if_match`) names no current version of the task: it changed since the client read it. Nothing was changed; fetch it again and retry.",
             },
             413: {
                 "model": Problem,
@@ -314,10 +596,144 @@ def build_router(provider: Callable[..., TasksHandlers]) -> APIRouter:
         handlers: Annotated[TasksHandlers, Depends(provider)],
         task_id: Annotated[UUID, Path(alias='task_id', description="The task's id.")],
         body: Annotated[TaskUpdate, Body()],
+        if_match: Annotated[
+            str,
+            Header(
+                alias='If-Match',
+                min_length=1,
+                max_length=1024,
+                pattern='^(\\*|(W/)?"[\\x21\\x23-\\x7E]*"([ \\t]*,[ \\t]*(W/)?"[\\x21\\x23-\\x7E]*")*)$',
+                description='Make the write conditional (RFC 9110): one or more entity tags from `ETag`, or `*`\nfor any current version. If the task has changed since, the answer is 412 and\nnothing changes.',
+            ),
+        ] = None,
     ) -> Task:
         return handlers.update_task(
             task_id=task_id,
             body=body,
+            if_match=if_match,
+        )
+
+    @router.post(
+        '/api/v1/tasks/{task_id}/complete',
+        operation_id='completeTask',
+        summary='Complete a task',
+        status_code=200,
+        response_model=Task,
+        responses={
+            401: {
+                "model": Problem,
+                "description": 'The access token is missing, malformed, expired or revoked.',
+            },
+            404: {"model": Problem, "description": 'There is no such resource for this user.'},
+            406: {
+                "model": Problem,
+                "description": 'The `Accept` header rules out JSON, the only thing this operation answers in.',
+            },
+            409: {
+                "model": Problem,
+                "description": 'Another request with the same Idempotency-Key has not finished; retry it later to get its response.',
+            },
+            412: {
+                "model": Problem,
+                "description": "`If-Match` (or a batch operation's `if_match`) names no current version of the task: it changed since the client read it. Nothing was changed; fetch it again and retry.",
+            },
+            413: {
+                "model": Problem,
+                "description": 'The request body is larger than the configured limit.',
+            },
+            422: {
+                "model": Problem,
+                "description": 'The request is malformed or breaks a constraint; `errors` lists each one.',
+            },
+            500: {
+                "model": Problem,
+                "description": 'An unexpected error; the details are logged under the request id.',
+            },
+        },
+        dependencies=[Security(oauth2)],
+    )
+    def complete_task(
+        handlers: Annotated[TasksHandlers, Depends(provider)],
+        task_id: Annotated[UUID, Path(alias='task_id', description="The task's id.")],
+        if_match: Annotated[
+            str,
+            Header(
+                alias='If-Match',
+                min_length=1,
+                max_length=1024,
+                pattern='^(\\*|(W/)?"[\\x21\\x23-\\x7E]*"([ \\t]*,[ \\t]*(W/)?"[\\x21\\x23-\\x7E]*")*)$',
+                description='Make the write conditional (RFC 9110): one or more entity tags from `ETag`, or `*`\nfor any current version. If the task has changed since, the answer is 412 and\nnothing changes.',
+            ),
+        ] = None,
+        idempotency_key: Annotated[
+            str,
+            Header(
+                alias='Idempotency-Key',
+                min_length=1,
+                max_length=255,
+                pattern='^[\\x21-\\x7E]+$',
+                description='A client-chosen unique key (such as a UUID) that makes retries safe: for 24 hours the\nsame key with the same request gets the original response without repeating the\noperation; the same key with a different request is refused with 422. Keys are\nscoped to the caller.',
+            ),
+        ] = None,
+    ) -> Task:
+        return handlers.complete_task(
+            task_id=task_id,
+            if_match=if_match,
+            idempotency_key=idempotency_key,
+        )
+
+    @router.post(
+        '/api/v1/tasks/{task_id}/reopen',
+        operation_id='reopenTask',
+        summary='Reopen a task',
+        status_code=200,
+        response_model=Task,
+        responses={
+            401: {
+                "model": Problem,
+                "description": 'The access token is missing, malformed, expired or revoked.',
+            },
+            404: {"model": Problem, "description": 'There is no such resource for this user.'},
+            406: {
+                "model": Problem,
+                "description": 'The `Accept` header rules out JSON, the only thing this operation answers in.',
+            },
+            412: {
+                "model": Problem,
+                "description": "`If-Match` (or a batch operation's `if_match`) names no current version of the task: it changed since the client read it. Nothing was changed; fetch it again and retry.",
+            },
+            413: {
+                "model": Problem,
+                "description": 'The request body is larger than the configured limit.',
+            },
+            422: {
+                "model": Problem,
+                "description": 'The request is malformed or breaks a constraint; `errors` lists each one.',
+            },
+            500: {
+                "model": Problem,
+                "description": 'An unexpected error; the details are logged under the request id.',
+            },
+        },
+        dependencies=[Security(oauth2)],
+    )
+    def reopen_task(
+        handlers: Annotated[TasksHandlers, Depends(provider)],
+        task_id: Annotated[UUID, Path(alias='task_id', description="The task's id.")],
+        if_match: Annotated[
+            str,
+            Header(
+                alias='If-Match',
+                min_length=1,
+                max_length=1024,
+                pattern='^(\\*|(W/)?"[\\x21\\x23-\\x7E]*"([ \\t]*,[ \\t]*(W/)?"[\\x21\\x23-\\x7E]*")*)$',
+                description='Make the write conditional (RFC 9110): one or more entity tags from `ETag`, or `*`\nfor any current version. If the task has changed since, the answer is 412 and\nnothing changes.',
+            ),
+        ] = None,
+    ) -> Task:
+        return handlers.reopen_task(
+            task_id=task_id,
+            if_match=if_match,
         )
 
     return router

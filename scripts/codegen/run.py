@@ -12,7 +12,9 @@ import sys
 from pathlib import Path
 
 from datamodel_code_generator.enums import StrictTypes
+from datamodel_code_generator.imports import Import
 from datamodel_code_generator.model.pydantic_v2.base_model import DataModelField
+from datamodel_code_generator.types import Types
 from fastapi_code_generator import cli, parser
 
 HERE = Path(__file__).resolve().parent
@@ -25,6 +27,12 @@ def _strict_init(self: parser.OpenAPIParser, *args: object, **kwargs: object) ->
     # Inline single-value schemas (Title, Password...) into the fields that use them, so
     # handlers get plain values instead of RootModel wrappers.
     self.collapse_root_models = True
+    # Date-times are RFC 3339 strings only (generated/datetimes.py, from the template of the
+    # same name): pydantic's AwareDatetime alone takes 1700000000 as a Unix timestamp.
+    manager = self.data_type_manager
+    manager.type_map[Types.date_time] = manager.data_type.from_import(
+        Import(from_=".datetimes", import_="RFC3339DateTime")
+    )
 
 
 def main(contract: str, output: str) -> int:

@@ -32,7 +32,13 @@ CONSTRAINTS = {
     "minItems": "min_length",
     "maxItems": "max_length",
 }
-STRING_FORMATS = {"uuid": "UUID", "date-time": "AwareDatetime", "date": "date"}
+# date-time: the generated RFC3339DateTime (generated/datetimes.py) refuses the numbers and
+# numeric strings that pydantic's AwareDatetime would take as Unix timestamps.
+STRING_FORMATS = {"uuid": "UUID", "date-time": "RFC3339DateTime", "date": "date"}
+# Item constraints of array parameters -> pydantic StringConstraints keyword arguments.
+ITEM_CONSTRAINTS = {"minLength": "min_length", "maxLength": "max_length", "pattern": "pattern"}
+# Responses besides the one 2xx that a handler may answer with a bare Response.
+BODILESS_ALTERNATIVES = {304}
 SCALARS = {"integer": "int", "number": "float", "boolean": "bool", "string": "str"}
 
 
@@ -63,10 +69,23 @@ class Route:
     summary: str
     status_code: int
     response_model: str
+    # The handler's return type: the response model, or `Model | Response` when the
+    # operation also declares a body-less alternative such as 304.
+    return_type: str
     responses: dict[int, tuple[str, str]]  # status -> (model, description)
     secured: bool
     params: list[Param] = field(default_factory=list)
     request_media_type: str | None = None
+
+
+def bodiless_alternatives(operation_id: str, responses: dict[int, Any]) -> list[int]:
+    """The operation's 3xx responses: only a 304 without a body is supported."""
+    alternatives = sorted(code for code in responses if 300 <= code < 400)
+    if set(alternatives) - BODILESS_ALTERNATIVES:
+        raise SystemExit(f"{operation_id}: of the 3xx responses only 304 is supported")
+    if any(responses[code].get("content") for code in alternatives):
+        raise SystemExit(f"{operation_id}: a 304 response has no body")
+    return alternatives
 
 
 class Contract:
@@ -111,24 +130,31 @@ class Contract:
         required = bool(spec.get("required")) or location == "path"
         name = snake(spec["name"])
         plain = self.type_of(schema)
+        declared = plain
         item_schema = self.resolve(schema.get("items", {})) if schema.get("type") == "array" else {}
+        item_constraints = [
+            f"{argument}={item_schema[keyword]!r}"
+            for keyword, argument in ITEM_CONSTRAINTS.items()
+            if keyword in item_schema
+        ]
+        if item_constraints:
+            if item_schema.get("type") != "string" or schema.get("type") != "array":
+                raise SystemExit(f"{spec['name']}: item constraints are supported on arrays of strings")
+            declared = f"list[Annotated[str, StringConstraints({', '.join(item_constraints)})]]"
         kwargs = [f"alias={spec['name']!r}"]
         for keyword, argument in CONSTRAINTS.items():
             if keyword in schema:
                 kwargs.append(f"{argument}={schema[keyword]!r}")
-        for keyword in ("minLength", "maxLength", "pattern"):
-            if keyword in item_schema:
-                raise SystemExit(f"{spec['name']}: constraints on array items are not supported")
         if spec.get("description"):
             kwargs.append(f"description={spec['description'].strip()!r}")
         marker = location.capitalize()
         if required:
-            declaration = f"{name}: Annotated[{plain}, {marker}({', '.join(kwargs)})]"
+            declaration = f"{name}: Annotated[{declared}, {marker}({', '.join(kwargs)})]"
         else:
             # Absent is not null: the declared type stays non-nullable (so FastAPI's schema
             # matches the contract) while the handler sees None for an absent parameter.
             default = repr(schema.get("default"))
-            declaration = f"{name}: Annotated[{plain}, {marker}({', '.join(kwargs)})] = {default}"
+            declaration = f"{name}: Annotated[{declared}, {marker}({', '.join(kwargs)})] = {default}"
             plain = plain if "default" in schema else f"{plain} | None"
         return Param(name=name, annotation=plain, declaration=declaration, required=required)
 
@@ -168,6 +194,7 @@ class Contract:
         if len(success) != 1:
             raise SystemExit(f"{operation['operationId']}: exactly one 2xx response is supported")
         status_code = success[0]
+        alternatives = bodiless_alternatives(operation["operationId"], responses)
         extra: dict[int, tuple[str, str]] = {}
         for code, response in sorted(responses.items()):
             if code == status_code:
@@ -211,6 +238,7 @@ class Contract:
             summary=operation["summary"],
             status_code=status_code,
             response_model=parsed.response or "None",
+            return_type=(parsed.response or "None") + (" | Response" if alternatives else ""),
             responses=extra,
             secured=bool(security) and any(requirement for requirement in security),
             params=sorted(params, key=lambda p: not p.required),

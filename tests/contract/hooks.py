@@ -1,42 +1,186 @@
 """schemathesis hooks shared by the in-process tests and the live run (schemathesis.toml).
 
-A page cursor is opaque and signed by the server: a string that merely matches the
-parameter's pattern is not a cursor the server issued, and the server rightly answers 422
-for it. JSON Schema cannot say "issued by the server", so positive cases keep a cursor only
-when it has the shape of an issued one (the stateful phase follows the `next_cursor` link
-with real ones); negative cases keep theirs, so malformed cursors are still sent.
+Some request rules are stated in the contract's descriptions because JSON Schema cannot say
+them; the server rightly answers 4xx when they are broken. Positive cases (data that should
+be accepted) are adjusted to follow them; negative cases are left alone, so that breaking
+them is still tried:
+
+- A page cursor is opaque, signed by the server and bound to the query that returned it: a
+  string that merely matches the parameter's pattern is not one. Positive cases keep a cursor
+  only if the server issued it, and then repeat the query it was issued for (the stateful
+  phase follows the `next_cursor` link with real ones).
+- `updated_since` must be within the tombstone retention period (older: 410, resync).
+- An Idempotency-Key stands for one request: the same key with another body is a 422, and a
+  replay answers for a task that may be gone since. Positive cases get a fresh key.
+- An entity tag in If-Match (or a batch `if_match`) must be the task's current one, which only
+  a response can tell: positive cases send `*` ("any current version"). The coverage phase
+  also sends If-None-Match values that miss the header's pattern as positive: they are
+  replaced by a well-formed tag.
+- Examples are sent as they are (no hook runs on them), so the contract gives no example for
+  `updated_since` (it would age past the retention) or for Idempotency-Key (one key for
+  several example bodies).
+- A task's fields: a reminder not after the due time, tags unique case-insensitively, and a
+  recurrence rule that the server can evaluate from a due time (an RRULE grammar that JSON
+  Schema cannot express, with rules such as "at most hourly"). Positive cases get a valid
+  daily rule with a due time, and date-times within years 2000-2100.
 """
 
 from __future__ import annotations
 
-import base64
-import binascii
-import json
+import copy
+import re
+import uuid
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import schemathesis
 from schemathesis import GenerationMode
 
+RECENT = timedelta(days=1)
+# The contract's entity-tag list pattern: the coverage phase's header values can miss it.
+ENTITY_TAGS = re.compile(r'^(\*|(W/)?"[\x21\x23-\x7E]*"([ \t]*,[ \t]*(W/)?"[\x21\x23-\x7E]*")*)$')
+TASK_BODIES = {"createTask", "replaceTask", "updateTask"}
+IDEMPOTENT = {"createTask", "completeTask"}
+# next_cursor -> the query (without cursor and limit) of the request that returned it.
+ISSUED_CURSORS: dict[str, dict[str, Any]] = {}
 
-def looks_issued(cursor: object) -> bool:
-    if not isinstance(cursor, str) or cursor.count(".") != 1:
-        return False
-    payload = cursor.partition(".")[0]
+
+def operation_id(context: schemathesis.HookContext) -> str:
+    operation = context.operation
+    return str(operation.definition.raw.get("operationId", "")) if operation is not None else ""
+
+
+def is_positive(case: schemathesis.Case[Any]) -> bool:
+    return case.meta is not None and case.meta.generation.mode == GenerationMode.POSITIVE
+
+
+def reasonable_moment(value: object) -> object:
+    if not isinstance(value, str):
+        return value
     try:
-        keyset = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
-    except (ValueError, binascii.Error):
+        moment = datetime.fromisoformat(value).astimezone(UTC)
+    except (ValueError, OverflowError):
+        return value  # not a date-time at all: the server's answer is the contract's business
+    if 2000 <= moment.year <= 2100:
+        return value
+    return "2030-01-01T09:00:00Z"
+
+
+def valid_task_fields(fields: dict[str, Any], *, partial: bool) -> None:
+    for name in ("due_at", "remind_at"):
+        if name in fields:
+            fields[name] = reasonable_moment(fields[name])
+    if isinstance(fields.get("tags"), list):
+        seen: set[str] = set()
+        unique = []
+        for tag in fields["tags"]:
+            key = tag.strip().casefold() if isinstance(tag, str) else tag
+            if key not in seen:
+                seen.add(key)
+                unique.append(tag)
+        fields["tags"] = unique
+    if fields.get("recurrence") is not None:
+        fields["recurrence"] = "FREQ=DAILY"
+        if fields.get("due_at") is None:
+            fields["due_at"] = "2030-01-01T09:00:00Z"
+    due_at, remind_at = fields.get("due_at"), fields.get("remind_at")
+    if partial:
+        # The stored task fills in what a partial update leaves out.
+        if "due_at" in fields and due_at is None:
+            fields["recurrence"] = None
+        if isinstance(due_at, str) and "remind_at" not in fields:
+            fields["remind_at"] = None
+        if isinstance(remind_at, str) and "due_at" not in fields:
+            fields["due_at"] = remind_at
+    if isinstance(remind_at, str) and isinstance(due_at, str) and _later(remind_at, due_at):
+        fields["due_at"] = remind_at
+
+
+def _later(first: str, second: str) -> bool:
+    try:
+        return datetime.fromisoformat(first) > datetime.fromisoformat(second)
+    except (ValueError, TypeError):
         return False
-    return isinstance(keyset, list) and len(keyset) == 2
 
 
-def keep_only_issued_cursors(
-    context: schemathesis.HookContext, case: schemathesis.Case[Any]
-) -> schemathesis.Case[Any]:
-    positive = case.meta is not None and case.meta.generation.mode == GenerationMode.POSITIVE
-    if positive and isinstance(case.query, dict) and not looks_issued(case.query.get("cursor")):
-        case.query.pop("cursor", None)
+def valid_listing(case: schemathesis.Case[Any]) -> None:
+    if not isinstance(case.query, dict):
+        return
+    case.query = dict(case.query)
+    since = case.query.get("updated_since")
+    if isinstance(since, str):
+        try:
+            too_old = datetime.fromisoformat(since) < datetime.now(UTC) - timedelta(days=29)
+        except (ValueError, TypeError, OverflowError):
+            too_old = False
+        if too_old:
+            case.query["updated_since"] = (datetime.now(UTC) - RECENT).isoformat()
+    cursor = case.query.get("cursor")
+    if cursor is None:
+        return
+    if cursor not in ISSUED_CURSORS:
+        case.query.pop("cursor")
+        return
+    limit = case.query.get("limit")
+    query = {**ISSUED_CURSORS[cursor], "cursor": cursor}
+    if limit is not None:
+        query["limit"] = limit
+    case.query = query
+
+
+def valid_headers(case: schemathesis.Case[Any], name: str) -> None:
+    # Assigned, not changed in place: schemathesis tracks its containers by assignment.
+    headers = case.headers.copy()
+    if name in IDEMPOTENT and "Idempotency-Key" in headers:
+        headers["Idempotency-Key"] = str(uuid.uuid4())
+    if "If-Match" in headers:
+        headers["If-Match"] = "*"
+    if "If-None-Match" in headers and not ENTITY_TAGS.match(str(headers["If-None-Match"])):
+        headers["If-None-Match"] = '"1"'
+    case.headers = headers
+
+
+def valid_batch(body: dict[str, Any]) -> None:
+    operations = body.get("operations")
+    for operation in operations if isinstance(operations, list) else []:
+        if not isinstance(operation, dict):
+            continue
+        if "if_match" in operation:
+            operation["if_match"] = "*"
+        for key, partial in (("task", False), ("changes", True)):
+            fields = operation.get(key)
+            if isinstance(fields, dict):
+                valid_task_fields(fields, partial=partial)
+
+
+@schemathesis.hook
+def map_case(context: schemathesis.HookContext, case: schemathesis.Case[Any]) -> schemathesis.Case[Any]:
+    if not is_positive(case):
+        return case
+    name = operation_id(context)
+    if name == "listTasks":
+        valid_listing(case)
+    if case.headers:
+        valid_headers(case, name)
+    if isinstance(case.body, dict) and (name in TASK_BODIES or name == "batchTasks"):
+        body = copy.deepcopy(case.body)
+        if name == "batchTasks":
+            valid_batch(body)
+        else:
+            valid_task_fields(body, partial=name == "updateTask")
+        case.body = body
     return case
 
 
-map_case: Any = schemathesis.hook("map_case")
-map_case.apply_to(operation_id="listTasks")(keep_only_issued_cursors)
+@schemathesis.hook
+def after_call(context: schemathesis.HookContext, case: schemathesis.Case[Any], response: Any) -> None:
+    if operation_id(context) != "listTasks" or response.status_code != 200:
+        return
+    try:
+        cursor = response.json().get("next_cursor")
+    except ValueError:
+        return
+    if isinstance(cursor, str) and isinstance(case.query, dict):
+        ISSUED_CURSORS[cursor] = {
+            key: value for key, value in case.query.items() if key not in {"cursor", "limit"}
+        }

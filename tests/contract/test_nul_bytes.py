@@ -88,7 +88,14 @@ def pointers(problem: dict[str, object]) -> list[str]:
 
 def test_every_probe_is_found() -> None:
     assert len(list(body_probes())) >= 10
-    assert [probe.id for probe in query_probes()] == ["listTasks.cursor"]
+    assert [probe.id for probe in query_probes()] == [
+        "listTasks.cursor",
+        "listTasks.sort",
+        "listTasks.due_before",
+        "listTasks.due_after",
+        "listTasks.q",
+        "listTasks.updated_since",
+    ]
 
 
 @pytest.mark.parametrize("probe", list(body_probes()))

@@ -55,7 +55,8 @@ const me = await client.GET("/api/v1/users/me");
 expect(me.response, 200, JSON_TYPE, "get the current user");
 if (shapes.user(me.data).id !== user.id) throw new shapes.ContractViolation("me is someone else");
 
-// Tasks: create, list (the page envelope), get, patch, replace, delete.
+// Tasks: create, list (the page envelope), get, patch, replace, then conditional requests,
+// idempotent retries, recurrence, tags, a batch and delta sync.
 const created = await client.POST("/api/v1/tasks", { body: { title: "  Buy milk  ", description: "Two litres" } });
 expect(created.response, 201, JSON_TYPE, "create a task");
 const task = shapes.task(created.data);
@@ -89,8 +90,70 @@ expect(replaced.response, 200, JSON_TYPE, "replace the task");
 const replacement = shapes.task(replaced.data);
 if (replacement.description !== null || replacement.completed || replacement.completed_at !== null) throw new shapes.ContractViolation("replaced task");
 
-const deleted = await client.DELETE("/api/v1/tasks/{task_id}", { params: { path: { task_id: task.id } } });
-expect(deleted.response, 204, null, "delete the task");
+// Conditional requests: the ETag names the version; a stale If-Match is refused, a current
+// If-None-Match needs no body.
+if (replaced.response.headers.get("etag") !== replacement.etag) throw new shapes.ContractViolation("ETag header");
+const stale = await client.PATCH("/api/v1/tasks/{task_id}", {
+  params: { path: { task_id: task.id }, header: { "If-Match": '"1"' } },
+  body: { title: "lost update" },
+});
+expect(stale.response, 412, PROBLEM_TYPE, "patch with a stale If-Match: 412 problem");
+shapes.problem(stale.error, 412);
+const unchanged = await client.GET("/api/v1/tasks/{task_id}", {
+  params: { path: { task_id: task.id }, header: { "If-None-Match": replacement.etag } },
+});
+expect(unchanged.response, 304, null, "get with a current If-None-Match: 304");
+
+const since = new Date().toISOString();
+const deleted = await client.DELETE("/api/v1/tasks/{task_id}", {
+  params: { path: { task_id: task.id }, header: { "If-Match": replacement.etag } },
+});
+expect(deleted.response, 204, null, "delete the task (If-Match)");
+
+// A recurring task, created once whatever the retries, completed: its next occurrence exists.
+const recurringBody = {
+  title: "Water the plants",
+  priority: "medium" as const,
+  tags: ["home", "Plants"],
+  due_at: "2026-01-05T18:00:00Z",
+  remind_at: "2026-01-05T17:30:00Z",
+  recurrence: "FREQ=WEEKLY;BYDAY=MO,TH",
+};
+const key = `e2e-${Date.now()}`;
+const recurringCreated = await client.POST("/api/v1/tasks", { params: { header: { "Idempotency-Key": key } }, body: recurringBody });
+expect(recurringCreated.response, 201, JSON_TYPE, "create a recurring task with an Idempotency-Key");
+const retried = await client.POST("/api/v1/tasks", { params: { header: { "Idempotency-Key": key } }, body: recurringBody });
+expect(retried.response, 201, JSON_TYPE, "retry it: the same response");
+const recurring = shapes.task(recurringCreated.data);
+if (shapes.task(retried.data).id !== recurring.id) throw new shapes.ContractViolation("a retry created another task");
+const done = await client.POST("/api/v1/tasks/{task_id}/complete", { params: { path: { task_id: recurring.id } } });
+expect(done.response, 200, JSON_TYPE, "complete the recurring task");
+const following = shapes.task(done.data).next_occurrence_id;
+if (following === null) throw new shapes.ContractViolation("no next occurrence");
+const next_occurrence = await client.GET("/api/v1/tasks/{task_id}", { params: { path: { task_id: following } } });
+expect(next_occurrence.response, 200, JSON_TYPE, "get the next occurrence");
+if (shapes.task(next_occurrence.data).completed) throw new shapes.ContractViolation("next occurrence completed");
+
+const tags = await client.GET("/api/v1/tags");
+expect(tags.response, 200, JSON_TYPE, "list the tags");
+if (shapes.tagList(tags.data).items.map((tag) => `${tag.name}:${tag.count}`).join(",") !== "home:2,Plants:2") {
+  throw new shapes.ContractViolation("tag counts");
+}
+
+const batch = await client.POST("/api/v1/tasks/batch", {
+  body: { operations: [{ op: "create", task: { title: "From a batch" } }, { op: "delete", id: following }] },
+});
+expect(batch.response, 200, JSON_TYPE, "a batch: create one task, delete another");
+if (shapes.batchResult(batch.data).results.map((result) => result.op).join(",") !== "create,delete") {
+  throw new shapes.ContractViolation("batch results");
+}
+
+// Delta sync: what changed since, including tombstones of deleted tasks.
+const delta = await client.GET("/api/v1/tasks", { params: { query: { updated_since: since, sort: "updated_at" } } });
+expect(delta.response, 200, JSON_TYPE, "delta sync with updated_since");
+const changes = shapes.taskPage(delta.data).items;
+const gone = changes.filter((item) => "deleted" in item).map((item) => item.id);
+if (!gone.includes(task.id) || !gone.includes(following)) throw new shapes.ContractViolation("tombstones missing");
 
 // Errors are problem documents: a 404 for the deleted task, a 422 for an empty title.
 const missing = await client.GET("/api/v1/tasks/{task_id}", { params: { path: { task_id: task.id } } });

@@ -34,24 +34,76 @@ function nullableString(value: Json, what: string, pattern?: RegExp): string | n
   return value === null ? null : string(value, what, pattern);
 }
 
+const PRIORITIES: readonly string[] = ["none", "low", "medium", "high"];
+const ENTITY_TAG = /^"[0-9]+"$/;
+
 export function task(value: Json): Schemas["Task"] {
-  const t = object(value, "Task", ["id", "title", "description", "completed", "completed_at", "created_at", "updated_at"]);
+  const t = object(value, "Task", [
+    "id", "title", "description", "completed", "completed_at", "priority", "tags", "due_at", "remind_at",
+    "recurrence", "next_occurrence_id", "etag", "created_at", "updated_at",
+  ]);
   if (typeof t.completed !== "boolean") fail("Task.completed is not a boolean", value);
+  if (typeof t.priority !== "string" || !PRIORITIES.includes(t.priority)) fail("Task.priority", value);
+  if (!Array.isArray(t.tags)) fail("Task.tags is not an array", value);
   return {
     id: string(t.id, "Task.id", UUID),
     title: string(t.title, "Task.title"),
     description: nullableString(t.description, "Task.description"),
     completed: t.completed,
     completed_at: nullableString(t.completed_at, "Task.completed_at", DATE_TIME),
+    priority: t.priority as Schemas["Priority"],
+    tags: t.tags.map((tag) => string(tag, "Task.tags[]")),
+    due_at: nullableString(t.due_at, "Task.due_at", DATE_TIME),
+    remind_at: nullableString(t.remind_at, "Task.remind_at", DATE_TIME),
+    recurrence: nullableString(t.recurrence, "Task.recurrence"),
+    next_occurrence_id: nullableString(t.next_occurrence_id, "Task.next_occurrence_id", UUID),
+    etag: string(t.etag, "Task.etag", ENTITY_TAG),
     created_at: string(t.created_at, "Task.created_at", DATE_TIME),
     updated_at: string(t.updated_at, "Task.updated_at", DATE_TIME),
   };
 }
 
+export function tombstone(value: Json): Schemas["TaskTombstone"] {
+  const t = object(value, "TaskTombstone", ["id", "deleted", "deleted_at"]);
+  if (t.deleted !== true) fail("TaskTombstone.deleted is not true", value);
+  return { id: string(t.id, "TaskTombstone.id", UUID), deleted: true, deleted_at: string(t.deleted_at, "TaskTombstone.deleted_at", DATE_TIME) };
+}
+
+function isTombstone(value: Json): boolean {
+  return typeof value === "object" && value !== null && "deleted" in value;
+}
+
 export function taskPage(value: Json): Schemas["TaskPage"] {
   const page = object(value, "TaskPage", ["items", "next_cursor"]);
   if (!Array.isArray(page.items)) fail("TaskPage.items is not an array", value);
-  return { items: page.items.map(task), next_cursor: nullableString(page.next_cursor, "TaskPage.next_cursor") };
+  return {
+    items: page.items.map((item) => (isTombstone(item) ? tombstone(item) : task(item))),
+    next_cursor: nullableString(page.next_cursor, "TaskPage.next_cursor"),
+  };
+}
+
+export function tagList(value: Json): Schemas["TagList"] {
+  const list = object(value, "TagList", ["items"]);
+  if (!Array.isArray(list.items)) fail("TagList.items is not an array", value);
+  return {
+    items: list.items.map((item) => {
+      const tag = object(item, "TagCount", ["name", "count"]);
+      if (typeof tag.count !== "number" || !Number.isInteger(tag.count) || tag.count < 1) fail("TagCount.count", item);
+      return { name: string(tag.name, "TagCount.name"), count: tag.count };
+    }),
+  };
+}
+
+export function batchResult(value: Json): Schemas["TaskBatchResult"] {
+  const result = object(value, "TaskBatchResult", ["results"]);
+  if (!Array.isArray(result.results)) fail("TaskBatchResult.results is not an array", value);
+  return {
+    results: result.results.map((item) => {
+      const r = object(item, "BatchResult", ["op", "id", "task"]);
+      if (r.op !== "create" && r.op !== "update" && r.op !== "delete") fail("BatchResult.op", item);
+      return { op: r.op, id: string(r.id, "BatchResult.id", UUID), task: r.task === null ? null : task(r.task) };
+    }),
+  };
 }
 
 export function user(value: Json): Schemas["User"] {

@@ -1,0 +1,58 @@
+"""Forget what delta sync and retries no longer need: `python -m impl.purge`.
+
+Deletes the tombstones of tasks deleted more than TOMBSTONE_RETENTION_DAYS ago (default 30)
+and the Idempotency-Keys used more than IDEMPOTENCY_KEY_TTL_HOURS ago (default 24). Run it
+periodically (e.g. daily from cron or a scheduled job); it is safe to run at any time and
+concurrently with the service. A client whose last sync is older than the retention gets 410
+from `GET /api/v1/tasks?updated_since=...` and resyncs fully.
+"""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlmodel import Session
+
+from .database import build_engine, session_factory
+from .settings import Settings, get_settings
+from .store import idempotency_keys as key_store
+from .store import tasks as task_store
+from .timestamps import utc_now
+
+
+@dataclass(frozen=True)
+class Purged:
+    tombstones: int
+    idempotency_keys: int
+
+
+def purge(session: Session, settings: Settings, *, now: datetime) -> Purged:
+    tombstones = task_store.purge_tombstones(
+        session, deleted_before=now - timedelta(days=settings.tombstone_retention_days)
+    )
+    keys = key_store.purge_keys(
+        session, created_before=now - timedelta(hours=settings.idempotency_key_ttl_hours)
+    )
+    return Purged(tombstones=tombstones, idempotency_keys=keys)
+
+
+def main(argv: list[str]) -> int:
+    if argv:
+        print(__doc__, file=sys.stderr)
+        return 2
+    settings = get_settings()
+    engine = build_engine(settings.database_url)
+    try:
+        with session_factory(engine)(write=True) as session:
+            purged = purge(session, settings, now=utc_now())
+            session.commit()
+    finally:
+        engine.dispose()
+    print(f"purged {purged.tombstones} tombstone(s) and {purged.idempotency_keys} idempotency key(s)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,110 @@
+"""GET /api/v1/tasks: from query parameters to a page of tasks and tombstones."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
+
+from sqlmodel import Session
+
+from generated.models import Task, TaskPage, TaskTombstone
+
+from .cursors import CursorCodec
+from .errors import SyncExpired, ValidationFailed
+from .store import task_pages as page_store
+from .store import task_tags as tag_store
+from .task_fields import PRIORITY_RANKS, tag_key
+from .task_listing import Position, TaskFilters, TaskOrder
+from .task_responses import task_response, tombstone_response
+
+
+def filters_from(
+    *,
+    completed: bool | None,
+    priority: Sequence[str] | None,
+    tag: Sequence[str] | None,
+    due_before: datetime | None,
+    due_after: datetime | None,
+    overdue: bool | None,
+    q: str | None,
+    updated_since: datetime | None,
+) -> TaskFilters:
+    """Canonical filters: the same query always gets the same cursor fingerprint."""
+
+    def utc(moment: datetime | None) -> datetime | None:
+        if moment is None:
+            return None
+        try:
+            return moment.astimezone(UTC)
+        except OverflowError:
+            # Before year 1 or after 9999 once in UTC: as a bound, the start or end of time.
+            return (datetime.min if moment.year == 1 else datetime.max).replace(tzinfo=UTC)
+
+    return TaskFilters(
+        completed=completed,
+        priorities=tuple(sorted({PRIORITY_RANKS[name] for name in priority or ()})),
+        tag_keys=tuple(sorted({tag_key(name) for name in tag or ()})),
+        due_before=utc(due_before),
+        due_after=utc(due_after),
+        overdue=overdue,
+        text=q.casefold() if q is not None else None,
+        updated_since=utc(updated_since),
+    )
+
+
+class TaskPager:
+    def __init__(
+        self,
+        session: Session,
+        *,
+        owner_id: uuid.UUID,
+        cursors: CursorCodec,
+        retention: timedelta,
+        now: datetime,
+    ) -> None:
+        self.session = session
+        self.owner_id = owner_id
+        self.cursors = cursors
+        self.retention = retention
+        self.now = now
+
+    def page(self, filters: TaskFilters, order: TaskOrder, *, limit: int, cursor: str | None) -> TaskPage:
+        if filters.updated_since is not None and filters.updated_since < self.now - self.retention:
+            raise SyncExpired(
+                f"updated_since is older than the {self.retention.days}-day tombstone retention, so "
+                "deletions may be missing: list every task again without updated_since."
+            )
+        query = filters.fingerprint(order)
+        after = self._position(cursor, query, order) if cursor else None
+        rows = page_store.list_page(
+            self.session,
+            owner_id=self.owner_id,
+            filters=filters,
+            order=order,
+            after=after,
+            limit=limit + 1,
+            now=self.now,
+        )
+        page, more = rows[:limit], len(rows) > limit
+        live = [row.id for row in page if row.deleted_at is None]
+        tags = tag_store.tags_by_task(self.session, owner_id=self.owner_id, task_ids=live)
+        items: list[Task | TaskTombstone] = [
+            tombstone_response(row) if row.deleted_at is not None else task_response(row, tags[row.id])
+            for row in page
+        ]
+        next_cursor = None
+        if more:
+            last = page[-1]
+            value = order.to_json(order.value_of(last))
+            next_cursor = self.cursors.encode(query=query, value=value, item_id=last.id)
+        return TaskPage(items=items, next_cursor=next_cursor)
+
+    def _position(self, cursor: str, query: str, order: TaskOrder) -> Position:
+        value, item_id = self.cursors.decode(cursor, query=query)
+        try:
+            return Position(order.from_json(value), item_id)
+        except (ValueError, OverflowError):
+            raise ValidationFailed(
+                [{"pointer": "/query/cursor", "detail": "Invalid cursor: pass a next_cursor unchanged."}]
+            ) from None

@@ -1,0 +1,250 @@
+"""Page latency of GET /api/v1/tasks: the first page against the 1000th, for several sorts.
+
+Keyset pagination seeks the (owner_id, sort key, id) index to the cursor's position, so the
+1000th page should cost what the first does; an OFFSET query at the same depth is timed
+beside it for contrast. Runs the real app in-process (fastapi TestClient) on a throwaway
+database: SQLite by default, PostgreSQL with --database-url postgresql://... (a server URL:
+a database is created for the run and dropped after it).
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import statistics
+import tempfile
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
+from functools import partial
+from pathlib import Path
+
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine, create_engine, event, insert, text
+from sqlalchemy.engine import make_url
+from sqlmodel import Session
+
+from impl.app import create_app
+from impl.database import build_engine, normalize_url
+from impl.migrate import upgrade
+from impl.settings import Settings
+from impl.store.task_pages import list_page
+from impl.tables import TaskRow
+from impl.task_fields import PRIORITY_RANKS, search_key, title_key
+from impl.task_listing import Position, TaskFilters, TaskOrder
+
+SORTS = ["-created_at", "due_at", "title", "-priority"]
+OFFSET_SQL = {
+    "-created_at": "created_at DESC, id DESC",
+    "due_at": "(due_at IS NULL), due_at, id",
+    "title": "title_key, id",
+    "-priority": "priority DESC, id DESC",
+}
+WORDS = ["milk", "Report", "call", "Plan", "écrire", "fix", "Buy", "review", "zebra", "apple"]
+
+
+@contextmanager
+def throwaway_database(server_url: str | None) -> Iterator[str]:
+    if server_url is None:
+        with tempfile.TemporaryDirectory() as directory:
+            yield f"sqlite:///{Path(directory) / 'bench.db'}"
+        return
+    name = f"tasks_api_bench_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(normalize_url(server_url), isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield make_url(server_url).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def seed(engine: Engine, owner_id: uuid.UUID, count: int) -> None:
+    start = datetime(2026, 1, 1, tzinfo=UTC)
+    rows = []
+    for index in range(count):
+        title = f"{random.choice(WORDS)} {random.choice(WORDS)} {index}"
+        moment = start + timedelta(seconds=index)
+        rows.append(
+            {
+                "id": uuid.uuid4(),
+                "owner_id": owner_id,
+                "title": title,
+                "title_key": title_key(title),
+                "search_key": search_key(title, None),
+                "completed": False,
+                "priority": random.randint(0, 3),
+                "due_at": None if random.random() < 0.3 else start + timedelta(hours=random.randint(0, 5000)),
+                "version": 1,
+                "created_at": moment,
+                "updated_at": moment,
+            }
+        )
+    with engine.begin() as connection:
+        for chunk in range(0, len(rows), 5000):
+            connection.execute(insert(TaskRow), rows[chunk : chunk + 5000])
+
+
+def median_ms(call: Callable[[], object], repeat: int) -> float:
+    timings = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        call()
+        timings.append((time.perf_counter() - started) * 1000)
+    return statistics.median(timings)
+
+
+def keyset_timings(
+    client: TestClient, engine: Engine, owner: uuid.UUID, sort: str, options: argparse.Namespace
+) -> list[float]:
+    """Median latency of the first page and of page `options.page` (reached by its cursor):
+    over HTTP, then of the keyset query alone."""
+    headers = options.headers
+    params = {"limit": options.limit, "sort": sort}
+    deep = dict(params)
+    last: dict[str, object] = {}
+    for _ in range(options.page - 1):
+        page = client.get("/api/v1/tasks", params=deep, headers=headers).json()
+        deep["cursor"], last = page["next_cursor"], page["items"][-1]
+    assert deep["cursor"] is not None
+    order = TaskOrder.parse(sort)
+    value = {"title": str(last["title"]).casefold(), "priority": PRIORITY_RANKS[str(last["priority"])]}.get(
+        order.field, last.get(order.field)
+    )
+    position = Position(order.from_json(value), uuid.UUID(str(last["id"])))
+    now = datetime.now(UTC)
+    timings = [
+        median_ms(partial(client.get, "/api/v1/tasks", params=query, headers=headers), options.repeat)
+        for query in (params, deep)
+    ]
+    with Session(engine) as session:
+        for after in (None, position):
+            query = partial(
+                list_page,
+                session,
+                owner_id=owner,
+                filters=TaskFilters(),
+                order=order,
+                after=after,
+                limit=options.limit + 1,
+                now=now,
+            )
+            timings.append(median_ms(query, options.repeat))
+    return timings
+
+
+def offset_timings(engine: Engine, owner: uuid.UUID, sort: str, options: argparse.Namespace) -> list[float]:
+    """The same pages by LIMIT/OFFSET in SQL, for contrast: the database reads every skipped row."""
+    sql = text(
+        f"SELECT * FROM tasks WHERE owner_id = :owner AND deleted_at IS NULL "
+        f"ORDER BY {OFFSET_SQL[sort]} LIMIT :limit OFFSET :offset"
+    )
+    owner_value = owner.hex if engine.dialect.name == "sqlite" else owner
+    timings = []
+    with engine.connect() as connection:
+        for offset in (0, options.limit * (options.page - 1)):
+            bound = {"owner": owner_value, "limit": options.limit + 1, "offset": offset}
+            timings.append(
+                median_ms(
+                    partial(lambda query, values: connection.execute(query, values).all(), sql, bound),
+                    options.repeat,
+                )
+            )
+    return timings
+
+
+def deep_page_plans(
+    client: TestClient, engine: Engine, headers: dict[str, str], sort: str, options: argparse.Namespace
+) -> list[str]:
+    """The database's plan for each statement that selects tasks for the deep page."""
+    params: dict[str, str | int] = {"limit": options.limit, "sort": sort}
+    for _ in range(options.page - 1):
+        params["cursor"] = client.get("/api/v1/tasks", params=params, headers=headers).json()["next_cursor"]
+    statements: list[tuple[str, object]] = []
+
+    def capture(_conn: object, _cursor: object, statement: str, parameters: object, *_: object) -> None:
+        if statement.startswith("SELECT tasks."):
+            statements.append((statement, parameters))
+
+    event.listen(engine, "before_cursor_execute", capture)
+    try:
+        client.get("/api/v1/tasks", params=params, headers=headers)
+    finally:
+        event.remove(engine, "before_cursor_execute", capture)
+    explain = "EXPLAIN QUERY PLAN " if engine.dialect.name == "sqlite" else "EXPLAIN "
+    plans = []
+    with engine.connect() as connection:
+        for statement, parameters in statements:
+            rows = connection.exec_driver_sql(explain + statement, parameters).all()  # type: ignore[arg-type]
+            plans.append(" | ".join(str(row[-1]).strip() for row in rows))
+    return plans
+
+
+def register(client: TestClient, email: str) -> tuple[uuid.UUID, dict[str, str]]:
+    password = "benchmark password"  # noqa: S105  (a throwaway database)
+    user_id = uuid.UUID(
+        client.post("/api/v1/auth/register", json={"email": email, "password": password}).json()["id"]
+    )
+    token = client.post("/api/v1/auth/token", data={"username": email, "password": password}).json()[
+        "access_token"
+    ]
+    return user_id, {"Authorization": f"Bearer {token}"}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--database-url", help="a PostgreSQL server URL; default: a SQLite file")
+    parser.add_argument("--limit", type=int, default=20)
+    parser.add_argument("--page", type=int, default=1000, help="the deep page to time")
+    parser.add_argument("--other-users", type=int, default=3, help="users whose tasks share the tables")
+    parser.add_argument("--repeat", type=int, default=30)
+    options = parser.parse_args()
+    random.seed(7)
+    tasks = options.limit * options.page + options.limit
+    with throwaway_database(options.database_url) as url:
+        upgrade(url)
+        engine = build_engine(url)
+        settings = Settings(environment="test", database_url=url, jwt_secret="bench-secret-" + "b" * 40)
+        with TestClient(create_app(settings, engine=engine)) as client:
+            owner, headers = register(client, "bench@example.com")
+            options.headers = headers
+            started = time.perf_counter()
+            seed(engine, owner, tasks)
+            for index in range(options.other_users):
+                seed(engine, register(client, f"other{index}@example.com")[0], tasks)
+            if engine.dialect.name == "postgresql":
+                with engine.begin() as connection:
+                    connection.execute(text("ANALYZE"))
+            seconds = time.perf_counter() - started
+            total = tasks * (1 + options.other_users)
+            print(
+                f"{engine.dialect.name}: {total} tasks, {tasks} of them the user's; seeded in {seconds:.1f} s"
+            )
+            print(
+                f"limit={options.limit}; median of {options.repeat} runs, in ms; OFFSET: that page by OFFSET"
+            )
+            columns = ["page 1", f"page {options.page}"] * 3
+            print(
+                f"{'':<12}"
+                + "".join(f"{title:^22}" for title in ("HTTP request", "keyset query", "OFFSET query"))
+            )
+            print(f"{'sort':<12}" + "".join(f"{column:>11}" for column in columns))
+            for sort in SORTS:
+                timings = keyset_timings(client, engine, owner, sort, options)
+                timings += offset_timings(engine, owner, sort, options)
+                print(f"{sort:<12}" + "".join(f"{ms:>11.2f}" for ms in timings))
+            print(f"\nPlans of the statements that read page {options.page}:")
+            for sort in SORTS:
+                for plan in deep_page_plans(client, engine, headers, sort, options):
+                    print(f"{sort:<12} {plan}")
+        engine.dispose()
+
+
+if __name__ == "__main__":
+    main()
