@@ -7,26 +7,10 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from jsonschema import Draft202012Validator
 
 from generated.contract import CONTRACT
 
-HTTP_METHODS = ("get", "put", "post", "delete", "patch")
-
-
-def resolve(node: Any) -> Any:
-    while isinstance(node, dict) and "$ref" in node:
-        target: Any = CONTRACT
-        for part in node["$ref"].removeprefix("#/").split("/"):
-            target = target[part]
-        node = target
-    return node
-
-
-def validator(schema: dict[str, Any]) -> Draft202012Validator:
-    # Resolve "#/components/..." references against the whole contract.
-    document = {**CONTRACT, **schema}
-    return Draft202012Validator(document, format_checker=Draft202012Validator.FORMAT_CHECKER)
+from .openapi_document import HTTP_METHODS, resolve, schema_validator
 
 
 def cases() -> list[tuple[str, dict[str, Any], Any]]:
@@ -51,7 +35,7 @@ def cases() -> list[tuple[str, dict[str, Any], Any]]:
 
 @pytest.mark.parametrize(("where", "schema", "value"), cases(), ids=[case[0] for case in cases()])
 def test_example_is_valid(where: str, schema: dict[str, Any], value: Any) -> None:
-    errors = [error.message for error in validator(schema).iter_errors(value)]
+    errors = [error.message for error in schema_validator(schema).iter_errors(value)]
     assert errors == [], where
 
 

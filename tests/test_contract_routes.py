@@ -17,6 +17,7 @@ from generated.contract import CONTRACT
 from impl.app import create_app
 
 from .conftest import make_settings
+from .openapi_document import resolve
 
 HTTP_METHODS = {"get", "put", "post", "delete", "patch", "options", "head", "trace"}
 CONSTRAINTS = (
@@ -41,19 +42,10 @@ ENFORCED_ELSEWHERE = {
 }
 
 
-def resolve(document: dict[str, Any], node: Any) -> Any:
-    while isinstance(node, dict) and "$ref" in node:
-        target: Any = document
-        for part in node["$ref"].removeprefix("#/").split("/"):
-            target = target[part]
-        node = target
-    return node
-
-
 def normalize(document: dict[str, Any], schema: dict[str, Any]) -> dict[str, Any]:
     """The constraints of a schema, with pydantic's spellings mapped to the contract's."""
     # OpenAPI 3.1: keywords next to a $ref (such as a default) apply along with its target's.
-    schema = {**resolve(document, schema), **{key: value for key, value in schema.items() if key != "$ref"}}
+    schema = {**resolve(schema, document), **{key: value for key, value in schema.items() if key != "$ref"}}
     variants = schema.get("anyOf")
     if variants and len(variants) == 2 and {"type": "null"} in variants:
         (inner,) = [v for v in variants if v != {"type": "null"}]
@@ -120,7 +112,7 @@ def check_parameters(computed: dict[str, Any], path: str, method: str) -> None:
     item = CONTRACT["paths"][path]
     ours = {}
     for raw in [*item.get("parameters", []), *item[method].get("parameters", [])]:
-        parameter = resolve(CONTRACT, raw)
+        parameter = resolve(raw)
         ours[(parameter["in"], parameter["name"])] = parameter
     theirs = {(p["in"], p["name"]): p for p in computed["paths"][path][method].get("parameters", [])}
     assert sorted(theirs) == sorted(ours)
@@ -133,13 +125,13 @@ def check_request_body(computed: dict[str, Any], ours: dict[str, Any], theirs: d
     if "requestBody" not in ours:
         assert "requestBody" not in theirs
         return
-    our_body = resolve(CONTRACT, ours["requestBody"])
+    our_body = resolve(ours["requestBody"])
     their_body = theirs["requestBody"]
     assert their_body.get("required", False) == our_body.get("required", False)
     assert sorted(their_body["content"]) == sorted(our_body["content"])
     for media_type, media in our_body["content"].items():
-        our_schema = resolve(CONTRACT, media["schema"])
-        their_schema = resolve(computed, their_body["content"][media_type]["schema"])
+        our_schema = resolve(media["schema"])
+        their_schema = resolve(their_body["content"][media_type]["schema"], computed)
         name = media["schema"]["$ref"].rsplit("/", 1)[-1]
         assert sorted(their_schema["properties"]) == sorted(our_schema["properties"]), name
         assert sorted(their_schema.get("required", [])) == sorted(our_schema.get("required", [])), name
@@ -155,7 +147,7 @@ def check_success_schema(ours: dict[str, Any], theirs: dict[str, Any]) -> None:
     for status, response in ours["responses"].items():
         if not status.startswith("2"):
             continue
-        our_response = resolve(CONTRACT, response)
+        our_response = resolve(response)
         their_content = theirs["responses"][status].get("content", {})
         if "content" not in our_response:
             assert not their_content, status

@@ -8,26 +8,16 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from jsonschema import Draft202012Validator
 
 from generated.contract import CONTRACT
 
-METHODS = ("get", "put", "post", "delete", "patch")
-
-
-def resolve(node: Any) -> Any:
-    while isinstance(node, dict) and "$ref" in node:
-        target: Any = CONTRACT
-        for part in node["$ref"].removeprefix("#/").split("/"):
-            target = target[part]
-        node = target
-    return node
+from ..openapi_document import HTTP_METHODS, resolve, schema_validator
 
 
 def payloads() -> Iterator[tuple[str, dict[str, Any]]]:
     """(where, media type object) for every request body and response body in the contract."""
     for item in CONTRACT["paths"].values():
-        for method in METHODS:
+        for method in HTTP_METHODS:
             if method not in item:
                 continue
             operation = item[method]
@@ -43,12 +33,6 @@ def payloads() -> Iterator[tuple[str, dict[str, Any]]]:
 PAYLOADS = list(payloads())
 
 
-def validator_for(schema: dict[str, Any]) -> Draft202012Validator:
-    # Resolve "#/components/..." references against the whole contract.
-    document = {**CONTRACT, **schema}
-    return Draft202012Validator(document, format_checker=Draft202012Validator.FORMAT_CHECKER)
-
-
 def test_every_operation_has_payloads_to_check() -> None:
     assert len(PAYLOADS) > 60
 
@@ -57,7 +41,7 @@ def test_every_operation_has_payloads_to_check() -> None:
 def test_payload_has_valid_examples(where: str, content: dict[str, Any]) -> None:
     examples = [resolve(example)["value"] for example in content.get("examples", {}).values()]
     assert examples, f"{where} has no example"
-    validator = validator_for(content["schema"])
+    validator = schema_validator(content["schema"])
     for example in examples:
         errors = [error.message for error in validator.iter_errors(example)]
         assert not errors, f"{where}: {errors}"

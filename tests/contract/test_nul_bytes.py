@@ -15,18 +15,9 @@ from fastapi.testclient import TestClient
 from generated.contract import CONTRACT
 
 from ..conftest import Account, assert_problem
+from ..openapi_document import HTTP_METHODS, resolve
 
 NUL = "\u0000"
-METHODS = ("get", "put", "post", "delete", "patch")
-
-
-def resolve(node: Any) -> Any:
-    while isinstance(node, dict) and "$ref" in node:
-        target: Any = CONTRACT
-        for part in node["$ref"].removeprefix("#/").split("/"):
-            target = target[part]
-        node = target
-    return node
 
 
 def is_string(schema: dict[str, Any]) -> bool:
@@ -36,7 +27,7 @@ def is_string(schema: dict[str, Any]) -> bool:
 
 def operations() -> Iterator[tuple[str, str, dict[str, Any]]]:
     for path, item in CONTRACT["paths"].items():
-        for method in METHODS:
+        for method in HTTP_METHODS:
             if method in item:
                 yield path, method, item[method]
 
