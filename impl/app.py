@@ -10,29 +10,28 @@ from sqlalchemy import Engine
 
 from generated.contract import CONTRACT
 from generated.main import create_app as create_contract_app
-
-from .allowed_methods import AllowedMethods
-from .auth import AuthImpl
-from .cors import ListedOriginsCORSMiddleware
-from .cursors import CursorCodec
-from .database import build_engine, session_factory
-from .docs import install_docs
-from .emails import accept_special_use_domains
-from .errors import install_problem_handlers
-from .external_tokens import ExternalTokenVerifier
-from .head_requests import HeadAsGetMiddleware
-from .health import HealthImpl
-from .literal_paths import shadowing_routes
-from .media_types import require_acceptable_response, require_declared_media_type
-from .middleware import BodyGuardMiddleware, RequestContextMiddleware
-from .password_policy import common_passwords
-from .passwords import warm_up
-from .rate_limits import RateLimits
-from .settings import Settings, get_settings
-from .tags import TagsImpl
-from .tasks import TasksImpl
-from .tokens import TokenService
-from .users import UsersImpl
+from impl.allowed_methods import AllowedMethods
+from impl.auth import AuthImpl
+from impl.cors import ListedOriginsCORSMiddleware
+from impl.cursors import CursorCodec
+from impl.database import build_engine, session_factory
+from impl.docs import install_docs
+from impl.emails import accept_special_use_domains
+from impl.errors import install_problem_handlers
+from impl.external_tokens import ExternalTokenVerifier
+from impl.head_requests import HeadAsGetMiddleware
+from impl.health import HealthImpl
+from impl.literal_paths import shadowing_routes
+from impl.media_types import require_acceptable_response, require_declared_media_type
+from impl.middleware import BodyGuardMiddleware, RequestContextMiddleware
+from impl.password_policy import common_passwords
+from impl.passwords import warm_up
+from impl.rate_limits import RateLimits
+from impl.settings import Settings, get_settings
+from impl.tags import TagsImpl
+from impl.tasks import TasksImpl
+from impl.tokens import TokenService
+from impl.users import UsersImpl
 
 CORS_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"]
 CORS_HEADERS = [

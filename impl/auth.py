@@ -7,8 +7,7 @@ from fastapi import Request, Response
 
 from generated.models import RefreshRequest, RegisterRequest, TokenPair, TokenRequest, User
 from generated.routers.auth import AuthHandlers
-
-from .dependencies import (
+from impl.dependencies import (
     ExternalTokensDep,
     RateLimitsDep,
     SessionDep,
@@ -18,10 +17,10 @@ from .dependencies import (
     bearer_token,
     client_address,
 )
-from .errors import EmailTaken, InvalidCredentials, InvalidRefreshToken
-from .password_policy import check_new_password
-from .passwords import hash_password, spend_verification_time, verify_password
-from .rate_limits import (
+from impl.errors import EmailTaken, InvalidCredentials, InvalidRefreshToken
+from impl.password_policy import check_new_password
+from impl.passwords import hash_password, spend_verification_time, verify_password
+from impl.rate_limits import (
     LOGIN_ACCOUNT,
     LOGIN_ADDRESS,
     REFRESH_ADDRESS,
@@ -29,12 +28,12 @@ from .rate_limits import (
     per_account,
     per_address,
 )
-from .store import refresh_tokens as refresh_store
-from .store import users as user_store
-from .tables import RefreshTokenRow, UserRow
-from .timestamps import utc_now
-from .tokens import hash_refresh_token, new_refresh_token
-from .users import user_response
+from impl.store import refresh_tokens as refresh_store
+from impl.store import users as user_store
+from impl.tables import RefreshTokenRow, UserRow
+from impl.timestamps import utc_now
+from impl.tokens import hash_refresh_token, new_refresh_token
+from impl.users import user_response
 
 
 class AuthImpl(AuthHandlers):

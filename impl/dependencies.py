@@ -9,15 +9,14 @@ from fastapi import Depends, Request, Security
 from sqlmodel import Session
 
 from generated.security import oauth2
-
-from .database import session_scope
-from .errors import InvalidToken, Unauthorized
-from .external_tokens import ExternalTokenVerifier
-from .rate_limits import RateLimits
-from .settings import Settings
-from .store import users as user_store
-from .tables import UserRow
-from .tokens import TokenService, unverified_issuer
+from impl.database import session_scope
+from impl.errors import InvalidToken, Unauthorized
+from impl.external_tokens import ExternalTokenVerifier
+from impl.rate_limits import RateLimits
+from impl.settings import Settings
+from impl.store import users as user_store
+from impl.tables import UserRow
+from impl.tokens import TokenService, unverified_issuer
 
 READ_ONLY_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 

@@ -16,9 +16,9 @@ from joserfc.errors import InvalidKeyCurveError, JoseError
 from joserfc.jwa import EdDSAAlgorithm
 from joserfc.jws import JWSRegistry
 
-from .errors import InvalidToken
-from .jwks import JwksCache, JwksUnavailableError, PublicKey
-from .settings import Settings
+from impl.errors import InvalidToken
+from impl.jwks import JwksCache, JwksUnavailableError, PublicKey
+from impl.settings import Settings
 
 MAX_SUBJECT_CHARS = 255
 

@@ -5,9 +5,8 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from generated.models import Health
 from generated.routers.health import HealthHandlers
-
-from .dependencies import SessionDep
-from .errors import ServiceUnavailable
+from impl.dependencies import SessionDep
+from impl.errors import ServiceUnavailable
 
 
 class HealthImpl(HealthHandlers):

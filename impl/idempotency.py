@@ -17,8 +17,8 @@ from datetime import datetime, timedelta
 from pydantic import BaseModel
 from sqlmodel import Session
 
-from .errors import IdempotencyKeyInUse, IdempotencyKeyReused
-from .store import idempotency_keys as key_store
+from impl.errors import IdempotencyKeyInUse, IdempotencyKeyReused
+from impl.store import idempotency_keys as key_store
 
 REPLAYED_HEADER = "Idempotent-Replayed"
 

@@ -9,8 +9,8 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import Connection
 
-from .database import normalize_url
-from .settings import get_settings
+from impl.database import normalize_url
+from impl.settings import get_settings
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 

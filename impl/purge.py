@@ -15,11 +15,11 @@ from datetime import datetime, timedelta
 
 from sqlmodel import Session
 
-from .database import build_engine, session_factory
-from .settings import Settings, get_settings
-from .store import idempotency_keys as key_store
-from .store import tasks as task_store
-from .timestamps import utc_now
+from impl.database import build_engine, session_factory
+from impl.settings import Settings, get_settings
+from impl.store import idempotency_keys as key_store
+from impl.store import tasks as task_store
+from impl.timestamps import utc_now
 
 
 @dataclass(frozen=True)

@@ -19,8 +19,8 @@ from limits.errors import StorageError
 from limits.storage import MemoryStorage, RedisStorage, Storage
 from limits.strategies import MovingWindowRateLimiter
 
-from .errors import RateLimited, ServiceUnavailable
-from .settings import Settings
+from impl.errors import RateLimited, ServiceUnavailable
+from impl.settings import Settings
 
 logger = logging.getLogger("tasks_api.rate_limits")
 

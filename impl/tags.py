@@ -2,9 +2,8 @@ from __future__ import annotations
 
 from generated.models import TagCount, TagList
 from generated.routers.tags import TagsHandlers
-
-from .dependencies import CurrentUser, SessionDep
-from .store import task_tags as tag_store
+from impl.dependencies import CurrentUser, SessionDep
+from impl.store import task_tags as tag_store
 
 
 class TagsImpl(TagsHandlers):

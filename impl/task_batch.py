@@ -12,12 +12,11 @@ import uuid
 from sqlmodel import Session, col, select
 
 from generated.models import BatchCreate, BatchDelete, BatchResult, BatchUpdate, TaskBatch, TaskBatchResult
-
-from .errors import NotFound, PreconditionFailed
-from .preconditions import etag, if_match_holds
-from .tables import TaskRow
-from .task_responses import task_response
-from .task_writes import TaskWriter
+from impl.errors import NotFound, PreconditionFailed
+from impl.preconditions import etag, if_match_holds
+from impl.tables import TaskRow
+from impl.task_responses import task_response
+from impl.task_writes import TaskWriter
 
 
 class TaskBatchRunner:

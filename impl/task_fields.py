@@ -11,9 +11,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 
-from . import recurrence
-from .errors import ValidationFailed
-from .tables import TaskRow
+from impl import recurrence
+from impl.errors import ValidationFailed
+from impl.tables import TaskRow
 
 PRIORITY_RANKS = {"none": 0, "low": 1, "medium": 2, "high": 3}
 PRIORITY_NAMES = {rank: name for name, rank in PRIORITY_RANKS.items()}

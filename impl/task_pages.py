@@ -9,14 +9,13 @@ from datetime import UTC, datetime, timedelta
 from sqlmodel import Session
 
 from generated.models import Task, TaskPage, TaskTombstone
-
-from .cursors import CursorCodec
-from .errors import SyncExpired, ValidationFailed
-from .store import task_pages as page_store
-from .store import task_tags as tag_store
-from .task_fields import PRIORITY_RANKS, tag_key
-from .task_listing import Position, TaskFilters, TaskOrder
-from .task_responses import task_response, tombstone_response
+from impl.cursors import CursorCodec
+from impl.errors import SyncExpired, ValidationFailed
+from impl.store import task_pages as page_store
+from impl.store import task_tags as tag_store
+from impl.task_fields import PRIORITY_RANKS, tag_key
+from impl.task_listing import Position, TaskFilters, TaskOrder
+from impl.task_responses import task_response, tombstone_response
 
 
 def filters_from(

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 from generated.models import Task, TaskTombstone
-
-from .preconditions import etag
-from .tables import TaskRow
-from .task_fields import PRIORITY_NAMES
+from impl.preconditions import etag
+from impl.tables import TaskRow
+from impl.task_fields import PRIORITY_NAMES
 
 
 def task_response(row: TaskRow, tags: list[str]) -> Task:

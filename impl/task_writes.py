@@ -10,11 +10,11 @@ from datetime import datetime
 
 from sqlmodel import Session
 
-from . import recurrence, task_fields
-from .store import task_tags as tag_store
-from .store import tasks as task_store
-from .tables import TaskRow
-from .task_fields import TaskFields
+from impl import recurrence, task_fields
+from impl.store import task_tags as tag_store
+from impl.store import tasks as task_store
+from impl.tables import TaskRow
+from impl.task_fields import TaskFields
 
 
 class TaskWriter:

@@ -18,8 +18,8 @@ from dataclasses import dataclass
 from joserfc import jwt
 from joserfc.jwk import OctKey
 
-from .errors import InvalidToken
-from .settings import Settings
+from impl.errors import InvalidToken
+from impl.settings import Settings
 
 ACCESS_TOKEN_TYPE = "at+jwt"  # noqa: S105  (RFC 9068 media type, not a secret)
 MAX_TOKEN_CHARS = 4096

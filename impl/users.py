@@ -4,16 +4,15 @@ from fastapi import Request
 
 from generated.models import AccountDeletionRequest, PasswordChangeRequest, User
 from generated.routers.users import UsersHandlers
-
-from .dependencies import CurrentUser, RateLimitsDep, SessionDep, client_address
-from .errors import WrongPassword
-from .password_policy import check_new_password
-from .passwords import hash_password, verify_password
-from .rate_limits import LOGIN_ACCOUNT, LOGIN_ADDRESS, RateLimits, per_account, per_address
-from .store import refresh_tokens as refresh_store
-from .store import users as user_store
-from .tables import UserRow
-from .timestamps import utc_now
+from impl.dependencies import CurrentUser, RateLimitsDep, SessionDep, client_address
+from impl.errors import WrongPassword
+from impl.password_policy import check_new_password
+from impl.passwords import hash_password, verify_password
+from impl.rate_limits import LOGIN_ACCOUNT, LOGIN_ADDRESS, RateLimits, per_account, per_address
+from impl.store import refresh_tokens as refresh_store
+from impl.store import users as user_store
+from impl.tables import UserRow
+from impl.timestamps import utc_now
 
 
 def user_response(row: UserRow) -> User:

@@ -18,8 +18,8 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, bindparam, exists, or_, select, tuple_
 from sqlmodel import Session, col
 
-from ..tables import TaskRow, TaskTagRow
-from ..task_listing import Position, TaskFilters, TaskOrder
+from impl.tables import TaskRow, TaskTagRow
+from impl.task_listing import Position, TaskFilters, TaskOrder
 
 
 @dataclass(frozen=True)

@@ -9,8 +9,8 @@ from collections.abc import Iterable, Sequence
 from sqlalchemy import delete, func, insert
 from sqlmodel import Session, col, select
 
-from ..tables import TaskTagRow
-from ..task_fields import tag_key
+from impl.tables import TaskTagRow
+from impl.task_fields import tag_key
 
 
 def set_tags(session: Session, *, owner_id: uuid.UUID, task_id: uuid.UUID, names: Sequence[str]) -> None:
