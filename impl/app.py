@@ -14,7 +14,7 @@ from impl.allowed_methods import AllowedMethods
 from impl.auth import AuthImpl
 from impl.cors import ListedOriginsCORSMiddleware
 from impl.cursors import CursorCodec
-from impl.database import build_engine, session_factory
+from impl.db.engine import build_engine, session_factory
 from impl.docs import install_docs
 from impl.emails import accept_special_use_domains
 from impl.errors import install_problem_handlers

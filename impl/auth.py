@@ -7,6 +7,8 @@ from fastapi import Request, Response
 
 from generated.models import RefreshRequest, RegisterRequest, TokenPair, TokenRequest, User
 from generated.routers.auth import AuthHandlers
+from impl.db.tables import RefreshTokenRow, UserRow
+from impl.db.timestamps import utc_now
 from impl.dependencies import (
     ExternalTokensDep,
     RateLimitsDep,
@@ -30,8 +32,6 @@ from impl.rate_limits import (
 )
 from impl.store import refresh_tokens as refresh_store
 from impl.store import users as user_store
-from impl.tables import RefreshTokenRow, UserRow
-from impl.timestamps import utc_now
 from impl.tokens import hash_refresh_token, new_refresh_token
 from impl.users import user_response
 

@@ -9,13 +9,13 @@ from fastapi import Depends, Request, Security
 from sqlmodel import Session
 
 from generated.security import oauth2
-from impl.database import session_scope
+from impl.db.engine import session_scope
+from impl.db.tables import UserRow
 from impl.errors import InvalidToken, Unauthorized
 from impl.external_tokens import ExternalTokenVerifier
 from impl.rate_limits import RateLimits
 from impl.settings import Settings
 from impl.store import users as user_store
-from impl.tables import UserRow
 from impl.tokens import TokenService, unverified_issuer
 
 READ_ONLY_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})

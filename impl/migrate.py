@@ -9,10 +9,10 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import Connection
 
-from impl.database import normalize_url
+from impl.db.engine import normalize_url
 from impl.settings import get_settings
 
-MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+MIGRATIONS = Path(__file__).resolve().parent / "db" / "migrations"
 
 
 def alembic_config(url: str | None = None, connection: Connection | None = None) -> Config:

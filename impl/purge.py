@@ -15,11 +15,11 @@ from datetime import datetime, timedelta
 
 from sqlmodel import Session
 
-from impl.database import build_engine, session_factory
+from impl.db.engine import build_engine, session_factory
+from impl.db.timestamps import utc_now
 from impl.settings import Settings, get_settings
 from impl.store import idempotency_keys as key_store
 from impl.store import tasks as task_store
-from impl.timestamps import utc_now
 
 
 @dataclass(frozen=True)

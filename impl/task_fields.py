@@ -12,8 +12,8 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 
 from impl import recurrence
+from impl.db.tables import TaskRow
 from impl.errors import ValidationFailed
-from impl.tables import TaskRow
 
 PRIORITY_RANKS = {"none": 0, "low": 1, "medium": 2, "high": 3}
 PRIORITY_NAMES = {rank: name for name, rank in PRIORITY_RANKS.items()}

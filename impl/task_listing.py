@@ -9,7 +9,7 @@ import uuid
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 
-from impl.tables import TaskRow
+from impl.db.tables import TaskRow
 
 # Sort field (contract) -> column. `title` sorts by the case-folded title.
 SORT_COLUMNS = {

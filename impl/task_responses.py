@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from generated.models import Task, TaskTombstone
+from impl.db.tables import TaskRow
 from impl.preconditions import etag
-from impl.tables import TaskRow
 from impl.task_fields import PRIORITY_NAMES
 
 

@@ -11,9 +11,9 @@ from datetime import datetime
 from sqlmodel import Session
 
 from impl import recurrence, task_fields
+from impl.db.tables import TaskRow
 from impl.store import task_tags as tag_store
 from impl.store import tasks as task_store
-from impl.tables import TaskRow
 from impl.task_fields import TaskFields
 
 

@@ -10,18 +10,18 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from generated.models import Task, TaskBatch, TaskBatchResult, TaskCreate, TaskPage, TaskReplace, TaskUpdate
 from generated.routers.tasks import TasksHandlers
+from impl.db.tables import TaskRow
+from impl.db.timestamps import utc_now
 from impl.dependencies import CurrentUser, SessionDep, SettingsDep
 from impl.errors import NotFound, PreconditionFailed
 from impl.idempotency import IdempotencyKeys, StoredResponse, fingerprint
 from impl.preconditions import etag, if_match_holds, if_none_match_hits
 from impl.store import tasks as task_store
-from impl.tables import TaskRow
 from impl.task_batch import TaskBatchRunner
 from impl.task_listing import TaskOrder
 from impl.task_pages import TaskPager, filters_from
 from impl.task_responses import task_response
 from impl.task_writes import TaskWriter
-from impl.timestamps import utc_now
 
 # Optimistic attempts at a write without If-Match before the row is locked for the last one.
 WRITE_ATTEMPTS = 3

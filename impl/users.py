@@ -4,6 +4,8 @@ from fastapi import Request
 
 from generated.models import AccountDeletionRequest, PasswordChangeRequest, User
 from generated.routers.users import UsersHandlers
+from impl.db.tables import UserRow
+from impl.db.timestamps import utc_now
 from impl.dependencies import CurrentUser, RateLimitsDep, SessionDep, client_address
 from impl.errors import WrongPassword
 from impl.password_policy import check_new_password
@@ -11,8 +13,6 @@ from impl.passwords import hash_password, verify_password
 from impl.rate_limits import LOGIN_ACCOUNT, LOGIN_ADDRESS, RateLimits, per_account, per_address
 from impl.store import refresh_tokens as refresh_store
 from impl.store import users as user_store
-from impl.tables import UserRow
-from impl.timestamps import utc_now
 
 
 def user_response(row: UserRow) -> User:

@@ -15,7 +15,7 @@ from sqlalchemy import Connection, Engine
 from sqlmodel import Session
 
 from impl.app import create_app
-from impl.database import build_engine
+from impl.db.engine import build_engine
 from impl.migrate import upgrade
 from impl.settings import Settings
 

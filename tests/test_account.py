@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi.testclient import TestClient
 from sqlmodel import Session, select
 
-from impl.tables import TaskRow, UserRow
+from impl.db.tables import TaskRow, UserRow
 
 from .conftest import Account, assert_problem, login
 

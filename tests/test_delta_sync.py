@@ -13,10 +13,10 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import Session, select
 
+from impl.db.tables import IdempotencyKeyRow, TaskRow, TaskTagRow
 from impl.migrate import upgrade
 from impl.purge import purge
 from impl.settings import Settings
-from impl.tables import IdempotencyKeyRow, TaskRow, TaskTagRow
 
 from .conftest import Account, assert_problem, make_settings
 from .task_requests import TASKS, create, listed, task_url

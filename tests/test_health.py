@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi.testclient import TestClient
 
 from impl.app import create_app
-from impl.database import build_engine
+from impl.db.engine import build_engine
 
 from .conftest import assert_problem, make_settings
 from .servers import free_port

@@ -7,7 +7,7 @@ from datetime import timedelta
 from fastapi.testclient import TestClient
 from sqlmodel import Session, select
 
-from impl.tables import IdempotencyKeyRow
+from impl.db.tables import IdempotencyKeyRow
 
 from .conftest import Account, assert_problem
 from .task_requests import TASKS, create, listed, task_url

@@ -10,7 +10,7 @@ import pytest
 from alembic import command
 from sqlalchemy import text
 
-from impl.database import build_engine
+from impl.db.engine import build_engine
 from impl.migrate import alembic_config, upgrade
 
 from .databases import BACKENDS, temporary_database

@@ -12,8 +12,8 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import inspect
 from sqlmodel import SQLModel
 
-from impl import tables  # noqa: F401  (registers the models)
-from impl.database import build_engine
+from impl.db import tables  # noqa: F401  (registers the models)
+from impl.db.engine import build_engine
 from impl.migrate import MIGRATIONS, alembic_config, upgrade
 
 from .databases import BACKENDS, temporary_database

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
-from impl.database import normalize_url
+from impl.db.engine import normalize_url
 from impl.settings import Settings
 
 

@@ -10,7 +10,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import Session, col, select
 
-from impl.tables import TaskRow
+from impl.db.tables import TaskRow
 
 from .conftest import Account, assert_problem
 from .task_requests import TASKS, create, listed, task_url

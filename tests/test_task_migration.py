@@ -11,7 +11,7 @@ import pytest
 from alembic import command
 from sqlalchemy import text
 
-from impl.database import build_engine
+from impl.db.engine import build_engine
 from impl.migrate import alembic_config, upgrade
 from impl.task_fields import search_key
 

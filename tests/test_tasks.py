@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from fastapi.testclient import TestClient
 from sqlmodel import Session, select
 
-from impl.tables import TaskRow
+from impl.db.tables import TaskRow
 
 from .conftest import Account, assert_problem
 

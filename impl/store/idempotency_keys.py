@@ -10,7 +10,7 @@ from sqlalchemy import delete, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
-from impl.tables import IdempotencyKeyRow
+from impl.db.tables import IdempotencyKeyRow
 
 
 def claim_key(session: Session, *, user_id: uuid.UUID, key: str, fingerprint: str, now: datetime) -> bool:

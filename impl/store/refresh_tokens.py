@@ -6,7 +6,7 @@ from datetime import datetime
 from sqlalchemy import update
 from sqlmodel import Session, col, select
 
-from impl.tables import RefreshTokenRow
+from impl.db.tables import RefreshTokenRow
 
 
 def get_by_hash(session: Session, *, token_hash: str) -> RefreshTokenRow | None:

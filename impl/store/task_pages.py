@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, bindparam, exists, or_, select, tuple_
 from sqlmodel import Session, col
 
-from impl.tables import TaskRow, TaskTagRow
+from impl.db.tables import TaskRow, TaskTagRow
 from impl.task_listing import Position, TaskFilters, TaskOrder
 
 

@@ -9,7 +9,7 @@ from collections.abc import Iterable, Sequence
 from sqlalchemy import delete, func, insert
 from sqlmodel import Session, col, select
 
-from impl.tables import TaskTagRow
+from impl.db.tables import TaskTagRow
 from impl.task_fields import tag_key
 
 

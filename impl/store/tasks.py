@@ -6,7 +6,7 @@ from datetime import datetime
 from sqlalchemy import delete
 from sqlmodel import Session, col, select
 
-from impl.tables import TaskRow
+from impl.db.tables import TaskRow
 
 
 def get_task(

@@ -7,7 +7,7 @@ from sqlalchemy import delete
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from impl.tables import UserRow
+from impl.db.tables import UserRow
 
 
 def email_key(email: str) -> str:

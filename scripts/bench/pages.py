@@ -27,11 +27,11 @@ from sqlalchemy.engine import make_url
 from sqlmodel import Session
 
 from impl.app import create_app
-from impl.database import build_engine, normalize_url
+from impl.db.engine import build_engine, normalize_url
+from impl.db.tables import TaskRow
 from impl.migrate import upgrade
 from impl.settings import Settings
 from impl.store.task_pages import list_page
-from impl.tables import TaskRow
 from impl.task_fields import PRIORITY_RANKS, search_key, title_key
 from impl.task_listing import Position, TaskFilters, TaskOrder
 

@@ -17,9 +17,9 @@ from sqlalchemy import Engine, delete
 from sqlmodel import SQLModel
 
 from impl.app import create_app
-from impl.database import build_engine
+from impl.db.engine import build_engine
+from impl.db.tables import RefreshTokenRow  # noqa: F401  (all tables are registered on the metadata)
 from impl.migrate import upgrade
-from impl.tables import RefreshTokenRow  # noqa: F401  (all tables are registered on the metadata)
 
 from ..conftest import make_settings
 from ..databases import temporary_database

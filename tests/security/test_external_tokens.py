@@ -17,7 +17,7 @@ from fastapi.testclient import TestClient
 from joserfc.jwk import ECKey, OKPKey, RSAKey
 from sqlmodel import Session, select
 
-from impl.tables import UserRow
+from impl.db.tables import UserRow
 
 from ..conftest import Account, assert_problem
 from .conftest import AppFactory, ClientFactory

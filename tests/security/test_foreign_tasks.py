@@ -9,7 +9,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import Session
 
-from impl.tables import TaskRow
+from impl.db.tables import TaskRow
 
 from ..conftest import Account, assert_problem
 

@@ -9,7 +9,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import Session, select
 
-from impl.tables import TaskRow, UserRow
+from impl.db.tables import TaskRow, UserRow
 
 from ..conftest import Account, assert_problem
 

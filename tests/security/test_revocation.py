@@ -6,7 +6,7 @@ from __future__ import annotations
 from fastapi.testclient import TestClient
 from sqlmodel import Session, select
 
-from impl.tables import RefreshTokenRow, TaskRow, UserRow
+from impl.db.tables import RefreshTokenRow, TaskRow, UserRow
 
 from ..conftest import Account, assert_problem, login
 

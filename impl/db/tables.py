@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import Column, ForeignKey, Index, Integer, SmallInteger, String, Text, UniqueConstraint, Uuid
 from sqlmodel import Field, SQLModel
 
-from impl.timestamps import UTCDateTime, utc_now
+from impl.db.timestamps import UTCDateTime, utc_now
 
 # Named constraints, so that migrations can refer to them on every database.
 SQLModel.metadata.naming_convention = {

@@ -6,8 +6,8 @@ from alembic import context
 from sqlalchemy import Connection
 from sqlmodel import SQLModel
 
-from impl import tables  # noqa: F401  (registers the table models on the metadata)
-from impl.database import build_engine
+from impl.db import tables  # noqa: F401  (registers the table models on the metadata)
+from impl.db.engine import build_engine
 
 target_metadata = SQLModel.metadata
 

@@ -19,10 +19,10 @@ depends_on = None
 
 def _require_sqlite_foreign_keys_off() -> None:
     # Batch mode rebuilds `users` on SQLite: DROP TABLE of a referenced table with foreign
-    # keys on would cascade-delete every task. impl/migrations/env.py turns them off first.
+    # keys on would cascade-delete every task. impl/db/migrations/env.py turns them off first.
     bind = op.get_bind()
     if bind.dialect.name == "sqlite" and bind.exec_driver_sql("PRAGMA foreign_keys").scalar():
-        raise RuntimeError("0002 must run with SQLite foreign keys off (see impl/migrations/env.py)")
+        raise RuntimeError("0002 must run with SQLite foreign keys off (see impl/db/migrations/env.py)")
 
 
 def upgrade() -> None:
