@@ -10,23 +10,23 @@ from sqlalchemy import Engine
 
 from generated.contract import CONTRACT
 from generated.main import create_app as create_contract_app
-from impl.allowed_methods import AllowedMethods
 from impl.auth import AuthImpl
-from impl.cors import ListedOriginsCORSMiddleware
-from impl.cursors import CursorCodec
 from impl.db.engine import build_engine, session_factory
-from impl.docs import install_docs
 from impl.emails import accept_special_use_domains
-from impl.errors import install_problem_handlers
 from impl.external_tokens import ExternalTokenVerifier
-from impl.head_requests import HeadAsGetMiddleware
 from impl.health import HealthImpl
-from impl.literal_paths import shadowing_routes
-from impl.media_types import require_acceptable_response, require_declared_media_type
-from impl.middleware import BodyGuardMiddleware, RequestContextMiddleware
+from impl.http.allowed_methods import AllowedMethods
+from impl.http.cors import ListedOriginsCORSMiddleware
+from impl.http.cursors import CursorCodec
+from impl.http.docs import install_docs
+from impl.http.head_requests import HeadAsGetMiddleware
+from impl.http.literal_paths import shadowing_routes
+from impl.http.middleware import BodyGuardMiddleware, RequestContextMiddleware
+from impl.http.negotiation import require_acceptable_response, require_declared_media_type
+from impl.http.problems import install_problem_handlers
+from impl.http.rate_limits import RateLimits
 from impl.password_policy import common_passwords
 from impl.passwords import warm_up
-from impl.rate_limits import RateLimits
 from impl.settings import Settings, get_settings
 from impl.tags import TagsImpl
 from impl.tasks import TasksImpl

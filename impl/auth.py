@@ -19,10 +19,8 @@ from impl.dependencies import (
     bearer_token,
     client_address,
 )
-from impl.errors import EmailTaken, InvalidCredentials, InvalidRefreshToken
-from impl.password_policy import check_new_password
-from impl.passwords import hash_password, spend_verification_time, verify_password
-from impl.rate_limits import (
+from impl.http.problems import EmailTaken, InvalidCredentials, InvalidRefreshToken
+from impl.http.rate_limits import (
     LOGIN_ACCOUNT,
     LOGIN_ADDRESS,
     REFRESH_ADDRESS,
@@ -30,6 +28,8 @@ from impl.rate_limits import (
     per_account,
     per_address,
 )
+from impl.password_policy import check_new_password
+from impl.passwords import hash_password, spend_verification_time, verify_password
 from impl.store import refresh_tokens as refresh_store
 from impl.store import users as user_store
 from impl.tokens import hash_refresh_token, new_refresh_token

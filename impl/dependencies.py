@@ -11,9 +11,9 @@ from sqlmodel import Session
 from generated.security import oauth2
 from impl.db.engine import session_scope
 from impl.db.tables import UserRow
-from impl.errors import InvalidToken, Unauthorized
 from impl.external_tokens import ExternalTokenVerifier
-from impl.rate_limits import RateLimits
+from impl.http.problems import InvalidToken, Unauthorized
+from impl.http.rate_limits import RateLimits
 from impl.settings import Settings
 from impl.store import users as user_store
 from impl.tokens import TokenService, unverified_issuer

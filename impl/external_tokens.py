@@ -16,7 +16,7 @@ from joserfc.errors import InvalidKeyCurveError, JoseError
 from joserfc.jwa import EdDSAAlgorithm
 from joserfc.jws import JWSRegistry
 
-from impl.errors import InvalidToken
+from impl.http.problems import InvalidToken
 from impl.jwks import JwksCache, JwksUnavailableError, PublicKey
 from impl.settings import Settings
 

@@ -6,7 +6,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from generated.models import Health
 from generated.routers.health import HealthHandlers
 from impl.dependencies import SessionDep
-from impl.errors import ServiceUnavailable
+from impl.http.problems import ServiceUnavailable
 
 
 class HealthImpl(HealthHandlers):

@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 from pydantic import BaseModel
 from sqlmodel import Session
 
-from impl.errors import IdempotencyKeyInUse, IdempotencyKeyReused
+from impl.http.problems import IdempotencyKeyInUse, IdempotencyKeyReused
 from impl.store import idempotency_keys as key_store
 
 REPLAYED_HEADER = "Idempotent-Replayed"

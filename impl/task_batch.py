@@ -13,8 +13,8 @@ from sqlmodel import Session, col, select
 
 from generated.models import BatchCreate, BatchDelete, BatchResult, BatchUpdate, TaskBatch, TaskBatchResult
 from impl.db.tables import TaskRow
-from impl.errors import NotFound, PreconditionFailed
-from impl.preconditions import etag, if_match_holds
+from impl.http.conditional import etag, if_match_holds
+from impl.http.problems import NotFound, PreconditionFailed
 from impl.task_responses import task_response
 from impl.task_writes import TaskWriter
 

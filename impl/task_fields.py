@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 
 from impl import recurrence
 from impl.db.tables import TaskRow
-from impl.errors import ValidationFailed
+from impl.http.problems import ValidationFailed
 
 PRIORITY_RANKS = {"none": 0, "low": 1, "medium": 2, "high": 3}
 PRIORITY_NAMES = {rank: name for name, rank in PRIORITY_RANKS.items()}

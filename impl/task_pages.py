@@ -9,8 +9,8 @@ from datetime import UTC, datetime, timedelta
 from sqlmodel import Session
 
 from generated.models import Task, TaskPage, TaskTombstone
-from impl.cursors import CursorCodec
-from impl.errors import SyncExpired, ValidationFailed
+from impl.http.cursors import CursorCodec
+from impl.http.problems import SyncExpired, ValidationFailed
 from impl.store import task_pages as page_store
 from impl.store import task_tags as tag_store
 from impl.task_fields import PRIORITY_RANKS, tag_key

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from generated.models import Task, TaskTombstone
 from impl.db.tables import TaskRow
-from impl.preconditions import etag
+from impl.http.conditional import etag
 from impl.task_fields import PRIORITY_NAMES
 
 

@@ -13,9 +13,9 @@ from generated.routers.tasks import TasksHandlers
 from impl.db.tables import TaskRow
 from impl.db.timestamps import utc_now
 from impl.dependencies import CurrentUser, SessionDep, SettingsDep
-from impl.errors import NotFound, PreconditionFailed
+from impl.http.conditional import etag, if_match_holds, if_none_match_hits
+from impl.http.problems import NotFound, PreconditionFailed
 from impl.idempotency import IdempotencyKeys, StoredResponse, fingerprint
-from impl.preconditions import etag, if_match_holds, if_none_match_hits
 from impl.store import tasks as task_store
 from impl.task_batch import TaskBatchRunner
 from impl.task_listing import TaskOrder

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from joserfc import jwt
 from joserfc.jwk import OctKey
 
-from impl.errors import InvalidToken
+from impl.http.problems import InvalidToken
 from impl.settings import Settings
 
 ACCESS_TOKEN_TYPE = "at+jwt"  # noqa: S105  (RFC 9068 media type, not a secret)

@@ -7,10 +7,10 @@ from generated.routers.users import UsersHandlers
 from impl.db.tables import UserRow
 from impl.db.timestamps import utc_now
 from impl.dependencies import CurrentUser, RateLimitsDep, SessionDep, client_address
-from impl.errors import WrongPassword
+from impl.http.problems import WrongPassword
+from impl.http.rate_limits import LOGIN_ACCOUNT, LOGIN_ADDRESS, RateLimits, per_account, per_address
 from impl.password_policy import check_new_password
 from impl.passwords import hash_password, verify_password
-from impl.rate_limits import LOGIN_ACCOUNT, LOGIN_ADDRESS, RateLimits, per_account, per_address
 from impl.store import refresh_tokens as refresh_store
 from impl.store import users as user_store
 

@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from impl.errors import PROBLEM_MEDIA_TYPE, problem_body
+from impl.http.problems import PROBLEM_MEDIA_TYPE, problem_body
 
 logger = logging.getLogger("tasks_api.requests")
 

@@ -16,7 +16,7 @@ from fastapi import FastAPI
 from fastapi.responses import FileResponse, HTMLResponse
 from swagger_ui_bundle import swagger_ui_path
 
-from impl.errors import NotFound
+from impl.http.problems import NotFound
 
 OWN_ASSETS = Path(__file__).resolve().parent / "docs_assets"
 REDOC_DIST = Path(str(files("fastapi_standalone_docs") / "static" / "redoc"))

@@ -14,7 +14,7 @@ import hmac
 import json
 import uuid
 
-from impl.errors import ValidationFailed
+from impl.http.problems import ValidationFailed
 
 SIGNATURE_BYTES = 16
 FORMAT = 2

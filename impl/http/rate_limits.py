@@ -19,7 +19,7 @@ from limits.errors import StorageError
 from limits.storage import MemoryStorage, RedisStorage, Storage
 from limits.strategies import MovingWindowRateLimiter
 
-from impl.errors import RateLimited, ServiceUnavailable
+from impl.http.problems import RateLimited, ServiceUnavailable
 from impl.settings import Settings
 
 logger = logging.getLogger("tasks_api.rate_limits")

@@ -7,7 +7,7 @@ from fastapi import Request
 from fastapi.params import Form
 from fastapi.routing import APIRoute
 
-from impl.errors import NotAcceptable, UnsupportedMediaType
+from impl.http.problems import NotAcceptable, UnsupportedMediaType
 
 FORM = "application/x-www-form-urlencoded"
 JSON = "application/json"

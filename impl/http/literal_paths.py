@@ -14,7 +14,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.routing import Route
 
-from impl.allowed_methods import HTTP_METHODS
+from impl.http.allowed_methods import HTTP_METHODS
 
 
 def _methods(item: dict[str, Any]) -> set[str]:

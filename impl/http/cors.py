@@ -9,7 +9,7 @@ from starlette.middleware.cors import CORSMiddleware
 from starlette.responses import Response
 from starlette.types import Message, Send
 
-from impl.errors import PROBLEM_MEDIA_TYPE, problem_body
+from impl.http.problems import PROBLEM_MEDIA_TYPE, problem_body
 
 CORS_RESPONSE_HEADERS = (
     "access-control-allow-origin",
