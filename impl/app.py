@@ -10,10 +10,13 @@ from sqlalchemy import Engine
 
 from generated.contract import CONTRACT
 from generated.main import create_app as create_contract_app
-from impl.auth import AuthImpl
+from impl.auth.emails import accept_special_use_domains
+from impl.auth.external_tokens import ExternalTokenVerifier
+from impl.auth.handlers import AuthImpl
+from impl.auth.password_policy import common_passwords
+from impl.auth.passwords import warm_up
+from impl.auth.tokens import TokenService
 from impl.db.engine import build_engine, session_factory
-from impl.emails import accept_special_use_domains
-from impl.external_tokens import ExternalTokenVerifier
 from impl.health import HealthImpl
 from impl.http.allowed_methods import AllowedMethods
 from impl.http.cors import ListedOriginsCORSMiddleware
@@ -25,12 +28,9 @@ from impl.http.middleware import BodyGuardMiddleware, RequestContextMiddleware
 from impl.http.negotiation import require_acceptable_response, require_declared_media_type
 from impl.http.problems import install_problem_handlers
 from impl.http.rate_limits import RateLimits
-from impl.password_policy import common_passwords
-from impl.passwords import warm_up
 from impl.settings import Settings, get_settings
 from impl.tags import TagsImpl
 from impl.tasks import TasksImpl
-from impl.tokens import TokenService
 from impl.users import UsersImpl
 
 CORS_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"]

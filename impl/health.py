@@ -5,7 +5,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from generated.models import Health
 from generated.routers.health import HealthHandlers
-from impl.dependencies import SessionDep
+from impl.db.sessions import SessionDep
 from impl.http.problems import ServiceUnavailable
 
 

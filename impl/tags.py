@@ -2,7 +2,8 @@ from __future__ import annotations
 
 from generated.models import TagCount, TagList
 from generated.routers.tags import TagsHandlers
-from impl.dependencies import CurrentUser, SessionDep
+from impl.auth.dependencies import CurrentUser
+from impl.db.sessions import SessionDep
 from impl.store import task_tags as tag_store
 
 

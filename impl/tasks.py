@@ -10,11 +10,13 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from generated.models import Task, TaskBatch, TaskBatchResult, TaskCreate, TaskPage, TaskReplace, TaskUpdate
 from generated.routers.tasks import TasksHandlers
+from impl.auth.dependencies import CurrentUser
+from impl.db.sessions import SessionDep
 from impl.db.tables import TaskRow
 from impl.db.timestamps import utc_now
-from impl.dependencies import CurrentUser, SessionDep, SettingsDep
 from impl.http.conditional import etag, if_match_holds, if_none_match_hits
 from impl.http.problems import NotFound, PreconditionFailed
+from impl.http.state import SettingsDep
 from impl.idempotency import IdempotencyKeys, StoredResponse, fingerprint
 from impl.store import tasks as task_store
 from impl.task_batch import TaskBatchRunner

@@ -4,19 +4,24 @@ from fastapi import Request
 
 from generated.models import AccountDeletionRequest, PasswordChangeRequest, User
 from generated.routers.users import UsersHandlers
-from impl.db.tables import UserRow
+from impl.auth import refresh_tokens as refresh_store
+from impl.auth import user_repository as user_store
+from impl.auth.accounts import user_response
+from impl.auth.dependencies import CurrentUser
+from impl.auth.password_policy import check_new_password
+from impl.auth.passwords import hash_password, verify_password
+from impl.db.sessions import SessionDep
 from impl.db.timestamps import utc_now
-from impl.dependencies import CurrentUser, RateLimitsDep, SessionDep, client_address
 from impl.http.problems import WrongPassword
-from impl.http.rate_limits import LOGIN_ACCOUNT, LOGIN_ADDRESS, RateLimits, per_account, per_address
-from impl.password_policy import check_new_password
-from impl.passwords import hash_password, verify_password
-from impl.store import refresh_tokens as refresh_store
-from impl.store import users as user_store
-
-
-def user_response(row: UserRow) -> User:
-    return User(id=row.id, email=row.email, created_at=row.created_at)
+from impl.http.rate_limits import (
+    LOGIN_ACCOUNT,
+    LOGIN_ADDRESS,
+    RateLimits,
+    RateLimitsDep,
+    client_address,
+    per_account,
+    per_address,
+)
 
 
 class UsersImpl(UsersHandlers):

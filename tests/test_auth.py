@@ -11,8 +11,8 @@ from joserfc import jwt
 from joserfc.jwk import OctKey
 from sqlmodel import Session, select
 
+from impl.auth.tokens import hash_refresh_token
 from impl.db.tables import RefreshTokenRow, UserRow
-from impl.tokens import hash_refresh_token
 
 from .conftest import PASSWORD, TEST_SECRET, Account, assert_problem, login, register
 

@@ -9,7 +9,7 @@ import pytest
 from generated.main import ContractMismatchError, create_app
 from generated.models import Task, TaskCreate, TaskPage, TaskReplace, TaskUpdate
 from generated.routers.tasks import TasksHandlers
-from impl.auth import AuthImpl
+from impl.auth.handlers import AuthImpl
 from impl.health import HealthImpl
 from impl.tags import TagsImpl
 from impl.tasks import TasksImpl

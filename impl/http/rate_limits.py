@@ -13,7 +13,9 @@ import logging
 import math
 import time
 from dataclasses import dataclass
+from typing import Annotated
 
+from fastapi import Depends, Request
 from limits import RateLimitItem, parse_many
 from limits.errors import StorageError
 from limits.storage import MemoryStorage, RedisStorage, Storage
@@ -98,3 +100,17 @@ class RateLimits:
         many = len(self._policies[check.policy]) > 1
         name = f"{check.policy}-{window}s" if many else check.policy
         return RateLimited(retry_after=retry_after, policy=name, limit=item.amount, window=window)
+
+
+def client_address(request: Request) -> str | None:
+    """The client's address; behind a proxy listed in FORWARDED_ALLOW_IPS, uvicorn has already
+    replaced it with the one from X-Forwarded-For."""
+    return request.client.host if request.client else None
+
+
+def get_rate_limits(request: Request) -> RateLimits:
+    limits: RateLimits = request.app.state.rate_limits
+    return limits
+
+
+RateLimitsDep = Annotated[RateLimits, Depends(get_rate_limits)]

@@ -28,11 +28,11 @@ from sqlmodel import Session
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
+from impl.auth.passwords import hash_password, verify_password
 from impl.db.engine import build_engine, normalize_url
 from impl.db.tables import RefreshTokenRow, TaskRow, UserRow
 from impl.db.timestamps import utc_now
 from impl.migrate import upgrade
-from impl.passwords import hash_password, verify_password
 from tests.databases import temporary_database
 
 WORKERS = 8

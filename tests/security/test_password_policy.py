@@ -9,8 +9,8 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import Session, select
 
+from impl.auth.password_policy import common_passwords
 from impl.db.tables import UserRow
-from impl.password_policy import common_passwords
 
 from ..conftest import Account, assert_problem, login, register
 

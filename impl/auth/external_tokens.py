@@ -16,8 +16,8 @@ from joserfc.errors import InvalidKeyCurveError, JoseError
 from joserfc.jwa import EdDSAAlgorithm
 from joserfc.jws import JWSRegistry
 
+from impl.auth.jwks import JwksCache, JwksUnavailableError, PublicKey
 from impl.http.problems import InvalidToken
-from impl.jwks import JwksCache, JwksUnavailableError, PublicKey
 from impl.settings import Settings
 
 MAX_SUBJECT_CHARS = 255

@@ -1,35 +1,19 @@
-"""FastAPI dependencies shared by the handlers: the request's session, settings, caller."""
+"""The caller as a FastAPI dependency: the bearer token verified, its user loaded."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from typing import Annotated
 
 from fastapi import Depends, Request, Security
 from sqlmodel import Session
 
 from generated.security import oauth2
-from impl.db.engine import session_scope
+from impl.auth import user_repository as user_store
+from impl.auth.external_tokens import ExternalTokenVerifier
+from impl.auth.tokens import TokenService, unverified_issuer
+from impl.db.sessions import SessionDep
 from impl.db.tables import UserRow
-from impl.external_tokens import ExternalTokenVerifier
 from impl.http.problems import InvalidToken, Unauthorized
-from impl.http.rate_limits import RateLimits
-from impl.settings import Settings
-from impl.store import users as user_store
-from impl.tokens import TokenService, unverified_issuer
-
-READ_ONLY_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
-
-
-async def get_session(request: Request) -> AsyncIterator[Session]:
-    write = request.method not in READ_ONLY_METHODS
-    async with session_scope(request.app.state.make_session, write=write) as session:
-        yield session
-
-
-def get_settings(request: Request) -> Settings:
-    settings: Settings = request.app.state.settings
-    return settings
 
 
 def get_token_service(request: Request) -> TokenService:
@@ -42,18 +26,8 @@ def get_external_tokens(request: Request) -> ExternalTokenVerifier | None:
     return verifier
 
 
-def get_rate_limits(request: Request) -> RateLimits:
-    limits: RateLimits = request.app.state.rate_limits
-    return limits
-
-
-# scope="function": commit before the response is sent, so a failed commit is a 500,
-# never a success the client was told about.
-SessionDep = Annotated[Session, Depends(get_session, scope="function")]
-SettingsDep = Annotated[Settings, Depends(get_settings)]
 TokensDep = Annotated[TokenService, Depends(get_token_service)]
 ExternalTokensDep = Annotated[ExternalTokenVerifier | None, Depends(get_external_tokens)]
-RateLimitsDep = Annotated[RateLimits, Depends(get_rate_limits)]
 
 
 def authenticate(
@@ -75,12 +49,6 @@ def authenticate(
     if user is None or user.token_version != claims.token_version:
         raise InvalidToken()
     return user
-
-
-def client_address(request: Request) -> str | None:
-    """The client's address; behind a proxy listed in FORWARDED_ALLOW_IPS, uvicorn has already
-    replaced it with the one from X-Forwarded-For."""
-    return request.client.host if request.client else None
 
 
 def bearer_token(request: Request) -> str | None:

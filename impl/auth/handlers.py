@@ -7,33 +7,28 @@ from fastapi import Request, Response
 
 from generated.models import RefreshRequest, RegisterRequest, TokenPair, TokenRequest, User
 from generated.routers.auth import AuthHandlers
+from impl.auth import refresh_tokens as refresh_store
+from impl.auth import user_repository as user_store
+from impl.auth.accounts import user_response
+from impl.auth.dependencies import ExternalTokensDep, TokensDep, authenticate, bearer_token
+from impl.auth.password_policy import check_new_password
+from impl.auth.passwords import hash_password, spend_verification_time, verify_password
+from impl.auth.tokens import hash_refresh_token, new_refresh_token
+from impl.db.sessions import SessionDep
 from impl.db.tables import RefreshTokenRow, UserRow
 from impl.db.timestamps import utc_now
-from impl.dependencies import (
-    ExternalTokensDep,
-    RateLimitsDep,
-    SessionDep,
-    SettingsDep,
-    TokensDep,
-    authenticate,
-    bearer_token,
-    client_address,
-)
 from impl.http.problems import EmailTaken, InvalidCredentials, InvalidRefreshToken
 from impl.http.rate_limits import (
     LOGIN_ACCOUNT,
     LOGIN_ADDRESS,
     REFRESH_ADDRESS,
     REGISTER_ADDRESS,
+    RateLimitsDep,
+    client_address,
     per_account,
     per_address,
 )
-from impl.password_policy import check_new_password
-from impl.passwords import hash_password, spend_verification_time, verify_password
-from impl.store import refresh_tokens as refresh_store
-from impl.store import users as user_store
-from impl.tokens import hash_refresh_token, new_refresh_token
-from impl.users import user_response
+from impl.http.state import SettingsDep
 
 
 class AuthImpl(AuthHandlers):
