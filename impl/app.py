@@ -17,7 +17,7 @@ from impl.auth.password_policy import common_passwords
 from impl.auth.passwords import warm_up
 from impl.auth.tokens import TokenService
 from impl.db.engine import build_engine, session_factory
-from impl.health import HealthImpl
+from impl.health.handlers import HealthImpl
 from impl.http.allowed_methods import AllowedMethods
 from impl.http.cors import ListedOriginsCORSMiddleware
 from impl.http.cursors import CursorCodec
@@ -29,9 +29,9 @@ from impl.http.negotiation import require_acceptable_response, require_declared_
 from impl.http.problems import install_problem_handlers
 from impl.http.rate_limits import RateLimits
 from impl.settings import Settings, get_settings
-from impl.tags import TagsImpl
+from impl.tags.handlers import TagsImpl
 from impl.tasks import TasksImpl
-from impl.users import UsersImpl
+from impl.users.handlers import UsersImpl
 
 CORS_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"]
 CORS_HEADERS = [

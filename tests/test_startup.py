@@ -10,10 +10,10 @@ from generated.main import ContractMismatchError, create_app
 from generated.models import Task, TaskCreate, TaskPage, TaskReplace, TaskUpdate
 from generated.routers.tasks import TasksHandlers
 from impl.auth.handlers import AuthImpl
-from impl.health import HealthImpl
-from impl.tags import TagsImpl
+from impl.health.handlers import HealthImpl
+from impl.tags.handlers import TagsImpl
 from impl.tasks import TasksImpl
-from impl.users import UsersImpl
+from impl.users.handlers import UsersImpl
 
 
 def build(tasks: object) -> None:

@@ -1,0 +1,1 @@
+"""The `health` operations: liveness (the process answers) and readiness (its dependencies do)."""

@@ -1,0 +1,1 @@
+"""The `tags` operations: the caller's tags with how many tasks carry each."""

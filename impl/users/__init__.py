@@ -1,0 +1,1 @@
+"""The `users` operations: the caller's own account (read it, change its password, delete it)."""
