@@ -30,7 +30,7 @@ from impl.http.problems import install_problem_handlers
 from impl.http.rate_limits import RateLimits
 from impl.settings import Settings, get_settings
 from impl.tags.handlers import TagsImpl
-from impl.tasks import TasksImpl
+from impl.tasks.handlers import TasksImpl
 from impl.users.handlers import UsersImpl
 
 CORS_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"]

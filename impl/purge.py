@@ -18,8 +18,8 @@ from sqlmodel import Session
 from impl.db.engine import build_engine, session_factory
 from impl.db.timestamps import utc_now
 from impl.settings import Settings, get_settings
-from impl.store import idempotency_keys as key_store
-from impl.store import tasks as task_store
+from impl.tasks import idempotency_keys as key_store
+from impl.tasks import repository as task_store
 
 
 @dataclass(frozen=True)

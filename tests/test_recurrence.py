@@ -6,8 +6,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from impl import recurrence
-from impl.recurrence import InvalidRecurrence, next_occurrence, validate
+from impl.tasks import recurrence
+from impl.tasks.recurrence import InvalidRecurrence, next_occurrence, validate
 
 ANCHOR = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)  # a Monday
 

@@ -12,7 +12,7 @@ from generated.routers.tasks import TasksHandlers
 from impl.auth.handlers import AuthImpl
 from impl.health.handlers import HealthImpl
 from impl.tags.handlers import TagsImpl
-from impl.tasks import TasksImpl
+from impl.tasks.handlers import TasksImpl
 from impl.users.handlers import UsersImpl
 
 

@@ -13,7 +13,7 @@ from sqlalchemy import text
 
 from impl.db.engine import build_engine
 from impl.migrate import alembic_config, upgrade
-from impl.task_fields import search_key
+from impl.tasks.fields import search_key
 
 from .databases import BACKENDS, temporary_database
 

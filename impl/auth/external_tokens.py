@@ -1,9 +1,9 @@
 """Access tokens of an external identity provider (Better Auth, Auth0, Clerk, Keycloak...).
 
-Verified against the provider's published keys (impl/jwks.py) with an allow-list of
+Verified against the provider's published keys (impl/auth/jwks.py) with an allow-list of
 asymmetric algorithms: a token signed with HS256, with "none", or with a key named by the
 token itself (jku, x5u, jwk) is refused. Issuer, audience, expiry, issued-at, not-before and
-subject are always checked. Only impl/dependencies.py authenticate() calls this.
+subject are always checked. Only impl/auth/dependencies.py authenticate() calls this.
 """
 
 from __future__ import annotations

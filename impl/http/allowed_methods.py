@@ -1,5 +1,5 @@
 """The Allow header of a 405: every method the contract defines for the requested path, and
-HEAD wherever there is a GET (impl/head_requests.py answers it)."""
+HEAD wherever there is a GET (impl/http/head_requests.py answers it)."""
 
 from __future__ import annotations
 

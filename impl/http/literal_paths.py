@@ -22,7 +22,7 @@ def _methods(item: dict[str, Any]) -> set[str]:
 
 
 async def _not_allowed(_request: Request) -> None:
-    raise HTTPException(status_code=405)  # rendered with the path's Allow list (impl/errors.py)
+    raise HTTPException(status_code=405)  # rendered with the path's Allow list (impl/http/problems.py)
 
 
 def shadowing_routes(contract: dict[str, Any]) -> list[Route]:

@@ -4,7 +4,7 @@ from generated.models import TagCount, TagList
 from generated.routers.tags import TagsHandlers
 from impl.auth.dependencies import CurrentUser
 from impl.db.sessions import SessionDep
-from impl.store import task_tags as tag_store
+from impl.tags import repository as tag_store
 
 
 class TagsImpl(TagsHandlers):

@@ -31,9 +31,9 @@ from impl.db.engine import build_engine, normalize_url
 from impl.db.tables import TaskRow
 from impl.migrate import upgrade
 from impl.settings import Settings
-from impl.store.task_pages import list_page
-from impl.task_fields import PRIORITY_RANKS, search_key, title_key
-from impl.task_listing import Position, TaskFilters, TaskOrder
+from impl.tasks.fields import PRIORITY_RANKS, search_key, title_key
+from impl.tasks.ordering import Position, TaskFilters, TaskOrder
+from impl.tasks.page_queries import list_page
 
 SORTS = ["-created_at", "due_at", "title", "-priority"]
 OFFSET_SQL = {

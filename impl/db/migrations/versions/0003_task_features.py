@@ -16,7 +16,7 @@ down_revision = "0002"
 branch_labels = None
 depends_on = None
 
-# Byte-wise ("C") comparison on PostgreSQL, as on SQLite: see impl/tables.py.
+# Byte-wise ("C") comparison on PostgreSQL, as on SQLite: see impl/db/tables.py.
 SORT_KEY_TEXT = sa.Text().with_variant(sa.Text(collation="C"), "postgresql")
 TAG_NAME = sa.String(50).with_variant(sa.String(50, collation="C"), "postgresql")
 TASK_INDEXES = {
@@ -33,7 +33,7 @@ def timestamp(name: str) -> sa.Column[object]:
 
 
 def search_key(title: str, description: str | None) -> str:
-    # Must match impl/task_fields.py: casefold()ed title and description.
+    # Must match impl/tasks/fields.py: casefold()ed title and description.
     return title.casefold() + "\x1f" + (description or "").casefold()
 
 

@@ -17,13 +17,13 @@ from impl.db.timestamps import utc_now
 from impl.http.conditional import etag, if_match_holds, if_none_match_hits
 from impl.http.problems import NotFound, PreconditionFailed
 from impl.http.state import SettingsDep
-from impl.idempotency import IdempotencyKeys, StoredResponse, fingerprint
-from impl.store import tasks as task_store
-from impl.task_batch import TaskBatchRunner
-from impl.task_listing import TaskOrder
-from impl.task_pages import TaskPager, filters_from
-from impl.task_responses import task_response
-from impl.task_writes import TaskWriter
+from impl.tasks import repository as task_store
+from impl.tasks.batch import TaskBatchRunner
+from impl.tasks.idempotency import IdempotencyKeys, StoredResponse, fingerprint
+from impl.tasks.ordering import TaskOrder
+from impl.tasks.pages import TaskPager, filters_from
+from impl.tasks.responses import task_response
+from impl.tasks.writes import TaskWriter
 
 # Optimistic attempts at a write without If-Match before the row is locked for the last one.
 WRITE_ATTEMPTS = 3

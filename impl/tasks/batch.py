@@ -15,8 +15,8 @@ from generated.models import BatchCreate, BatchDelete, BatchResult, BatchUpdate,
 from impl.db.tables import TaskRow
 from impl.http.conditional import etag, if_match_holds
 from impl.http.problems import NotFound, PreconditionFailed
-from impl.task_responses import task_response
-from impl.task_writes import TaskWriter
+from impl.tasks.responses import task_response
+from impl.tasks.writes import TaskWriter
 
 
 class TaskBatchRunner:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from generated.models import Task, TaskTombstone
 from impl.db.tables import TaskRow
 from impl.http.conditional import etag
-from impl.task_fields import PRIORITY_NAMES
+from impl.tasks.fields import PRIORITY_NAMES
 
 
 def task_response(row: TaskRow, tags: list[str]) -> Task:

@@ -10,11 +10,12 @@ from datetime import datetime
 
 from sqlmodel import Session
 
-from impl import recurrence, task_fields
 from impl.db.tables import TaskRow
-from impl.store import task_tags as tag_store
-from impl.store import tasks as task_store
-from impl.task_fields import TaskFields
+from impl.tasks import fields as task_fields
+from impl.tasks import recurrence
+from impl.tasks import repository as task_store
+from impl.tasks import tag_queries as tag_store
+from impl.tasks.fields import TaskFields
 
 
 class TaskWriter:

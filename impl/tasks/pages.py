@@ -11,11 +11,11 @@ from sqlmodel import Session
 from generated.models import Task, TaskPage, TaskTombstone
 from impl.http.cursors import CursorCodec
 from impl.http.problems import SyncExpired, ValidationFailed
-from impl.store import task_pages as page_store
-from impl.store import task_tags as tag_store
-from impl.task_fields import PRIORITY_RANKS, tag_key
-from impl.task_listing import Position, TaskFilters, TaskOrder
-from impl.task_responses import task_response, tombstone_response
+from impl.tasks import page_queries as page_store
+from impl.tasks import tag_queries as tag_store
+from impl.tasks.fields import PRIORITY_RANKS, tag_key
+from impl.tasks.ordering import Position, TaskFilters, TaskOrder
+from impl.tasks.responses import task_response, tombstone_response
 
 
 def filters_from(

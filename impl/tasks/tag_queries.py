@@ -6,11 +6,11 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable, Sequence
 
-from sqlalchemy import delete, func, insert
+from sqlalchemy import delete, insert
 from sqlmodel import Session, col, select
 
 from impl.db.tables import TaskTagRow
-from impl.task_fields import tag_key
+from impl.tasks.fields import tag_key
 
 
 def set_tags(session: Session, *, owner_id: uuid.UUID, task_id: uuid.UUID, names: Sequence[str]) -> None:
@@ -41,15 +41,3 @@ def tags_by_task(
     for task_id, name in session.exec(query):
         found[task_id].append(name)
     return found
-
-
-def count_tags(session: Session, *, owner_id: uuid.UUID) -> list[tuple[str, int]]:
-    """(name, number of tasks) for each of the owner's tags, by name. Deleted tasks have no
-    tags left, and one spelling stands for all: the smallest, compared byte-wise."""
-    query = (
-        select(func.min(TaskTagRow.name), func.count())
-        .where(TaskTagRow.owner_id == owner_id)
-        .group_by(col(TaskTagRow.name_key))
-        .order_by(col(TaskTagRow.name_key))
-    )
-    return [(name, count) for name, count in session.exec(query)]

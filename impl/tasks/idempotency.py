@@ -18,7 +18,7 @@ from pydantic import BaseModel
 from sqlmodel import Session
 
 from impl.http.problems import IdempotencyKeyInUse, IdempotencyKeyReused
-from impl.store import idempotency_keys as key_store
+from impl.tasks import idempotency_keys as key_store
 
 REPLAYED_HEADER = "Idempotent-Replayed"
 

@@ -11,9 +11,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 
-from impl import recurrence
 from impl.db.tables import TaskRow
 from impl.http.problems import ValidationFailed
+from impl.tasks import recurrence
 
 PRIORITY_RANKS = {"none": 0, "low": 1, "medium": 2, "high": 3}
 PRIORITY_NAMES = {rank: name for name, rank in PRIORITY_RANKS.items()}

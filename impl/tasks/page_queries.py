@@ -19,7 +19,7 @@ from sqlalchemy import ColumnElement, and_, bindparam, exists, or_, select, tupl
 from sqlmodel import Session, col
 
 from impl.db.tables import TaskRow, TaskTagRow
-from impl.task_listing import Position, TaskFilters, TaskOrder
+from impl.tasks.ordering import Position, TaskFilters, TaskOrder
 
 
 @dataclass(frozen=True)
