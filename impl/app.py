@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
 from fastapi import Depends, FastAPI
@@ -18,6 +17,8 @@ from impl.auth.passwords import warm_up
 from impl.auth.tokens import TokenService
 from impl.db.engine import build_engine, session_factory
 from impl.health.handlers import HealthImpl
+from impl.health.readiness import Readiness
+from impl.http.access_log import AccessLogMiddleware
 from impl.http.allowed_methods import AllowedMethods
 from impl.http.cors import ListedOriginsCORSMiddleware
 from impl.http.cursors import CursorCodec
@@ -26,8 +27,11 @@ from impl.http.head_requests import HeadAsGetMiddleware
 from impl.http.literal_paths import shadowing_routes
 from impl.http.middleware import BodyGuardMiddleware, RequestContextMiddleware
 from impl.http.negotiation import require_acceptable_response, require_declared_media_type
+from impl.http.outages import install_outage_handlers
 from impl.http.problems import install_problem_handlers
 from impl.http.rate_limits import RateLimits
+from impl.ops.log_setup import configure_logging
+from impl.ops.metrics import instrument_pool
 from impl.settings import Settings, get_settings
 from impl.tags.handlers import TagsImpl
 from impl.tasks.handlers import TasksImpl
@@ -83,11 +87,15 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
         settings.database_url,
         pool_size=settings.database_pool_size,
         max_overflow=settings.database_max_overflow,
+        pool_timeout=settings.database_pool_timeout_seconds,
+        timeouts=settings,
     )
+    instrument_pool(app.state.engine.pool)
     app.state.make_session = session_factory(app.state.engine)
     app.state.tokens = TokenService(settings)
     app.state.external_tokens = ExternalTokenVerifier(settings) if settings.external_jwt_jwks_url else None
     app.state.rate_limits = RateLimits(settings)
+    app.state.readiness = Readiness(settings)
     assert settings.jwt_secret is not None
     app.state.cursors = CursorCodec(settings.jwt_secret.get_secret_value().encode())
     warm_up()
@@ -95,6 +103,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
 
     install_docs(app, title=CONTRACT["info"]["title"])
     install_problem_handlers(app)
+    install_outage_handlers(app)
     app.add_middleware(BodyGuardMiddleware, max_body_bytes=settings.max_body_bytes)
     app.add_middleware(HeadAsGetMiddleware, allowed_methods=app.state.allowed_methods)
     app.add_middleware(
@@ -107,15 +116,12 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
         max_age=600,
     )
     app.add_middleware(RequestContextMiddleware, hsts_seconds=settings.hsts_seconds, docs_paths=DOCS_PATHS)
+    app.add_middleware(AccessLogMiddleware, metrics_enabled=settings.metrics_port is not None)
     return app
-
-
-def configure_logging(level: str) -> None:
-    logging.basicConfig(level=level.upper(), format="%(asctime)s %(levelname)s %(name)s %(message)s")
 
 
 def app_factory() -> Any:
     """`uvicorn --factory impl.app:app_factory`."""
     settings = get_settings()
-    configure_logging(settings.log_level)
+    configure_logging(settings.log_level, settings.effective_log_format)
     return create_app(settings)

@@ -10,7 +10,8 @@ from alembic.config import Config
 from sqlalchemy import Connection
 
 from impl.db.engine import normalize_url
-from impl.settings import get_settings
+from impl.db.migration_lock import migration_lock
+from impl.ops.startup_errors import database_errors_explained, load_settings
 
 MIGRATIONS = Path(__file__).resolve().parent / "db" / "migrations"
 
@@ -27,21 +28,29 @@ def alembic_config(url: str | None = None, connection: Connection | None = None)
 
 
 def upgrade(url: str, revision: str = "head") -> None:
-    command.upgrade(alembic_config(url), revision)
+    """Safe to run from several processes at once (see impl/db/migration_lock.py)."""
+    with migration_lock(url) as connection:
+        command.upgrade(alembic_config(url, connection), revision)
+
+
+def downgrade(url: str, revision: str) -> None:
+    with migration_lock(url) as connection:
+        command.downgrade(alembic_config(url, connection), revision)
 
 
 def main(argv: list[str]) -> int:
-    url = get_settings().database_url
+    url = load_settings().database_url
     action = argv[0] if argv else "upgrade"
-    if action == "upgrade":
-        upgrade(url, argv[1] if len(argv) > 1 else "head")
-    elif action == "downgrade" and len(argv) == 2:
-        command.downgrade(alembic_config(url), argv[1])
-    elif action == "current":
-        command.current(alembic_config(url), verbose=True)
-    else:
-        print(__doc__, file=sys.stderr)
-        return 2
+    with database_errors_explained(url):
+        if action == "upgrade":
+            upgrade(url, argv[1] if len(argv) > 1 else "head")
+        elif action == "downgrade" and len(argv) == 2:
+            downgrade(url, argv[1])
+        elif action == "current":
+            command.current(alembic_config(url), verbose=True)
+        else:
+            print(__doc__, file=sys.stderr)
+            return 2
     return 0
 
 

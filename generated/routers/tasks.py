@@ -171,6 +171,10 @@ def build_router(provider: Callable[..., TasksHandlers]) -> APIRouter:
                 "model": Problem,
                 "description": 'An unexpected error; the details are logged under the request id.',
             },
+            503: {
+                "model": Problem,
+                "description": 'A dependency is not available for now; retry after `Retry-After` seconds. The `type` says which: `database-unavailable` (the database cannot be reached or the connection was lost), `database-timeout` (a statement or lock wait exceeded its timeout, or SQLite stayed locked), `database-busy` (every database connection stayed in use), `rate-limiting-unavailable` (the store that keeps rate-limit counts does not answer) or `service-unavailable` (readiness: a dependency is down).',
+            },
         },
         dependencies=[Security(oauth2)],
     )
@@ -329,6 +333,10 @@ def build_router(provider: Callable[..., TasksHandlers]) -> APIRouter:
                 "model": Problem,
                 "description": 'An unexpected error; the details are logged under the request id.',
             },
+            503: {
+                "model": Problem,
+                "description": 'A dependency is not available for now; retry after `Retry-After` seconds. The `type` says which: `database-unavailable` (the database cannot be reached or the connection was lost), `database-timeout` (a statement or lock wait exceeded its timeout, or SQLite stayed locked), `database-busy` (every database connection stayed in use), `rate-limiting-unavailable` (the store that keeps rate-limit counts does not answer) or `service-unavailable` (readiness: a dependency is down).',
+            },
         },
         dependencies=[Security(oauth2)],
     )
@@ -387,6 +395,10 @@ def build_router(provider: Callable[..., TasksHandlers]) -> APIRouter:
                 "model": Problem,
                 "description": 'An unexpected error; the details are logged under the request id.',
             },
+            503: {
+                "model": Problem,
+                "description": 'A dependency is not available for now; retry after `Retry-After` seconds. The `type` says which: `database-unavailable` (the database cannot be reached or the connection was lost), `database-timeout` (a statement or lock wait exceeded its timeout, or SQLite stayed locked), `database-busy` (every database connection stayed in use), `rate-limiting-unavailable` (the store that keeps rate-limit counts does not answer) or `service-unavailable` (readiness: a dependency is down).',
+            },
         },
         dependencies=[Security(oauth2)],
     )
@@ -424,6 +436,10 @@ def build_router(provider: Callable[..., TasksHandlers]) -> APIRouter:
             500: {
                 "model": Problem,
                 "description": 'An unexpected error; the details are logged under the request id.',
+            },
+            503: {
+                "model": Problem,
+                "description": 'A dependency is not available for now; retry after `Retry-After` seconds. The `type` says which: `database-unavailable` (the database cannot be reached or the connection was lost), `database-timeout` (a statement or lock wait exceeded its timeout, or SQLite stayed locked), `database-busy` (every database connection stayed in use), `rate-limiting-unavailable` (the store that keeps rate-limit counts does not answer) or `service-unavailable` (readiness: a dependency is down).',
             },
         },
         dependencies=[Security(oauth2)],
@@ -483,6 +499,10 @@ def build_router(provider: Callable[..., TasksHandlers]) -> APIRouter:
                 "model": Problem,
                 "description": 'An unexpected error; the details are logged under the request id.',
             },
+            503: {
+                "model": Problem,
+                "description": 'A dependency is not available for now; retry after `Retry-After` seconds. The `type` says which: `database-unavailable` (the database cannot be reached or the connection was lost), `database-timeout` (a statement or lock wait exceeded its timeout, or SQLite stayed locked), `database-busy` (every database connection stayed in use), `rate-limiting-unavailable` (the store that keeps rate-limit counts does not answer) or `service-unavailable` (readiness: a dependency is down).',
+            },
         },
         dependencies=[Security(oauth2)],
     )
@@ -530,6 +550,10 @@ def build_router(provider: Callable[..., TasksHandlers]) -> APIRouter:
             500: {
                 "model": Problem,
                 "description": 'An unexpected error; the details are logged under the request id.',
+            },
+            503: {
+                "model": Problem,
+                "description": 'A dependency is not available for now; retry after `Retry-After` seconds. The `type` says which: `database-unavailable` (the database cannot be reached or the connection was lost), `database-timeout` (a statement or lock wait exceeded its timeout, or SQLite stayed locked), `database-busy` (every database connection stayed in use), `rate-limiting-unavailable` (the store that keeps rate-limit counts does not answer) or `service-unavailable` (readiness: a dependency is down).',
             },
         },
         dependencies=[Security(oauth2)],
@@ -588,6 +612,10 @@ def build_router(provider: Callable[..., TasksHandlers]) -> APIRouter:
             500: {
                 "model": Problem,
                 "description": 'An unexpected error; the details are logged under the request id.',
+            },
+            503: {
+                "model": Problem,
+                "description": 'A dependency is not available for now; retry after `Retry-After` seconds. The `type` says which: `database-unavailable` (the database cannot be reached or the connection was lost), `database-timeout` (a statement or lock wait exceeded its timeout, or SQLite stayed locked), `database-busy` (every database connection stayed in use), `rate-limiting-unavailable` (the store that keeps rate-limit counts does not answer) or `service-unavailable` (readiness: a dependency is down).',
             },
         },
         dependencies=[Security(oauth2)],
@@ -648,6 +676,10 @@ def build_router(provider: Callable[..., TasksHandlers]) -> APIRouter:
             500: {
                 "model": Problem,
                 "description": 'An unexpected error; the details are logged under the request id.',
+            },
+            503: {
+                "model": Problem,
+                "description": 'A dependency is not available for now; retry after `Retry-After` seconds. The `type` says which: `database-unavailable` (the database cannot be reached or the connection was lost), `database-timeout` (a statement or lock wait exceeded its timeout, or SQLite stayed locked), `database-busy` (every database connection stayed in use), `rate-limiting-unavailable` (the store that keeps rate-limit counts does not answer) or `service-unavailable` (readiness: a dependency is down).',
             },
         },
         dependencies=[Security(oauth2)],
@@ -713,6 +745,10 @@ def build_router(provider: Callable[..., TasksHandlers]) -> APIRouter:
             500: {
                 "model": Problem,
                 "description": 'An unexpected error; the details are logged under the request id.',
+            },
+            503: {
+                "model": Problem,
+                "description": 'A dependency is not available for now; retry after `Retry-After` seconds. The `type` says which: `database-unavailable` (the database cannot be reached or the connection was lost), `database-timeout` (a statement or lock wait exceeded its timeout, or SQLite stayed locked), `database-busy` (every database connection stayed in use), `rate-limiting-unavailable` (the store that keeps rate-limit counts does not answer) or `service-unavailable` (readiness: a dependency is down).',
             },
         },
         dependencies=[Security(oauth2)],

@@ -66,6 +66,10 @@ def build_router(provider: Callable[..., UsersHandlers]) -> APIRouter:
                 "model": Problem,
                 "description": 'An unexpected error; the details are logged under the request id.',
             },
+            503: {
+                "model": Problem,
+                "description": 'A dependency is not available for now; retry after `Retry-After` seconds. The `type` says which: `database-unavailable` (the database cannot be reached or the connection was lost), `database-timeout` (a statement or lock wait exceeded its timeout, or SQLite stayed locked), `database-busy` (every database connection stayed in use), `rate-limiting-unavailable` (the store that keeps rate-limit counts does not answer) or `service-unavailable` (readiness: a dependency is down).',
+            },
         },
         dependencies=[Security(oauth2)],
     )
@@ -111,7 +115,7 @@ def build_router(provider: Callable[..., UsersHandlers]) -> APIRouter:
             },
             503: {
                 "model": Problem,
-                "description": 'A dependency such as the database, or the store that keeps rate-limit counts, is not available.',
+                "description": 'A dependency is not available for now; retry after `Retry-After` seconds. The `type` says which: `database-unavailable` (the database cannot be reached or the connection was lost), `database-timeout` (a statement or lock wait exceeded its timeout, or SQLite stayed locked), `database-busy` (every database connection stayed in use), `rate-limiting-unavailable` (the store that keeps rate-limit counts does not answer) or `service-unavailable` (readiness: a dependency is down).',
             },
         },
         dependencies=[Security(oauth2)],
@@ -161,7 +165,7 @@ def build_router(provider: Callable[..., UsersHandlers]) -> APIRouter:
             },
             503: {
                 "model": Problem,
-                "description": 'A dependency such as the database, or the store that keeps rate-limit counts, is not available.',
+                "description": 'A dependency is not available for now; retry after `Retry-After` seconds. The `type` says which: `database-unavailable` (the database cannot be reached or the connection was lost), `database-timeout` (a statement or lock wait exceeded its timeout, or SQLite stayed locked), `database-busy` (every database connection stayed in use), `rate-limiting-unavailable` (the store that keeps rate-limit counts does not answer) or `service-unavailable` (readiness: a dependency is down).',
             },
         },
         dependencies=[Security(oauth2)],

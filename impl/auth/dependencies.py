@@ -57,12 +57,15 @@ def bearer_token(request: Request) -> str | None:
 
 
 def get_current_user(
+    request: Request,
     token: Annotated[str | None, Security(oauth2)],
     session: SessionDep,
     tokens: TokensDep,
     external: ExternalTokensDep,
 ) -> UserRow:
-    return authenticate(token, session=session, tokens=tokens, external=external)
+    user = authenticate(token, session=session, tokens=tokens, external=external)
+    request.scope["state"]["user_id"] = str(user.id)  # for the access log
+    return user
 
 
 CurrentUser = Annotated[UserRow, Depends(get_current_user)]

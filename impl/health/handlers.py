@@ -1,24 +1,32 @@
 from __future__ import annotations
 
-from sqlalchemy import text
-from sqlalchemy.exc import SQLAlchemyError
+from typing import Annotated
+
+from fastapi import Depends, Request
 
 from generated.models import Health
 from generated.routers.health import HealthHandlers
-from impl.db.sessions import SessionDep
+from impl.health.readiness import Readiness
 from impl.http.problems import ServiceUnavailable
 
 
+def get_readiness_probe(request: Request) -> Readiness:
+    probe: Readiness = request.app.state.readiness
+    return probe
+
+
+ReadinessDep = Annotated[Readiness, Depends(get_readiness_probe)]
+
+
 class HealthImpl(HealthHandlers):
-    def __init__(self, session: SessionDep) -> None:
-        self.session = session
+    def __init__(self, readiness: ReadinessDep) -> None:
+        self.readiness = readiness
 
     def get_liveness(self) -> Health:
         return Health(status="ok")
 
     def get_readiness(self) -> Health:
-        try:
-            self.session.exec(text("SELECT 1"))  # type: ignore[call-overload]
-        except SQLAlchemyError as error:
-            raise ServiceUnavailable("The database is not reachable.") from error
+        problems = self.readiness.check()
+        if problems:
+            raise ServiceUnavailable(" ".join(problems))
         return Health(status="ok")

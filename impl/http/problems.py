@@ -161,7 +161,40 @@ class MethodNotAllowed(Problem):
 
 
 class ServiceUnavailable(Problem):
+    """A dependency is down for now: always with Retry-After, so clients back off and retry."""
+
     status, slug, title = 503, "service-unavailable", "Service Unavailable"
+
+    def __init__(self, detail: str | None = None, *, retry_after: int = 1) -> None:
+        super().__init__(detail, headers={"Retry-After": str(retry_after)})
+
+
+class DatabaseUnavailable(ServiceUnavailable):
+    slug, title = "database-unavailable", "Database unavailable"
+
+    def __init__(self) -> None:
+        super().__init__("The database is not reachable; retry shortly.")
+
+
+class DatabaseTimeout(ServiceUnavailable):
+    slug, title = "database-timeout", "Database timeout"
+
+    def __init__(self) -> None:
+        super().__init__("The database did not answer in time; retry shortly.")
+
+
+class DatabaseBusy(ServiceUnavailable):
+    slug, title = "database-busy", "Database busy"
+
+    def __init__(self) -> None:
+        super().__init__("Every database connection is in use; retry shortly.")
+
+
+class RateLimitingUnavailable(ServiceUnavailable):
+    slug, title = "rate-limiting-unavailable", "Rate limiting unavailable"
+
+    def __init__(self) -> None:
+        super().__init__("Rate limiting is unavailable; retry shortly.")
 
 
 def problem_instance(path: str) -> str:
@@ -193,6 +226,8 @@ def problem_body(
 
 
 def problem_response(problem: Problem, request: Request) -> Response:
+    # The access log and the metrics report the problem type (impl/http/access_log.py).
+    request.scope.setdefault("state", {})["problem"] = problem.slug
     body = problem_body(
         status=problem.status,
         slug=problem.slug,

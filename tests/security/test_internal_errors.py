@@ -1,10 +1,12 @@
-"""Item 12: a forced internal error (the database is unreachable) is a generic problem without
+"""Item 12: a forced internal error (the database has no tables) is a generic problem without
 a stack trace, SQL or paths; the details go to the log under the request id the response
-carries."""
+carries. An unreachable database is an expected outage: a 503 that leaks nothing either,
+logged as one line without a traceback."""
 
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
@@ -36,7 +38,14 @@ def unreachable_client() -> TestClient:
     return TestClient(app, raise_server_exceptions=False)
 
 
-@pytest.mark.parametrize(
+@pytest.fixture
+def broken_client(tmp_path: Path) -> TestClient:
+    """An app on a database that was never migrated: every query fails, as a bug would."""
+    app = create_app(make_settings(f"sqlite:///{tmp_path / 'empty.db'}", rate_limit_enabled=False))
+    return TestClient(app, raise_server_exceptions=False)
+
+
+REQUESTS = pytest.mark.parametrize(
     ("method", "path", "kwargs"),
     [
         ("GET", "/api/v1/tasks", {"authorized": True}),
@@ -49,18 +58,22 @@ def unreachable_client() -> TestClient:
         ("POST", "/api/v1/auth/token", {"data": {"username": "a@example.com", "password": "whatever"}}),
     ],
 )
-def test_an_unreachable_database_is_a_generic_500(
-    unreachable_client: TestClient,
+
+
+@REQUESTS
+def test_a_failing_query_is_a_generic_500(
+    broken_client: TestClient,
     caplog: pytest.LogCaptureFixture,
     method: str,
     path: str,
     kwargs: dict[str, object],
 ) -> None:
     headers = {"X-Request-ID": "attack-suite-12345"}
+    kwargs = dict(kwargs)  # the parameters are shared between the tests
     if kwargs.pop("authorized", False):
         headers["Authorization"] = f"Bearer {own_token('0b9d1c9e-4a57-4f55-9d0c-2c3b5d1c7a10')}"
     with caplog.at_level(logging.ERROR, logger="tasks_api.requests"):
-        response = unreachable_client.request(method, path, headers=headers, **kwargs)  # type: ignore[arg-type]
+        response = broken_client.request(method, path, headers=headers, **kwargs)  # type: ignore[arg-type]
 
     assert response.status_code == 500
     assert response.headers["content-type"] == "application/problem+json"
@@ -80,6 +93,36 @@ def test_an_unreachable_database_is_a_generic_500(
     assert logged, "the error is logged under the request id"
     assert logged[0].exc_info is not None  # with the traceback, in the log only
     assert "OperationalError" in caplog.text
+
+
+@REQUESTS
+def test_an_unreachable_database_is_a_503_that_leaks_nothing(
+    unreachable_client: TestClient,
+    caplog: pytest.LogCaptureFixture,
+    method: str,
+    path: str,
+    kwargs: dict[str, object],
+) -> None:
+    headers = {"X-Request-ID": "attack-suite-67890"}
+    kwargs = dict(kwargs)  # the parameters are shared between the tests
+    if kwargs.pop("authorized", False):
+        headers["Authorization"] = f"Bearer {own_token('0b9d1c9e-4a57-4f55-9d0c-2c3b5d1c7a10')}"
+    with caplog.at_level(logging.WARNING):
+        response = unreachable_client.request(method, path, headers=headers, **kwargs)  # type: ignore[arg-type]
+
+    assert response.status_code == 503
+    assert response.headers["retry-after"] == "1"
+    assert response.json() == {
+        "type": "urn:tasks-api:problem:database-unavailable",
+        "title": "Database unavailable",
+        "status": 503,
+        "detail": "The database is not reachable; retry shortly.",
+        "instance": path,
+        "request_id": "attack-suite-67890",
+    }
+    for leak in LEAKS:
+        assert leak.lower() not in response.text.lower(), leak
+    assert all(record.exc_info is None for record in caplog.records), "an expected outage has no traceback"
 
 
 def test_the_readiness_probe_reports_the_database_without_details(unreachable_client: TestClient) -> None:

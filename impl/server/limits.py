@@ -1,0 +1,48 @@
+"""The connection-level limits the server enforces, from the settings and the process's
+file-descriptor limit (read once per process)."""
+
+from __future__ import annotations
+
+import resource
+from dataclasses import dataclass
+from functools import lru_cache
+
+from impl.settings import Settings, get_settings
+
+# File descriptors kept for what is not a client connection: database and Redis
+# connections, log files, the listening socket, imports.
+RESERVED_DESCRIPTORS = 64
+
+
+@dataclass(frozen=True)
+class HttpLimits:
+    max_header_bytes: int
+    header_read_timeout: float
+    body_read_timeout: float
+    max_connections: int
+
+
+def raise_descriptor_limit() -> int:
+    """Use every file descriptor the hard limit allows; return the (new) soft limit."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if hard != resource.RLIM_INFINITY and soft < hard:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+        soft = hard
+    return soft
+
+
+def effective_max_connections(settings: Settings, descriptors: int) -> int:
+    """MAX_CONNECTIONS, lowered so that connections can never exhaust the descriptors."""
+    reserved = RESERVED_DESCRIPTORS + settings.database_pool_size + settings.database_max_overflow
+    return max(1, min(settings.max_connections, descriptors - reserved))
+
+
+@lru_cache
+def http_limits() -> HttpLimits:
+    settings = get_settings()
+    return HttpLimits(
+        max_header_bytes=settings.max_header_bytes,
+        header_read_timeout=settings.header_read_timeout_seconds,
+        body_read_timeout=settings.body_read_timeout_seconds,
+        max_connections=effective_max_connections(settings, raise_descriptor_limit()),
+    )
