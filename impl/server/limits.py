@@ -19,7 +19,8 @@ class HttpLimits:
     max_header_bytes: int
     header_read_timeout: float
     body_read_timeout: float
-    max_connections: int
+    max_connections: int  # past this, new connections are answered 503
+    max_open: int  # past this, new connections are closed at once: descriptors stay available
 
 
 def raise_descriptor_limit() -> int:
@@ -31,18 +32,22 @@ def raise_descriptor_limit() -> int:
     return soft
 
 
-def effective_max_connections(settings: Settings, descriptors: int) -> int:
-    """MAX_CONNECTIONS, lowered so that connections can never exhaust the descriptors."""
+def connection_limits(settings: Settings, descriptors: int) -> tuple[int, int]:
+    """(MAX_CONNECTIONS, the hard ceiling), lowered to fit the descriptors: a tenth of what
+    remains above the cap is kept for answering 503 to those who come over it."""
     reserved = RESERVED_DESCRIPTORS + settings.database_pool_size + settings.database_max_overflow
-    return max(1, min(settings.max_connections, descriptors - reserved))
+    ceiling = max(2, descriptors - reserved)
+    return max(1, min(settings.max_connections, ceiling - max(1, ceiling // 10))), ceiling
 
 
 @lru_cache
 def http_limits() -> HttpLimits:
     settings = get_settings()
+    max_connections, max_open = connection_limits(settings, raise_descriptor_limit())
     return HttpLimits(
         max_header_bytes=settings.max_header_bytes,
         header_read_timeout=settings.header_read_timeout_seconds,
         body_read_timeout=settings.body_read_timeout_seconds,
-        max_connections=effective_max_connections(settings, raise_descriptor_limit()),
+        max_connections=max_connections,
+        max_open=max_open,
     )

@@ -8,7 +8,8 @@ to stand in front for safety:
 - a request body that has not all arrived BODY_READ_TIMEOUT_SECONDS after its headers is
   abandoned (408 if nothing was answered yet) and the connection closed;
 - past MAX_CONNECTIONS open connections, a new one is answered 503 with Retry-After and
-  closed, long before the process could run out of file descriptors;
+  closed; past a ceiling below the file-descriptor limit, it is closed at once, so the
+  process never runs out of descriptors (and recovers as soon as the flood stops);
 - a client that goes away before its answer is marked in the request's state, so that the
   access log says so.
 
@@ -31,8 +32,8 @@ from impl.server.limits import http_limits
 
 logger = logging.getLogger("tasks_api.connections")
 failures = RepeatedFailures(logger)
-LINGER_SECONDS = 2.0
-OVER_CAPACITY_GRACE_SECONDS = 1.0
+LINGER_SECONDS = 1.0
+OVER_CAPACITY_GRACE_SECONDS = 0.5
 HEAD_END = b"\r\n\r\n"
 BUSY = "The server is at its connection limit; retry shortly."
 
@@ -53,6 +54,9 @@ class HardenedHttpToolsProtocol(HttpToolsProtocol):
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
+        if len(self.connections) > self.limits.max_open:
+            self.transport.close()  # no descriptor to spare, not even for an answer
+            return
         if len(self.connections) > self.limits.max_connections:
             self._over_capacity = True
             # Answer the request if it comes at once; otherwise just hang up.
