@@ -6,9 +6,10 @@ carries its request id, taken from a context variable that the access-log middle
 from __future__ import annotations
 
 import logging
+import re
 import sys
 from contextvars import ContextVar
-from typing import Literal
+from typing import Any, Literal
 
 from pythonjsonlogger.core import RESERVED_ATTRS
 from pythonjsonlogger.json import JsonFormatter
@@ -23,6 +24,22 @@ NOT_LOGGED_FIELDS = ("color_message",)
 QUIET_LOGGERS = ("alembic.runtime.plugins",)
 
 
+# PostgreSQL puts the offending row or key in DETAIL ("Failing row contains (..., email,
+# password hash)"); SQLAlchemy puts parameters in "[parameters: ...]" (hidden by the engines'
+# hide_parameters=True, redacted here too in case an engine is built without it).
+SENSITIVE_LINES = re.compile(r"^\s*(DETAIL|CONTEXT|HINT):.*$|\[parameters: .*?\]", re.MULTILINE)
+
+
+def redact(text: str) -> str:
+    return SENSITIVE_LINES.sub("[redacted]", text)
+
+
+class RedactingJsonFormatter(JsonFormatter):
+    def formatException(self, ei: Any) -> str | list[str]:  # noqa: N802  (logging's name)
+        formatted = super().formatException(ei)
+        return redact(formatted) if isinstance(formatted, str) else [redact(line) for line in formatted]
+
+
 class RequestIdFilter(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         if getattr(record, "request_id", None) is None:
@@ -33,6 +50,9 @@ class RequestIdFilter(logging.Filter):
 
 
 class TextFormatter(logging.Formatter):
+    def formatException(self, ei: Any) -> str:  # noqa: N802  (logging's name)
+        return redact(super().formatException(ei))
+
     def format(self, record: logging.LogRecord) -> str:
         line = super().format(record)
         request_id = getattr(record, "request_id", None)
@@ -46,7 +66,7 @@ def build_handler(log_format: Literal["json", "text"]) -> logging.Handler:
     handler.addFilter(RequestIdFilter())
     if log_format == "json":
         handler.setFormatter(
-            JsonFormatter(
+            RedactingJsonFormatter(
                 "{levelname}{name}{message}",
                 style="{",
                 rename_fields={"levelname": "level", "name": "logger"},
