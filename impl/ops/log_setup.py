@@ -35,7 +35,7 @@ def redact(text: str) -> str:
 
 
 class RedactingJsonFormatter(JsonFormatter):
-    def formatException(self, ei: Any) -> str | list[str]:  # noqa: N802  (logging's name)
+X
         formatted = super().formatException(ei)
         return redact(formatted) if isinstance(formatted, str) else [redact(line) for line in formatted]
 
