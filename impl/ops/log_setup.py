@@ -35,7 +35,7 @@ def redact(text: str) -> str:
 
 
 class RedactingJsonFormatter(JsonFormatter):
-X
+    def formatException(self, ei: Any) -> str | list[str]:  # type: ignore[override]  # noqa: N802
         formatted = super().formatException(ei)
         return redact(formatted) if isinstance(formatted, str) else [redact(line) for line in formatted]
 
