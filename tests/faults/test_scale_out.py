@@ -108,5 +108,5 @@ def test_two_instances_behind_nginx_survive_losing_one(database_url: str) -> Non
     assert set(cut) <= {502}, cut
     print(
         f"\nscale-out: {len(acknowledged)} writes acknowledged, all stored; {len(cut)} write(s) cut by the "
-        f"kill (502, not acknowledged); {len(late_writes)} writes and {len(late_reads)} reads after, all served"
+        f"kill (502, not acknowledged); then {len(late_writes)} writes, {len(late_reads)} reads, all served"
     )
