@@ -12,6 +12,13 @@ import pytest
 from .postgres_cluster import PostgresCluster, available, throwaway_cluster
 
 
+def required(available: bool, what: str) -> pytest.MarkDecorator:
+    """Skip without `what` on a developer's machine; in CI (TEST_REQUIRE_POSTGRES), fail."""
+    if not available and os.environ.get("TEST_REQUIRE_POSTGRES"):
+        raise RuntimeError(f"the fault tests need {what}, and TEST_REQUIRE_POSTGRES is set")
+    return pytest.mark.skipif(not available, reason=f"{what} is not installed")
+
+
 @pytest.fixture(scope="session")
 def cluster() -> Iterator[PostgresCluster]:
     if not available():

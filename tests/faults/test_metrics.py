@@ -6,11 +6,11 @@ own port serves no /metrics: the public surface stays openapi.yaml."""
 from __future__ import annotations
 
 import httpx
-import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from ..conftest import PASSWORD
 from ..servers import free_port
+from .conftest import required
 from .redis_servers import available, own_redis
 from .server_process import running
 from .workload import token
@@ -30,7 +30,7 @@ def value(found: dict[tuple[str, frozenset[tuple[str, str]]], float], name: str,
     return found.get((name, frozenset(labels.items())), 0.0)
 
 
-@pytest.mark.skipif(not available(), reason="redis-server is not installed")
+@required(available(), "redis-server")
 def test_two_workers_are_scraped_as_one(database_url: str) -> None:
     metrics_port = free_port()
     with own_redis() as redis:

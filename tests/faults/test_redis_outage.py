@@ -7,14 +7,14 @@ from __future__ import annotations
 import time
 
 import httpx
-import pytest
 
 from ..conftest import PASSWORD
+from .conftest import required
 from .redis_servers import available, hung_redis, own_redis
 from .server_process import running, wait_for
 from .workload import token
 
-pytestmark = pytest.mark.skipif(not available(), reason="redis-server is not installed")
+pytestmark = required(available(), "redis-server")
 UNAVAILABLE = "urn:tasks-api:problem:rate-limiting-unavailable"
 REDIS_TIMEOUT = 0.25  # the default REDIS_TIMEOUT_SECONDS
 

@@ -12,16 +12,14 @@ from dataclasses import dataclass, field
 
 import httpx
 import psycopg
-import pytest
 
 from ..conftest import PASSWORD
 from . import nginx_proxy, redis_servers
+from .conftest import required
 from .server_process import running, wait_for
 from .workload import Writers, token
 
-pytestmark = pytest.mark.skipif(
-    not (nginx_proxy.available() and redis_servers.available()), reason="needs nginx and redis-server"
-)
+pytestmark = required(nginx_proxy.available() and redis_servers.available(), "nginx and redis-server")
 
 
 @dataclass
