@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import sqlite3
 import subprocess
 import threading
@@ -195,3 +196,40 @@ def test_sqlite_locked_beyond_the_busy_timeout_is_a_503(tmp_path: Path, busy_tim
         assert elapsed < busy_timeout_ms / 1000 + 2.0
         with httpx.Client(base_url=server.url, headers=headers, timeout=30) as http:
             assert http.post("/api/v1/tasks", json={"title": "after"}).status_code == 201
+
+
+def test_a_client_that_gives_up_is_logged(database_url: str) -> None:
+    env = {"DATABASE_LOCK_TIMEOUT_MS": "0"}
+    with running(database_url, env) as server:
+        access_token = token(server.url)
+        blocker = hold_lock(database_url)
+        try:
+            body = b'{"title": "nobody waits for me"}'
+            with socket.create_connection(("127.0.0.1", server.port), timeout=10) as sock:
+                sock.sendall(
+                    b"POST /api/v1/tasks HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                    + f"Authorization: Bearer {access_token}\r\nX-Request-ID: gave-up-0123456789\r\n".encode()
+                    + f"Content-Length: {len(body)}\r\n\r\n".encode()
+                    + body
+                )
+                wait_for(lambda: waiting_on_locks(database_url) >= 1, timeout=10)
+        finally:
+            blocker.close()  # the client is gone; the write goes ahead
+
+        def logged() -> bool:
+            lines = [line for line in server.access_lines() if line["request_id"] == "gave-up-0123456789"]
+            return bool(lines) and lines[0].get("client_disconnected") is True
+
+        wait_for(logged, timeout=10)
+        line = next(line for line in server.access_lines() if line["request_id"] == "gave-up-0123456789")
+    assert line["level"] == "WARNING"
+    assert line["route"] == "/api/v1/tasks"
+
+
+def waiting_on_locks(database_url: str) -> int:
+    with psycopg.connect(database_url) as connection:
+        row = connection.execute(
+            "SELECT count(*) FROM pg_stat_activity"
+            " WHERE wait_event_type = 'Lock' AND datname = current_database()"
+        ).fetchone()
+        return int(row[0]) if row else 0
