@@ -35,6 +35,7 @@ def main() -> None:
         port=settings.port,
         workers=settings.workers,
         http=PROTOCOL,
+        ws="none",  # no WebSocket routes: an upgrade request is plain HTTP here
         log_config=None,
         log_level=settings.log_level,
         access_log=False,
