@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import Depends, FastAPI
-from sqlalchemy import Engine
 
 from generated.contract import CONTRACT
 from generated.main import create_app as create_contract_app
@@ -15,7 +16,8 @@ from impl.auth.handlers import AuthImpl
 from impl.auth.password_policy import common_passwords
 from impl.auth.passwords import warm_up
 from impl.auth.tokens import TokenService
-from impl.db.engine import build_engine, session_factory
+from impl.db.database import Database
+from impl.db.engine import build_database
 from impl.health.handlers import HealthImpl
 from impl.health.readiness import Readiness
 from impl.http.access_log import AccessLogMiddleware
@@ -27,11 +29,10 @@ from impl.http.head_requests import HeadAsGetMiddleware
 from impl.http.literal_paths import shadowing_routes
 from impl.http.middleware import BodyGuardMiddleware, RequestContextMiddleware
 from impl.http.negotiation import require_acceptable_response, require_declared_media_type
-from impl.http.outages import install_outage_handlers
 from impl.http.problems import install_problem_handlers
 from impl.http.rate_limits import RateLimits
 from impl.ops.log_setup import configure_logging
-from impl.ops.metrics import instrument_pool
+from impl.ops.metrics import reporting_pool
 from impl.settings import Settings, get_settings
 from impl.tags.handlers import TagsImpl
 from impl.tasks.handlers import TasksImpl
@@ -59,9 +60,24 @@ CORS_EXPOSED = [
 DOCS_PATHS = ("/docs", "/redoc")
 
 
-def create_app(settings: Settings | None = None, *, engine: Engine | None = None) -> FastAPI:
+def create_app(settings: Settings | None = None, *, database: Database | None = None) -> FastAPI:
     settings = settings or get_settings()
     accept_special_use_domains()
+    database = database or build_database(settings)
+    readiness = Readiness(settings)
+    metrics_enabled = settings.metrics_port is not None
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        # Connections are pooled on the server's event loop for as long as it serves.
+        await database.open()
+        try:
+            async with reporting_pool(database, enabled=metrics_enabled):
+                yield
+        finally:
+            await database.close()
+            await readiness.close()
+
     app = create_contract_app(
         auth=AuthImpl,
         health=HealthImpl,
@@ -76,6 +92,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
         redoc_url=None,
         # Only the contract's paths exist: /api/v1/tasks/ is a 404, not a redirect.
         redirect_slashes=False,
+        lifespan=lifespan,
     )
     # Clients see openapi.yaml itself; tests compare it with what the routes would produce.
     app.openapi = lambda: CONTRACT  # type: ignore[method-assign]
@@ -83,19 +100,11 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
 
     app.state.settings = settings
     app.state.allowed_methods = AllowedMethods(CONTRACT)
-    app.state.engine = engine or build_engine(
-        settings.database_url,
-        pool_size=settings.database_pool_size,
-        max_overflow=settings.database_max_overflow,
-        pool_timeout=settings.database_pool_timeout_seconds,
-        timeouts=settings,
-    )
-    instrument_pool(app.state.engine.pool)
-    app.state.make_session = session_factory(app.state.engine)
+    app.state.database = database
     app.state.tokens = TokenService(settings)
     app.state.external_tokens = ExternalTokenVerifier(settings) if settings.external_jwt_jwks_url else None
     app.state.rate_limits = RateLimits(settings)
-    app.state.readiness = Readiness(settings)
+    app.state.readiness = readiness
     assert settings.jwt_secret is not None
     app.state.cursors = CursorCodec(settings.jwt_secret.get_secret_value().encode())
     warm_up()
@@ -103,7 +112,6 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
 
     install_docs(app, title=CONTRACT["info"]["title"])
     install_problem_handlers(app)
-    install_outage_handlers(app)
     app.add_middleware(BodyGuardMiddleware, max_body_bytes=settings.max_body_bytes)
     app.add_middleware(HeadAsGetMiddleware, allowed_methods=app.state.allowed_methods)
     app.add_middleware(
@@ -116,7 +124,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
         max_age=600,
     )
     app.add_middleware(RequestContextMiddleware, hsts_seconds=settings.hsts_seconds, docs_paths=DOCS_PATHS)
-    app.add_middleware(AccessLogMiddleware, metrics_enabled=settings.metrics_port is not None)
+    app.add_middleware(AccessLogMiddleware, metrics_enabled=metrics_enabled)
     return app
 
 

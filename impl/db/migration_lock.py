@@ -28,7 +28,7 @@ def migration_lock(raw_url: str) -> Iterator[Connection | None]:
         with _file_lock(url.database or ""):
             yield None
         return
-    engine = build_engine(raw_url, pool_size=1, max_overflow=0)
+    engine = build_engine(raw_url)
     try:
         with engine.connect() as connection:
             connection.execute(text("SELECT pg_advisory_lock(:key)"), {"key": ADVISORY_LOCK_KEY})

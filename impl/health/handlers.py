@@ -1,32 +1,31 @@
+"""The `health` operations. Liveness touches nothing: it answers while the process can.
+Readiness asks the dependencies (impl/health/readiness.py)."""
+
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import Depends, Request
+from fastapi import Request, Response
 
 from generated.models import Health
 from generated.routers.health import HealthHandlers
 from impl.health.readiness import Readiness
 from impl.http.problems import ServiceUnavailable
 
-
-def get_readiness_probe(request: Request) -> Readiness:
-    probe: Readiness = request.app.state.readiness
-    return probe
-
-
-ReadinessDep = Annotated[Readiness, Depends(get_readiness_probe)]
+OK = b'{"status":"ok"}'
 
 
 class HealthImpl(HealthHandlers):
-    def __init__(self, readiness: ReadinessDep) -> None:
+    def __init__(self, readiness: Readiness) -> None:
         self.readiness = readiness
 
-    def get_liveness(self) -> Health:
-        return Health(status="ok")
+    @classmethod
+    async def from_request(cls, request: Request) -> HealthImpl:
+        return cls(request.app.state.readiness)
 
-    def get_readiness(self) -> Health:
-        problems = self.readiness.check()
+    async def get_liveness(self) -> Response:
+        return Response(OK, media_type="application/json")
+
+    async def get_readiness(self) -> Health | Response:
+        problems = await self.readiness.check()
         if problems:
             raise ServiceUnavailable(" ".join(problems))
-        return Health(status="ok")
+        return Response(OK, media_type="application/json")

@@ -56,7 +56,8 @@ class AccessLogMiddleware:
                 metrics.IN_FLIGHT.dec()
                 metrics.observe_request(scope["method"], template, status, seconds, state.get("problem"))
             gone = bool(state.get("client_disconnected"))
-            level = logging.WARNING if gone else logging.INFO
+            # A client that went away, and a 5xx, are for the operator to look at.
+            level = logging.WARNING if gone or status >= 500 else logging.INFO
             if logger.isEnabledFor(level):
                 _log(level, scope, template=template, status=status, seconds=seconds, gone=gone)
             REQUEST_ID.reset(token)
@@ -66,6 +67,7 @@ def _log(level: int, scope: Scope, *, template: str | None, status: int, seconds
     state: dict[str, Any] = scope["state"]
     duration_ms = round(seconds * 1000, 2)
     fields: dict[str, Any] = {
+        "request_id": state.get("request_id"),
         "method": scope["method"],
         "route": template,
         "status": status,

@@ -8,6 +8,7 @@ raise (validation errors, unknown routes, wrong methods) into the same format.
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 from urllib.parse import quote
@@ -16,6 +17,12 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
+
+from impl.db.errors import DatabaseError
+from impl.ops.log_throttle import RepeatedFailures
+
+# Expected database failures: one line each, summarised while they repeat (no traceback).
+database_failures = RepeatedFailures(logging.getLogger("tasks_api.database"))
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
 BEARER_CHALLENGE = 'Bearer realm="tasks-api"'
@@ -169,32 +176,32 @@ class ServiceUnavailable(Problem):
         super().__init__(detail, headers={"Retry-After": str(retry_after)})
 
 
-class DatabaseUnavailable(ServiceUnavailable):
-    slug, title = "database-unavailable", "Database unavailable"
-
-    def __init__(self) -> None:
-        super().__init__("The database is not reachable; retry shortly.")
-
-
-class DatabaseTimeout(ServiceUnavailable):
-    slug, title = "database-timeout", "Database timeout"
-
-    def __init__(self) -> None:
-        super().__init__("The database did not answer in time; retry shortly.")
-
-
-class DatabaseBusy(ServiceUnavailable):
-    slug, title = "database-busy", "Database busy"
-
-    def __init__(self) -> None:
-        super().__init__("Every database connection is in use; retry shortly.")
-
-
 class RateLimitingUnavailable(ServiceUnavailable):
     slug, title = "rate-limiting-unavailable", "Rate limiting unavailable"
 
     def __init__(self) -> None:
         super().__init__("Rate limiting is unavailable; retry shortly.")
+
+
+# How long a client should wait before retrying after the database failed it.
+DATABASE_RETRY_AFTER_SECONDS = 1
+DATABASE_PROBLEMS = {
+    "database-unavailable": (
+        "Database unavailable",
+        "The database cannot be reached right now; retry shortly.",
+    ),
+    "database-timeout": ("Database timeout", "The database did not answer in time; retry shortly."),
+    "database-busy": ("Service busy", "Every database connection is in use; retry shortly."),
+}
+
+
+class DatabaseProblem(ServiceUnavailable):
+    """An expected database failure (impl/db/errors.py): 503, with Retry-After."""
+
+    def __init__(self, reason: str) -> None:
+        title, detail = DATABASE_PROBLEMS[reason]
+        super().__init__(detail, retry_after=DATABASE_RETRY_AFTER_SECONDS)
+        self.slug, self.title = reason, title
 
 
 def problem_instance(path: str) -> str:
@@ -329,7 +336,22 @@ async def _on_http_exception(request: Request, exc: Exception) -> Response:
     return problem_response(problem, request)
 
 
+async def _on_database_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, DatabaseError)
+    database_failures.report(
+        exc.reason,
+        "%s %s: %s (%s) [request_id=%s]",
+        request.method,
+        request.url.path,
+        exc.reason,
+        exc,
+        request.scope.get("state", {}).get("request_id"),
+    )
+    return problem_response(DatabaseProblem(exc.reason), request)
+
+
 def install_problem_handlers(app: FastAPI) -> None:
     app.add_exception_handler(Problem, _on_problem)
+    app.add_exception_handler(DatabaseError, _on_database_error)
     app.add_exception_handler(RequestValidationError, _on_validation_error)
     app.add_exception_handler(StarletteHTTPException, _on_http_exception)

@@ -17,11 +17,11 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 from limits import RateLimitItem, parse_many
+from limits.aio.storage import MemoryStorage, RedisStorage, Storage
+from limits.aio.strategies import MovingWindowRateLimiter
 from limits.errors import StorageError
-from limits.storage import MemoryStorage, RedisStorage, Storage
-from limits.strategies import MovingWindowRateLimiter
+from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
-from redis.retry import Retry
 
 from impl.http.problems import RateLimited, RateLimitingUnavailable
 from impl.ops import metrics
@@ -54,15 +54,18 @@ def per_account(policy: str, account_key: str) -> Check:
 def build_storage(settings: Settings) -> Storage:
     if settings.redis_url is None:
         return MemoryStorage()
+    # The asyncio client of redis-py: counting never blocks the event loop.
+    url = settings.redis_url.get_secret_value()
     return RedisStorage(
-        settings.redis_url.get_secret_value(),
+        url if url.startswith("async+") else f"async+{url}",
+        implementation="redispy",
         key_prefix=settings.rate_limit_key_prefix,
         wrap_exceptions=True,
         socket_timeout=settings.redis_timeout_seconds,
         socket_connect_timeout=settings.redis_timeout_seconds,
         # redis-py retries 3 times with backoff by default: a hung Redis would hold each
         # request for seconds. One attempt, then 503 with Retry-After.
-        retry=Retry(NoBackoff(), 0),  # type: ignore[arg-type]  # passed on to redis.Redis
+        retry=Retry(NoBackoff(), 0),  # type: ignore[arg-type]  # passed on to redis.asyncio.Redis
     )
 
 
@@ -78,7 +81,7 @@ class RateLimits:
         self._limiter = MovingWindowRateLimiter(build_storage(settings)) if self.enabled else None
         self._failures = RepeatedFailures(logger)
 
-    def enforce(self, *checks: Check) -> None:
+    async def enforce(self, *checks: Check) -> None:
         """Charge one attempt to every check, or raise RateLimited if any has no quota left.
 
         All are tested before any is charged, so a refused request costs no other quota.
@@ -88,12 +91,12 @@ class RateLimits:
         try:
             for check in checks:
                 for item in self._policies[check.policy]:
-                    if not self._limiter.test(item, check.policy, check.key):
-                        raise self._limited(check, item)
+                    if not await self._limiter.test(item, check.policy, check.key):
+                        raise await self._limited(check, item)
             for check in checks:
                 for item in self._policies[check.policy]:
-                    if not self._limiter.hit(item, check.policy, check.key):
-                        raise self._limited(check, item)
+                    if not await self._limiter.hit(item, check.policy, check.key):
+                        raise await self._limited(check, item)
         except StorageError as error:
             # Fail closed: without counts, password guessing would be unlimited.
             self._failures.report(
@@ -103,10 +106,10 @@ class RateLimits:
             )
             raise RateLimitingUnavailable from error
 
-    def _limited(self, check: Check, item: RateLimitItem) -> RateLimited:
+    async def _limited(self, check: Check, item: RateLimitItem) -> RateLimited:
         assert self._limiter is not None
         metrics.RATE_LIMIT_REJECTIONS.labels(check.policy).inc()
-        stats = self._limiter.get_window_stats(item, check.policy, check.key)
+        stats = await self._limiter.get_window_stats(item, check.policy, check.key)
         retry_after = max(1, math.ceil(stats.reset_time - time.time()))
         window = item.get_expiry()
         many = len(self._policies[check.policy]) > 1

@@ -5,24 +5,24 @@ With several workers, prometheus-client's multiprocess mode is on (impl.serve se
 PROMETHEUS_MULTIPROC_DIR before any worker imports this module): each process writes its
 values to files there and the metrics server adds them up.
 
-The database layer reports its pool through three calls, for sync and async engines alike:
-- `instrument_pool(pool)`: connections in use, from the pool's checkout/checkin events
-  (pass `engine.pool`, or `async_engine.sync_engine.pool`);
-- `waiting_for_connection()`: a context manager around a checkout, so that requests queued
-  for a connection show as waiting;
-- `DB_POOL_TIMEOUTS`: counted by impl/http/outages.py when a checkout times out (503).
+The database pool (impl/db/pool.py keeps its own counts) is sampled once a second while the
+server runs (`reporting_pool`, in the app's lifespan): connections in use, requests waiting
+for one, and the checkouts that timed out or were refused.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-from typing import Any
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager, suppress
+from dataclasses import replace
+from typing import Protocol
 
 from prometheus_client import Counter, Gauge, Histogram
-from sqlalchemy import event
-from sqlalchemy.pool import Pool
 
+from impl.db.pool import PoolStats
+
+POOL_SAMPLE_SECONDS = 1.0
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 
 REQUESTS = Counter("tasks_api_http_requests_total", "HTTP requests answered", ["method", "route", "status"])
@@ -48,7 +48,8 @@ DB_POOL_WAITING = Gauge(
     "tasks_api_db_pool_waiting", "Requests waiting for a pooled connection", multiprocess_mode="livesum"
 )
 DB_POOL_TIMEOUTS = Counter(
-    "tasks_api_db_pool_timeouts_total", "Checkouts that found no connection within the pool timeout"
+    "tasks_api_db_pool_timeouts_total",
+    "Requests refused a connection: none free within the pool timeout, or too many waiting",
 )
 
 
@@ -60,21 +61,36 @@ def observe_request(method: str, route: str | None, status: int, seconds: float,
         PROBLEMS.labels(problem, str(status)).inc()
 
 
-def instrument_pool(pool: Pool) -> None:
-    def checked_out(*_: Any) -> None:
-        DB_POOL_IN_USE.inc()
-
-    def checked_in(*_: Any) -> None:
-        DB_POOL_IN_USE.dec()
-
-    event.listen(pool, "checkout", checked_out)
-    event.listen(pool, "checkin", checked_in)
+class PoolStatsSource(Protocol):
+    def stats(self) -> PoolStats: ...
 
 
-@contextmanager
-def waiting_for_connection() -> Iterator[None]:
-    DB_POOL_WAITING.inc()
+def sample_pool(source: PoolStatsSource, last: PoolStats) -> PoolStats:
+    """Copy the pool's counts into the metrics; return them, for the next sample's deltas."""
+    now = source.stats()
+    DB_POOL_IN_USE.set(now.in_use)
+    DB_POOL_WAITING.set(now.waiting)
+    if now.timeouts + now.rejected > last.timeouts + last.rejected:
+        DB_POOL_TIMEOUTS.inc(now.timeouts + now.rejected - last.timeouts - last.rejected)
+    return replace(now)
+
+
+@asynccontextmanager
+async def reporting_pool(source: PoolStatsSource, *, enabled: bool) -> AsyncIterator[None]:
+    if not enabled:
+        yield
+        return
+
+    async def sample_forever() -> None:
+        last = PoolStats()
+        while True:
+            last = sample_pool(source, last)
+            await asyncio.sleep(POOL_SAMPLE_SECONDS)
+
+    task = asyncio.create_task(sample_forever())
     try:
         yield
     finally:
-        DB_POOL_WAITING.dec()
+        task.cancel()
+        with suppress(asyncio.CancelledError):
+            await task

@@ -35,7 +35,7 @@ def raise_descriptor_limit() -> int:
 def connection_limits(settings: Settings, descriptors: int) -> tuple[int, int]:
     """(MAX_CONNECTIONS, the hard ceiling), lowered to fit the descriptors: a tenth of what
     remains above the cap is kept for answering 503 to those who come over it."""
-    reserved = RESERVED_DESCRIPTORS + settings.database_pool_size + settings.database_max_overflow
+    reserved = RESERVED_DESCRIPTORS + settings.database_pool_size
     ceiling = max(2, descriptors - reserved)
     return max(1, min(settings.max_connections, ceiling - max(1, ceiling // 10))), ceiling
 
