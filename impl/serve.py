@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import uvicorn
 
-from impl.db.engine import normalize_url
+from impl.db.engine import build_database
 from impl.ops.log_setup import configure_logging
 from impl.ops.startup_errors import database_errors_explained, load_settings
 from impl.server.limits import raise_descriptor_limit
@@ -22,7 +22,7 @@ def main() -> None:
     settings = load_settings()
     configure_logging(settings.log_level, settings.effective_log_format)
     with database_errors_explained(settings.database_url):
-        normalize_url(settings.database_url)
+        build_database(settings)  # a URL it cannot use fails here, before any worker starts
     raise_descriptor_limit()
     if settings.metrics_port is not None:
         from impl.ops.metrics_server import start_metrics_server  # noqa: PLC0415  (before prometheus_client)
