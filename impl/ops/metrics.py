@@ -53,10 +53,18 @@ DB_POOL_TIMEOUTS = Counter(
 )
 
 
+# The labelled children, looked up once per label set: `labels()` costs more than `inc()`.
+_requests: dict[tuple[str, str | None, int], tuple[Counter, Histogram]] = {}
+
+
 def observe_request(method: str, route: str | None, status: int, seconds: float, problem: str | None) -> None:
-    labels = (method, route or "unmatched", str(status))
-    REQUESTS.labels(*labels).inc()
-    LATENCY.labels(*labels).observe(seconds)
+    key = (method, route, status)
+    children = _requests.get(key)
+    if children is None:
+        labels = (method, route or "unmatched", str(status))
+        children = _requests[key] = (REQUESTS.labels(*labels), LATENCY.labels(*labels))
+    children[0].inc()
+    children[1].observe(seconds)
     if problem is not None:
         PROBLEMS.labels(problem, str(status)).inc()
 
