@@ -20,6 +20,7 @@ from impl.auth.tokens import TokenService
 from impl.db.database import Database
 from impl.db.engine import build_database
 from impl.health.handlers import HealthImpl
+from impl.http.admission import AdmissionMiddleware
 from impl.http.allowed_methods import AllowedMethods
 from impl.http.cors import ListedOriginsCORSMiddleware
 from impl.http.cursors import CursorCodec
@@ -106,6 +107,8 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     install_problem_handlers(app)
     app.add_middleware(BodyGuardMiddleware, max_body_bytes=settings.max_body_bytes)
     app.add_middleware(HeadAsGetMiddleware, allowed_methods=app.state.allowed_methods)
+    # Inside CORS, so that a browser can read the 503 it gets.
+    app.add_middleware(AdmissionMiddleware, max_in_flight=settings.max_in_flight_requests)
     app.add_middleware(
         ListedOriginsCORSMiddleware,
         allow_origins=settings.cors_origins,

@@ -99,7 +99,7 @@ def build_router(implementation: type[AuthHandlers]) -> APIRouter:
             },
             503: {
                 "model": Problem,
-                "description": 'A dependency such as the database, or the store that keeps rate-limit counts, is not available.',
+                "description": 'The request was not carried out, and may be retried after `Retry-After` seconds: a dependency such as the database, or the store that keeps rate-limit counts, is not available or too slow, or the service is at capacity. The problem `type` says which: `urn:tasks-api:problem:database-unavailable`, `...:database-timeout`, `...:database-busy` (every database connection is in use), `...:overloaded` (too many requests in progress), `...:service-unavailable` (another dependency).',
             },
         },
     )
@@ -148,7 +148,7 @@ def build_router(implementation: type[AuthHandlers]) -> APIRouter:
             },
             503: {
                 "model": Problem,
-                "description": 'A dependency such as the database, or the store that keeps rate-limit counts, is not available.',
+                "description": 'The request was not carried out, and may be retried after `Retry-After` seconds: a dependency such as the database, or the store that keeps rate-limit counts, is not available or too slow, or the service is at capacity. The problem `type` says which: `urn:tasks-api:problem:database-unavailable`, `...:database-timeout`, `...:database-busy` (every database connection is in use), `...:overloaded` (too many requests in progress), `...:service-unavailable` (another dependency).',
             },
         },
     )
@@ -197,7 +197,7 @@ def build_router(implementation: type[AuthHandlers]) -> APIRouter:
             },
             503: {
                 "model": Problem,
-                "description": 'A dependency such as the database, or the store that keeps rate-limit counts, is not available.',
+                "description": 'The request was not carried out, and may be retried after `Retry-After` seconds: a dependency such as the database, or the store that keeps rate-limit counts, is not available or too slow, or the service is at capacity. The problem `type` says which: `urn:tasks-api:problem:database-unavailable`, `...:database-timeout`, `...:database-busy` (every database connection is in use), `...:overloaded` (too many requests in progress), `...:service-unavailable` (another dependency).',
             },
         },
     )
@@ -235,6 +235,10 @@ def build_router(implementation: type[AuthHandlers]) -> APIRouter:
             500: {
                 "model": Problem,
                 "description": 'An unexpected error; the details are logged under the request id.',
+            },
+            503: {
+                "model": Problem,
+                "description": 'The request was not carried out, and may be retried after `Retry-After` seconds: a dependency such as the database, or the store that keeps rate-limit counts, is not available or too slow, or the service is at capacity. The problem `type` says which: `urn:tasks-api:problem:database-unavailable`, `...:database-timeout`, `...:database-busy` (every database connection is in use), `...:overloaded` (too many requests in progress), `...:service-unavailable` (another dependency).',
             },
         },
         dependencies=[Security(oauth2)],

@@ -188,6 +188,10 @@ def build_router(implementation: type[TasksHandlers]) -> APIRouter:
                 "model": Problem,
                 "description": 'An unexpected error; the details are logged under the request id.',
             },
+            503: {
+                "model": Problem,
+                "description": 'The request was not carried out, and may be retried after `Retry-After` seconds: a dependency such as the database, or the store that keeps rate-limit counts, is not available or too slow, or the service is at capacity. The problem `type` says which: `urn:tasks-api:problem:database-unavailable`, `...:database-timeout`, `...:database-busy` (every database connection is in use), `...:overloaded` (too many requests in progress), `...:service-unavailable` (another dependency).',
+            },
         },
         dependencies=[Security(oauth2)],
     )
@@ -346,6 +350,10 @@ def build_router(implementation: type[TasksHandlers]) -> APIRouter:
                 "model": Problem,
                 "description": 'An unexpected error; the details are logged under the request id.',
             },
+            503: {
+                "model": Problem,
+                "description": 'The request was not carried out, and may be retried after `Retry-After` seconds: a dependency such as the database, or the store that keeps rate-limit counts, is not available or too slow, or the service is at capacity. The problem `type` says which: `urn:tasks-api:problem:database-unavailable`, `...:database-timeout`, `...:database-busy` (every database connection is in use), `...:overloaded` (too many requests in progress), `...:service-unavailable` (another dependency).',
+            },
         },
         dependencies=[Security(oauth2)],
     )
@@ -404,6 +412,10 @@ def build_router(implementation: type[TasksHandlers]) -> APIRouter:
                 "model": Problem,
                 "description": 'An unexpected error; the details are logged under the request id.',
             },
+            503: {
+                "model": Problem,
+                "description": 'The request was not carried out, and may be retried after `Retry-After` seconds: a dependency such as the database, or the store that keeps rate-limit counts, is not available or too slow, or the service is at capacity. The problem `type` says which: `urn:tasks-api:problem:database-unavailable`, `...:database-timeout`, `...:database-busy` (every database connection is in use), `...:overloaded` (too many requests in progress), `...:service-unavailable` (another dependency).',
+            },
         },
         dependencies=[Security(oauth2)],
     )
@@ -441,6 +453,10 @@ def build_router(implementation: type[TasksHandlers]) -> APIRouter:
             500: {
                 "model": Problem,
                 "description": 'An unexpected error; the details are logged under the request id.',
+            },
+            503: {
+                "model": Problem,
+                "description": 'The request was not carried out, and may be retried after `Retry-After` seconds: a dependency such as the database, or the store that keeps rate-limit counts, is not available or too slow, or the service is at capacity. The problem `type` says which: `urn:tasks-api:problem:database-unavailable`, `...:database-timeout`, `...:database-busy` (every database connection is in use), `...:overloaded` (too many requests in progress), `...:service-unavailable` (another dependency).',
             },
         },
         dependencies=[Security(oauth2)],
@@ -500,6 +516,10 @@ def build_router(implementation: type[TasksHandlers]) -> APIRouter:
                 "model": Problem,
                 "description": 'An unexpected error; the details are logged under the request id.',
             },
+            503: {
+                "model": Problem,
+                "description": 'The request was not carried out, and may be retried after `Retry-After` seconds: a dependency such as the database, or the store that keeps rate-limit counts, is not available or too slow, or the service is at capacity. The problem `type` says which: `urn:tasks-api:problem:database-unavailable`, `...:database-timeout`, `...:database-busy` (every database connection is in use), `...:overloaded` (too many requests in progress), `...:service-unavailable` (another dependency).',
+            },
         },
         dependencies=[Security(oauth2)],
     )
@@ -547,6 +567,10 @@ def build_router(implementation: type[TasksHandlers]) -> APIRouter:
             500: {
                 "model": Problem,
                 "description": 'An unexpected error; the details are logged under the request id.',
+            },
+            503: {
+                "model": Problem,
+                "description": 'The request was not carried out, and may be retried after `Retry-After` seconds: a dependency such as the database, or the store that keeps rate-limit counts, is not available or too slow, or the service is at capacity. The problem `type` says which: `urn:tasks-api:problem:database-unavailable`, `...:database-timeout`, `...:database-busy` (every database connection is in use), `...:overloaded` (too many requests in progress), `...:service-unavailable` (another dependency).',
             },
         },
         dependencies=[Security(oauth2)],
@@ -605,6 +629,10 @@ def build_router(implementation: type[TasksHandlers]) -> APIRouter:
             500: {
                 "model": Problem,
                 "description": 'An unexpected error; the details are logged under the request id.',
+            },
+            503: {
+                "model": Problem,
+                "description": 'The request was not carried out, and may be retried after `Retry-After` seconds: a dependency such as the database, or the store that keeps rate-limit counts, is not available or too slow, or the service is at capacity. The problem `type` says which: `urn:tasks-api:problem:database-unavailable`, `...:database-timeout`, `...:database-busy` (every database connection is in use), `...:overloaded` (too many requests in progress), `...:service-unavailable` (another dependency).',
             },
         },
         dependencies=[Security(oauth2)],
@@ -665,6 +693,10 @@ def build_router(implementation: type[TasksHandlers]) -> APIRouter:
             500: {
                 "model": Problem,
                 "description": 'An unexpected error; the details are logged under the request id.',
+            },
+            503: {
+                "model": Problem,
+                "description": 'The request was not carried out, and may be retried after `Retry-After` seconds: a dependency such as the database, or the store that keeps rate-limit counts, is not available or too slow, or the service is at capacity. The problem `type` says which: `urn:tasks-api:problem:database-unavailable`, `...:database-timeout`, `...:database-busy` (every database connection is in use), `...:overloaded` (too many requests in progress), `...:service-unavailable` (another dependency).',
             },
         },
         dependencies=[Security(oauth2)],
@@ -730,6 +762,10 @@ def build_router(implementation: type[TasksHandlers]) -> APIRouter:
             500: {
                 "model": Problem,
                 "description": 'An unexpected error; the details are logged under the request id.',
+            },
+            503: {
+                "model": Problem,
+                "description": 'The request was not carried out, and may be retried after `Retry-After` seconds: a dependency such as the database, or the store that keeps rate-limit counts, is not available or too slow, or the service is at capacity. The problem `type` says which: `urn:tasks-api:problem:database-unavailable`, `...:database-timeout`, `...:database-busy` (every database connection is in use), `...:overloaded` (too many requests in progress), `...:service-unavailable` (another dependency).',
             },
         },
         dependencies=[Security(oauth2)],

@@ -34,8 +34,11 @@ class Connection(ABC):
     dialect: Dialect
 
     @abstractmethod
-    async def run(self, *steps: Step, commit: bool = False) -> list[StepResult]:
-        """Run the statements in order, in one round trip where the database allows it."""
+    async def run(self, *steps: Step, commit: bool = False, planner: Sequence[str] = ()) -> list[StepResult]:
+        """Run the statements in order, in one round trip where the database allows it.
+
+        `planner`: PostgreSQL planner settings (e.g. "enable_sort = off") that hold for these
+        statements only; outside a write they also share one snapshot."""
 
     async def fetch_all(self, query: Query, params: Params | None = None) -> list[Row]:
         return (await self.run(Step(query, params)))[0].rows

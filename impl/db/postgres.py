@@ -9,10 +9,12 @@ settings do not follow the client.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import psycopg
 from psycopg import errors as pg_errors
+from psycopg.pq import TransactionStatus
 
 from impl.db.database import Connection, Driver
 from impl.db.errors import DatabaseBusy, DatabaseTimeout, DatabaseUnavailable
@@ -40,11 +42,8 @@ class PostgresConnection(Connection):
         self.began = False
         self.committed = False
 
-    async def run(self, *steps: Step, commit: bool = False) -> list[StepResult]:
-        prefix: list[str] = []
-        if self._begin is not None and not self.began:
-            prefix, self.began = self._begin, True
-        suffix = ["COMMIT"] if commit and self.began else []
+    async def run(self, *steps: Step, commit: bool = False, planner: Sequence[str] = ()) -> list[StepResult]:
+        prefix, suffix = self._framing(commit=commit, planner=planner)
         raw = self.raw
         if not prefix and not suffix and len(steps) == 1 and steps[0].many is None:
             step = steps[0]
@@ -67,7 +66,7 @@ class PostgresConnection(Connection):
                 cursors.append(pending)
             for statement in suffix:
                 await raw.execute(statement)
-        if suffix:
+        if suffix and self.began:
             self.committed = True
         results = []
         for done in cursors:
@@ -77,6 +76,22 @@ class PostgresConnection(Connection):
                 rows = await done.fetchall() if done.description else []
                 results.append(StepResult(rows, done.rowcount))
         return results
+
+    def _framing(self, *, commit: bool, planner: Sequence[str]) -> tuple[list[str], list[str]]:
+        """What goes before and after the statements: BEGIN with a write's first statements,
+        COMMIT with its last, and the transaction that LOCAL planner settings need."""
+        prefix: list[str] = []
+        suffix: list[str] = []
+        if self._begin is not None and not self.began:
+            prefix, self.began = list(self._begin), True
+        elif planner and self._begin is None:
+            # A read: the settings need a transaction to be LOCAL to; it also gives the
+            # statements one snapshot.
+            prefix, suffix = ["BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"], ["COMMIT"]
+        prefix += [f"SET LOCAL {setting}" for setting in planner]
+        if commit and self.began:
+            suffix = ["COMMIT"]
+        return prefix, suffix
 
 
 class PostgresDriver(Driver):
@@ -139,10 +154,13 @@ class PostgresDriver(Driver):
     async def finish(self, connection: Connection, *, failed: bool) -> bool:
         assert isinstance(connection, PostgresConnection)
         raw = connection.raw
+        if raw.closed or raw.broken:
+            return False
         if connection.began and not connection.committed:
-            if raw.closed or raw.broken:
-                return False
             await raw.execute("ROLLBACK" if failed else "COMMIT")
+        elif raw.info.transaction_status != TransactionStatus.IDLE:
+            # A read's transaction that an error interrupted.
+            await raw.execute("ROLLBACK")
         return not (raw.closed or raw.broken)
 
     def translate(self, error: BaseException) -> BaseException | None:
