@@ -24,10 +24,13 @@ is within noise (use --runs 3, which shows medians).
   req/s      completed responses per second, whatever their status.
   p50/p99    latency of those responses in ms, as wrk measures it (a closed loop of
              connections: under saturation p99 is queueing, not service time).
-  non-2xx    responses that were not 2xx. Any non-2xx, timeout, socket error, error line
+  non-2xx    responses that were not 2xx. Any non-2xx, timeout, socket error, error record
              in the server's log, or (complete) a task completed twice is flagged `!!` on
              the row and its first error body is printed: the row's req/s then measures
              failures, not the work.
+  busy N s   the server went on answering slowly for N s after wrk stopped: it was working
+             off requests whose clients had gone. Every run waits for the server to answer
+             its liveness check promptly again before the next one starts.
 
 Workloads: floor (the reference app), health-live, list-100 (GET /api/v1/tasks?limit=100
 of a user with exactly 100 tasks), get, patch, create (one task), batch-20 (20 creates in one
@@ -39,12 +42,16 @@ same table: before ANALYZE, with the statistics of the small table, then after i
 Login interference: list-100's p99 alone, then while 8 clients log in without pause; a ratio
 far above 1 means password hashing holds up the event loop or the CPUs.
 
-Overload: list-100 with 1,000 connections for 30 s (wrk --timeout 10s), by status. Meanwhile
-a probe opens a fresh connection every 100 ms for GET /api/v1/health/live with a 5 s budget,
-as an orchestrator's liveness check would; its figures are printed beside those of the same
-probe on the idle server. Timeouts or a p99 of seconds there mean the server stalls under
-overload (and would be restarted by its orchestrator); a server that sheds load answers the
-probe promptly and the excess with 503.
+Overload: list-100 with 1,000 connections for 30 s (wrk --timeout 10s), by status; wrk
+counts a request still unanswered after 10 s once at each of its 2 s checks, so `timeouts`
+measures how long connections were stuck, not how many. Meanwhile a probe opens a fresh
+connection every 100 ms for GET /api/v1/health/live with a 5 s budget, as an orchestrator's
+liveness check would; its figures are printed beside those of the same probe on the idle
+server, with the time the server took to answer it promptly once the load stopped (at most
+3 minutes are waited). Timeouts there mean the server stalls under overload and would be
+restarted by its orchestrator; a server that sheds load answers the probe promptly and the
+excess with 503. The overload runs last, after list-100-big: it can leave the server unable
+to answer for minutes.
 
 Processes and logs: the server's and the reference's output go to artifacts/bench-http/.
 Every process started is stopped by PID at the end, also on Ctrl-C or failure, and the
@@ -81,6 +88,8 @@ def _exit_on_signal(signum: int, _frame: FrameType | None) -> None:
 def main(argv: list[str] | None = None) -> int:
     options = parse(argv)
     _raise_file_limit()
+    # Interruptible even where SIGINT came ignored (a background job of a script).
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     signal.signal(signal.SIGTERM, _exit_on_signal)
     signal.signal(signal.SIGHUP, _exit_on_signal)
     try:
