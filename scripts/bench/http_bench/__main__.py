@@ -24,7 +24,7 @@ is within noise (use --runs 3, which shows medians).
   req/s      completed responses per second, whatever their status.
   p50/p99    latency of those responses in ms, as wrk measures it (a closed loop of
              connections: under saturation p99 is queueing, not service time).
-  non-2xx    responses that were not 2xx. Any non-2xx, timeout, socket error, error record
+  non-2xx    responses that were not 2xx. Any non-2xx, late answer, socket error, error record
              in the server's log, or (complete) a task completed twice is flagged `!!` on
              the row and its first error body is printed: the row's req/s then measures
              failures, not the work.
@@ -42,9 +42,11 @@ same table: before ANALYZE, with the statistics of the small table, then after i
 Login interference: list-100's p99 alone, then while 8 clients log in without pause; a ratio
 far above 1 means password hashing holds up the event loop or the CPUs.
 
-Overload: list-100 with 1,000 connections for 30 s (wrk --timeout 10s), by status; wrk
-counts a request still unanswered after 10 s once at each of its 2 s checks, so `timeouts`
-measures how long connections were stuck, not how many. Meanwhile a probe opens a fresh
+Overload: list-100 with 1,000 connections for 30 s, by status: requests sent, answered (2xx,
+503, other), answered only after wrk's --timeout of 10 s (wrk leaves those out of the
+latencies and calls them timeouts), and still unanswered when wrk stopped (wrk does not report
+these at all; the Lua scripts count what they send). Normally at most one per connection is
+unanswered at the end; all of them means the server stalled. Meanwhile a probe opens a fresh
 connection every 100 ms for GET /api/v1/health/live with a 5 s budget, as an orchestrator's
 liveness check would; its figures are printed beside those of the same probe on the idle
 server, with the time the server took to answer it promptly once the load stopped (at most

@@ -46,7 +46,7 @@ class Figures:
         runs = self.runs
         found = {
             "non-2xx": self.non_2xx,
-            "timeouts": sum(run.timeouts for run in runs),
+            "answers after the timeout": sum(run.timeouts for run in runs),
             "socket errors": sum(run.socket_errors for run in runs),
             "repeated ids (open tasks ran out)": sum(run.wraps for run in runs)
             if self.wraps_are_errors
@@ -164,10 +164,11 @@ class Report:
         return [
             f"overload: list-100 with {found.connections} connections for {result.seconds:.0f} s",
             f"  {result.rps:.1f} req/s, p50 {result.p50_ms:.0f} ms, p99 {result.p99_ms:.0f} ms, "
-            f"max {result.max_ms:.0f} ms",
-            f"  2xx {result.status_2xx}, 503 {result.status_503}, other 5xx {result.status_5xx}, "
-            f"4xx {result.status_4xx}, timeouts (10 s) {result.timeouts}, "
-            f"socket errors {result.socket_errors} (connect {result.connect_errors}, "
+            f"max {result.max_ms:.0f} ms (of the answers within 10 s)",
+            f"  {result.sent} requests sent, {result.requests} answered: 2xx {result.status_2xx}, "
+            f"503 {result.status_503}, other 5xx {result.status_5xx}, 4xx {result.status_4xx}; "
+            f"after more than 10 s {result.timeouts}; unanswered when wrk stopped {result.unanswered}",
+            f"  socket errors {result.socket_errors} (connect {result.connect_errors}, "
             f"read {result.read_errors}, write {result.write_errors})",
             *([f"  first error: {result.first_error}"] if result.first_error else []),
             *(

@@ -13,7 +13,7 @@ from .options import Options
 from .probe import Prober
 from .report import Figures, Interference, Overload
 from .servers import HOST, Server, wait_live
-from .workloads import LIST_100, LIST_100_BIG, LIST_100_BIG_STALE, LIVE_PATH, LOGIN, Workload
+from .workloads import LIST_100, LIST_100_BIG, LIST_100_BIG_STALE, LIVE_PATH, LOGIN, OVERLOAD, Workload
 
 OPEN_PREFIX = "Open task"
 # How long the server may take to answer its liveness check promptly again once a load
@@ -156,7 +156,7 @@ class Suite:
         load = wrk.Load(
             options.threads, options.overload_connections, options.overload_duration, OVERLOAD_TIMEOUT_SECONDS
         )
-        run = self.start(LIST_100, load)
+        run = self.start(OVERLOAD, load)
         try:
             with Prober(HOST, self.server.port, LIVE_PATH) as prober:
                 result = run.result()

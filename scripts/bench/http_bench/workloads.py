@@ -53,6 +53,8 @@ STEADY = (
     Workload("complete", "task_complete.lua", "/api/v1/tasks", account="writer", ids="open"),
     LOGIN,
 )
+# list-100 with every request counted as it is sent (see scripts/bench/wrk/overload.lua).
+OVERLOAD = Workload("overload", "overload.lua", LIST_PATH, account="lister")
 LIST_100_BIG_STALE = Workload("list-100-big (before ANALYZE)", "static.lua", LIST_PATH, account="lister")
 LIST_100_BIG = Workload("list-100-big", "static.lua", LIST_PATH, account="lister")
 

@@ -33,10 +33,18 @@ class WrkResult:
     write_errors: int
     wraps: int
     first_error: str | None
+    # Counted by the scripts that send through Lua (not static.lua): None when not counted.
+    sent: int | None
 
     @property
     def rps(self) -> float:
         return self.requests / self.seconds if self.seconds else 0.0
+
+    @property
+    def unanswered(self) -> int | None:
+        """Requests without an answer when wrk stopped: at most one per connection normally;
+        all of them when the server stalls (wrk itself reports none of these)."""
+        return None if self.sent is None else max(0, self.sent - self.requests)
 
     @property
     def non_2xx(self) -> int:
@@ -48,7 +56,8 @@ class WrkResult:
 
     @property
     def failures(self) -> int:
-        """Everything that was not a 2xx answer: statuses, timeouts, socket errors."""
+        """Everything that was not a timely 2xx answer: statuses, late answers (wrk's
+        "timeouts": answered after --timeout), socket errors."""
         return self.non_2xx + self.timeouts + self.socket_errors
 
     @classmethod
@@ -75,6 +84,7 @@ class WrkResult:
             write_errors=data["write_errors"],
             wraps=data["wraps"],
             first_error=data["first_error"],
+            sent=data["sent"] or None,
         )
 
 

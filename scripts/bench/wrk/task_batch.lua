@@ -11,5 +11,5 @@ function request()
     operations[i] = string.format('{"op": "create", "task": {"title": "Batch %s #%d"}}', batch, i)
   end
   local body = '{"operations": [' .. table.concat(operations, ", ") .. "]}"
-  return wrk.format("POST", "/api/v1/tasks/batch", headers, body)
+  return common.send(wrk.format("POST", "/api/v1/tasks/batch", headers, body))
 end

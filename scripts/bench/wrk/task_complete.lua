@@ -5,5 +5,5 @@ common.install()
 local headers = common.headers()
 
 function request()
-  return wrk.format("POST", "/api/v1/tasks/" .. common.next_id() .. "/complete", headers)
+  return common.send(wrk.format("POST", "/api/v1/tasks/" .. common.next_id() .. "/complete", headers))
 end

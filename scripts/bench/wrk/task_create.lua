@@ -5,5 +5,5 @@ local headers = common.headers("application/json")
 
 function request()
   local body = string.format('{"title": "Created by the benchmark %s", "priority": "medium"}', common.unique())
-  return wrk.format("POST", "/api/v1/tasks", headers, body)
+  return common.send(wrk.format("POST", "/api/v1/tasks", headers, body))
 end

@@ -4,5 +4,5 @@ common.install()
 local headers = common.headers()
 
 function request()
-  return wrk.format("GET", "/api/v1/tasks/" .. common.next_id(), headers)
+  return common.send(wrk.format("GET", "/api/v1/tasks/" .. common.next_id(), headers))
 end

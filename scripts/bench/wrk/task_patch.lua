@@ -5,5 +5,5 @@ local headers = common.headers("application/json")
 
 function request()
   local body = string.format('{"title": "Renamed by the benchmark %s"}', common.unique())
-  return wrk.format("PATCH", "/api/v1/tasks/" .. common.next_id(), headers, body)
+  return common.send(wrk.format("PATCH", "/api/v1/tasks/" .. common.next_id(), headers, body))
 end
