@@ -14,15 +14,7 @@ function common.setup(thread)
   threads[#threads + 1] = thread
 end
 
-function common.init(args)
-  for _, name in ipairs(COUNTERS) do
-    _G[name] = 0
-  end
-  sequence = 0
-end
-
--- Loaded on the first request rather than in init: wrk's setup (which numbers the thread)
--- is only guaranteed to have run once the thread is running.
+-- This thread's slice of the ids file.
 local function load_slice()
   ids, position = {}, 0
   local all = {}
@@ -38,6 +30,18 @@ local function load_slice()
     ids[#ids + 1] = all[i]
   end
   assert(#ids > 0, "no ids for thread " .. thread_index)
+end
+
+-- wrk calls setup (which numbers the thread) before init, so the slice is read here, before
+-- the clock starts; next_id reads it late should a wrk do otherwise.
+function common.init(args)
+  for _, name in ipairs(COUNTERS) do
+    _G[name] = 0
+  end
+  sequence = 0
+  if thread_index ~= nil and os.getenv("BENCH_IDS") then
+    load_slice()
+  end
 end
 
 -- The next id of this thread's slice; `wraps` counts how often the slice ran out and
