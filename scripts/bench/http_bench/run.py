@@ -56,11 +56,12 @@ def server_env(database_url: str) -> dict[str, str]:
 
 
 def _output(command: list[str], *, cwd: Path = REPO) -> str:
+    """The command's output, or "?" if it failed (no git checkout, no wrk...)."""
     try:
         done = subprocess.run(command, cwd=cwd, capture_output=True, text=True, timeout=30, check=False)
-    except OSError:
+    except (OSError, subprocess.TimeoutExpired):
         return "?"
-    return (done.stdout or done.stderr).strip()
+    return done.stdout.strip() if done.returncode == 0 else "?"
 
 
 def _load_average() -> str:
@@ -70,17 +71,18 @@ def _load_average() -> str:
 def describe(options: Options) -> dict[str, str]:
     commit = _output(["git", "rev-parse", "--short=12", "HEAD"])
     branch = _output(["git", "rev-parse", "--abbrev-ref", "HEAD"])
-    dirty = (
-        " + uncommitted changes" if _output(["git", "status", "--porcelain", "--untracked-files=no"]) else ""
-    )
+    status = _output(["git", "status", "--porcelain", "--untracked-files=no"])
+    dirty = " + uncommitted changes" if status not in {"", "?"} else ""
     python = _output([str(options.server_python), "-c", "import platform; print(platform.python_version())"])
-    wrk_version = _output(["wrk", "-v"]).split("Copyright")[0].strip()
+    # `wrk -v` prints its version and usage, and exits 1.
+    wrk_version = subprocess.run(["wrk", "-v"], capture_output=True, text=True, timeout=30, check=False)
+    wrk_line = (wrk_version.stdout or wrk_version.stderr).split("Copyright")[0].strip()
     return {
         "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
         "commit": f"{commit} ({branch}){dirty}",
         "workers": str(options.workers),
         "machine": f"{len(os.sched_getaffinity(0))} CPUs (nproc), Python {python}, {platform.machine()}, "
-        f"{wrk_version}",
+        f"{wrk_line}",
         "load average": f"{_load_average()} (1/5/15 min) before",
         "wrk": f"-t{options.threads} -c{options.connections} -d{options.duration}s, {options.warmup} s "
         f"warm-up, {options.runs} run(s) per workload (medians)",

@@ -84,7 +84,8 @@ class WrkResult:
             write_errors=data["write_errors"],
             wraps=data["wraps"],
             first_error=data["first_error"],
-            sent=data["sent"] or None,
+            # wrk builds one request at start-up only to check it (thread 1): not sent.
+            sent=data["sent"] - 1 if data["sent"] else None,
         )
 
 
