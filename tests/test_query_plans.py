@@ -13,13 +13,15 @@ from __future__ import annotations
 import json
 import sqlite3
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, get_args
 
 import psycopg
 import pytest
+from psycopg import sql
 
 from generated.models import TaskSort
 from impl.auth.identity import Caller
@@ -100,47 +102,61 @@ def positions(sort: str) -> list[Position | None]:
     return found
 
 
+Explain = Callable[[str, dict[str, Any]], list[str]]
+
+
+@contextmanager
+def sqlite_explainer(url: str) -> Iterator[Explain]:
+    with sqlite3.connect(url.removeprefix("sqlite:///")) as connection:
+        seed("sqlite", lambda sql, rows: connection.executemany(sql, [_bind(row) for row in rows]))
+
+        def explain(sql: str, params: dict[str, Any]) -> list[str]:
+            if sql == "ANALYZE":
+                connection.execute("ANALYZE")
+                return []
+            plan = connection.execute("EXPLAIN QUERY PLAN " + sql, _bind(params)).fetchall()
+            return [str(row[-1]) for row in plan]
+
+        yield explain
+
+
+@contextmanager
+def postgres_explainer(url: str) -> Iterator[Explain]:
+    with psycopg.connect(url, autocommit=True) as connection:
+        for table in ("tasks", "task_tags", "users", "login_sessions"):
+            connection.execute(
+                sql.SQL("ALTER TABLE {} SET (autovacuum_enabled = false)").format(sql.Identifier(table))
+            )
+
+        def insert(text: str, rows: list[dict[str, Any]]) -> None:
+            with connection.cursor() as cursor:
+                cursor.executemany(Query.of(text).postgresql.encode(), rows)
+
+        seed("postgresql", insert)
+
+        def explain(text: str, params: dict[str, Any]) -> list[str]:
+            if text == "ANALYZE":
+                connection.execute("ANALYZE")
+                return []
+            with connection.transaction():
+                for setting in INDEX_WALK:
+                    connection.execute(f"SET LOCAL {setting}".encode())
+                plan = connection.execute(("EXPLAIN (FORMAT JSON) " + text).encode(), params).fetchone()
+            assert plan is not None
+            return list(plan_nodes(plan[0][0]["Plan"]))
+
+        yield explain
+
+
 @pytest.fixture(params=BACKENDS)
-def database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[Dialect, Any]]:
+def database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[Dialect, Explain]]:
     """(dialect, explain(sql, params) -> plan lines) on a seeded database without statistics."""
+    dialect: Dialect = "sqlite" if request.param == "sqlite" else "postgresql"
     with temporary_database(request.param, tmp_path) as url:
         upgrade(url)
-        if request.param == "sqlite":
-            path = url.removeprefix("sqlite:///")
-            with sqlite3.connect(path) as connection:
-                seed("sqlite", lambda sql, rows: connection.executemany(sql, [_bind(row) for row in rows]))
-
-                def explain_sqlite(sql: str, params: dict[str, Any]) -> list[str]:
-                    if sql == "ANALYZE":
-                        connection.execute("ANALYZE")
-                        return []
-                    plan = connection.execute("EXPLAIN QUERY PLAN " + sql, _bind(params)).fetchall()
-                    return [str(row[-1]) for row in plan]
-
-                yield "sqlite", explain_sqlite
-            return
-        with psycopg.connect(url, autocommit=True) as connection:
-            for table in ("tasks", "task_tags", "users", "login_sessions"):
-                connection.execute(f"ALTER TABLE {table} SET (autovacuum_enabled = false)")  # type: ignore[arg-type]
-
-            def execute_pg(sql: str, rows: list[dict[str, Any]]) -> None:
-                with connection.cursor() as cursor:
-                    cursor.executemany(Query.of(sql).postgresql, rows)  # type: ignore[arg-type]
-
-            seed("postgresql", execute_pg)
-
-            def explain_pg(sql: str, params: dict[str, Any]) -> list[str]:
-                if sql == "ANALYZE":
-                    connection.execute("ANALYZE")
-                    return []
-                with connection.transaction():
-                    for setting in INDEX_WALK:
-                        connection.execute(f"SET LOCAL {setting}")  # type: ignore[arg-type]
-                    plan = connection.execute("EXPLAIN (FORMAT JSON) " + sql, params).fetchone()  # type: ignore[arg-type]
-                assert plan is not None
-                return list(plan_nodes(plan[0][0]["Plan"]))
-
-            yield "postgresql", explain_pg
+        explainer = sqlite_explainer(url) if dialect == "sqlite" else postgres_explainer(url)
+        with explainer as explain:
+            yield dialect, explain
 
 
 def plan_nodes(node: dict[str, Any]) -> Iterator[str]:
