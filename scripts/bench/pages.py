@@ -156,7 +156,7 @@ def deep_position(
     client: TestClient, headers: dict[str, str], sort: str, options: argparse.Namespace
 ) -> Position:
     """Where page `options.page` of this sort starts: after the last task of the page before."""
-    params: dict[str, object] = {"limit": options.limit, "sort": sort}
+    params: dict[str, str | int] = {"limit": options.limit, "sort": sort}
     last: dict[str, object] = {}
     for _ in range(options.page - 1):
         page = client.get("/api/v1/tasks", params=params, headers=headers).json()
@@ -207,7 +207,7 @@ def deep_page_plans(
     with engine.connect() as connection:
         for step in steps:
             params = _bind(step.params) if dialect == "sqlite" else dict(step.params or {})
-            rows = connection.exec_driver_sql(explain + step.query.text(dialect), params).all()  # type: ignore[arg-type]
+            rows = connection.exec_driver_sql(explain + step.query.text(dialect), params).all()
             plans.append(" | ".join(str(row[-1]).strip() for row in rows))
     return plans
 
