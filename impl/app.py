@@ -21,6 +21,7 @@ from impl.db.engine import build_database
 from impl.health.handlers import HealthImpl
 from impl.health.readiness import Readiness
 from impl.http.access_log import AccessLogMiddleware
+from impl.http.admission import AdmissionMiddleware
 from impl.http.allowed_methods import AllowedMethods
 from impl.http.cors import ListedOriginsCORSMiddleware
 from impl.http.cursors import CursorCodec
@@ -28,7 +29,7 @@ from impl.http.docs import install_docs
 from impl.http.head_requests import HeadAsGetMiddleware
 from impl.http.literal_paths import shadowing_routes
 from impl.http.middleware import BodyGuardMiddleware, RequestContextMiddleware
-from impl.http.negotiation import require_acceptable_response, require_declared_media_type
+from impl.http.negotiation import negotiate
 from impl.http.problems import install_problem_handlers
 from impl.http.rate_limits import RateLimits
 from impl.ops.log_setup import configure_logging
@@ -86,7 +87,10 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
         users=UsersImpl,
         title=CONTRACT["info"]["title"],
         version=CONTRACT["info"]["version"],
-        dependencies=[Depends(require_acceptable_response), Depends(require_declared_media_type)],
+        dependencies=[Depends(negotiate)],
+        # Metrics and logs are impl/'s own; FastAPI's OpenTelemetry hooks would look up their
+        # providers on every request.
+        telemetry={"tracing": False, "metrics": False, "logs": False, "operation_spans": False},
         # impl/docs.py serves the docs with self-hosted assets instead of FastAPI's CDN pages.
         docs_url=None,
         redoc_url=None,
@@ -114,6 +118,8 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     install_problem_handlers(app)
     app.add_middleware(BodyGuardMiddleware, max_body_bytes=settings.max_body_bytes)
     app.add_middleware(HeadAsGetMiddleware, allowed_methods=app.state.allowed_methods)
+    # Inside CORS, so that a browser can read the 503 it gets.
+    app.add_middleware(AdmissionMiddleware, max_in_flight=settings.max_in_flight_requests)
     app.add_middleware(
         ListedOriginsCORSMiddleware,
         allow_origins=settings.cors_origins,

@@ -77,6 +77,9 @@ class Settings(BaseSettings):
     cors_allow_credentials: bool = False
 
     max_body_bytes: int = Field(default=1_048_576, ge=1024)
+    # Requests in progress per process beyond which the next one gets 503 + Retry-After at once
+    # (impl/http/admission.py); the health probes are always admitted.
+    max_in_flight_requests: int = Field(default=1000, ge=1, le=100_000)
 
     # Deleted tasks stay as tombstones for delta sync this long (`python -m impl.purge`).
     tombstone_retention_days: int = Field(default=30, ge=1, le=3650)

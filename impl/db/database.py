@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from typing import Any
 from weakref import WeakKeyDictionary
 
+from impl.db.deadline import Deadline
 from impl.db.errors import DatabaseTimeout
 from impl.db.pool import Pool, PoolStats, _Pooled
 from impl.db.sql import Dialect, Params, Query, Step, StepResult
@@ -34,8 +35,11 @@ class Connection(ABC):
     dialect: Dialect
 
     @abstractmethod
-    async def run(self, *steps: Step, commit: bool = False) -> list[StepResult]:
-        """Run the statements in order, in one round trip where the database allows it."""
+    async def run(self, *steps: Step, commit: bool = False, planner: Sequence[str] = ()) -> list[StepResult]:
+        """Run the statements in order, in one round trip where the database allows it.
+
+        `planner`: PostgreSQL planner settings (e.g. "enable_sort = off") that hold for these
+        statements only; outside a write they also share one snapshot."""
 
     async def fetch_all(self, query: Query, params: Params | None = None) -> list[Row]:
         return (await self.run(Step(query, params)))[0].rows
@@ -129,7 +133,7 @@ class Database:
         connection = self.driver.connection(pooled.connection, write=write)
         usable = False
         try:
-            async with asyncio.timeout(self.limits.deadline):
+            async with Deadline(self.limits.deadline):
                 try:
                     yield connection
                 except asyncio.CancelledError:

@@ -9,10 +9,12 @@ settings do not follow the client.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import psycopg
 from psycopg import errors as pg_errors
+from psycopg.pq import TransactionStatus
 
 from impl.db.database import Connection, Driver
 from impl.db.errors import DatabaseBusy, DatabaseTimeout, DatabaseUnavailable
@@ -33,18 +35,19 @@ _UNAVAILABLE = (
 class PostgresConnection(Connection):
     dialect = "postgresql"
 
-    def __init__(self, raw: psycopg.AsyncConnection[Any], *, begin: list[str] | None) -> None:
+    def __init__(
+        self, raw: psycopg.AsyncConnection[Any], *, begin: list[str] | None, session_planner: Sequence[str]
+    ) -> None:
         self.raw = raw
+        # Planner settings the connection already has for its whole session.
+        self._session_planner = session_planner
         # Sent with the first statement of a write; None for reads (autocommit).
         self._begin = begin
         self.began = False
         self.committed = False
 
-    async def run(self, *steps: Step, commit: bool = False) -> list[StepResult]:
-        prefix: list[str] = []
-        if self._begin is not None and not self.began:
-            prefix, self.began = self._begin, True
-        suffix = ["COMMIT"] if commit and self.began else []
+    async def run(self, *steps: Step, commit: bool = False, planner: Sequence[str] = ()) -> list[StepResult]:
+        prefix, suffix = self._framing(commit=commit, planner=planner)
         raw = self.raw
         if not prefix and not suffix and len(steps) == 1 and steps[0].many is None:
             step = steps[0]
@@ -67,7 +70,7 @@ class PostgresConnection(Connection):
                 cursors.append(pending)
             for statement in suffix:
                 await raw.execute(statement)
-        if suffix:
+        if suffix and self.began:
             self.committed = True
         results = []
         for done in cursors:
@@ -77,6 +80,23 @@ class PostgresConnection(Connection):
                 rows = await done.fetchall() if done.description else []
                 results.append(StepResult(rows, done.rowcount))
         return results
+
+    def _framing(self, *, commit: bool, planner: Sequence[str]) -> tuple[list[str], list[str]]:
+        """What goes before and after the statements: BEGIN with a write's first statements,
+        COMMIT with its last, and the transaction that LOCAL planner settings need."""
+        prefix: list[str] = []
+        suffix: list[str] = []
+        planner = [setting for setting in planner if setting not in self._session_planner]
+        if self._begin is not None and not self.began:
+            prefix, self.began = list(self._begin), True
+        elif planner and self._begin is None:
+            # A read: the settings need a transaction to be LOCAL to; it also gives the
+            # statements one snapshot.
+            prefix, suffix = ["BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"], ["COMMIT"]
+        prefix += [f"SET LOCAL {setting}" for setting in planner]
+        if commit and self.began:
+            suffix = ["COMMIT"]
+        return prefix, suffix
 
 
 class PostgresDriver(Driver):
@@ -90,20 +110,27 @@ class PostgresDriver(Driver):
         statement_timeout_ms: int,
         lock_timeout_ms: int,
         behind_pooler: bool,
+        planner: Sequence[str] = (),
     ) -> None:
         self.conninfo = conninfo
         self.connect_timeout = connect_timeout
         self.behind_pooler = behind_pooler
         # Behind a transaction-mode pooler a session SET would stay on a server connection
         # that other clients share; only TimeZone is one the pooler tracks per client.
+        # `planner`: settings every statement may have (see Connection.run); on a connection of
+        # our own they are set once for the session, behind a pooler per transaction.
+        self.session_planner: tuple[str, ...] = () if behind_pooler else tuple(planner)
         self.session_settings = (
             "SET TimeZone = 'UTC'"
             if behind_pooler
-            else (
-                f"SET statement_timeout = {int(statement_timeout_ms)}; "
-                f"SET lock_timeout = {int(lock_timeout_ms)}; "
-                "SET idle_in_transaction_session_timeout = 60000; "
-                "SET TimeZone = 'UTC'"
+            else "; ".join(
+                [
+                    f"SET statement_timeout = {int(statement_timeout_ms)}",
+                    f"SET lock_timeout = {int(lock_timeout_ms)}",
+                    "SET idle_in_transaction_session_timeout = 60000",
+                    "SET TimeZone = 'UTC'",
+                    *(f"SET {setting}" for setting in self.session_planner),
+                ]
             )
         )
         # Behind a pooler, the session settings may belong to another client's session.
@@ -134,15 +161,20 @@ class PostgresDriver(Driver):
         await raw.close()
 
     def connection(self, raw: psycopg.AsyncConnection[Any], *, write: bool) -> PostgresConnection:
-        return PostgresConnection(raw, begin=self.begin if write else None)
+        return PostgresConnection(
+            raw, begin=self.begin if write else None, session_planner=self.session_planner
+        )
 
     async def finish(self, connection: Connection, *, failed: bool) -> bool:
         assert isinstance(connection, PostgresConnection)
         raw = connection.raw
+        if raw.closed or raw.broken:
+            return False
         if connection.began and not connection.committed:
-            if raw.closed or raw.broken:
-                return False
             await raw.execute("ROLLBACK" if failed else "COMMIT")
+        elif raw.info.transaction_status != TransactionStatus.IDLE:
+            # A read's transaction that an error interrupted.
+            await raw.execute("ROLLBACK")
         return not (raw.closed or raw.broken)
 
     def translate(self, error: BaseException) -> BaseException | None:

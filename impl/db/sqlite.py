@@ -14,7 +14,7 @@ from __future__ import annotations
 import asyncio
 import sqlite3
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
@@ -110,7 +110,7 @@ class SqliteConnection(Connection):
         self.began = False
         self.committed = False
 
-    async def run(self, *steps: Step, commit: bool = False) -> list[StepResult]:
+    async def run(self, *steps: Step, commit: bool = False, planner: Sequence[str] = ()) -> list[StepResult]:
         begin = self.write and not self.began
         self.began = self.began or begin
         end = commit and self.began

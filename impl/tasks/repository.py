@@ -32,10 +32,11 @@ def _compiled(template: str, dialect: Dialect, external: bool) -> Query:
     return Query.of(text)
 
 
-def task_query(template: str, connection: Connection, caller: Caller) -> Query:
+def task_query(template: str, connection: Connection | Dialect, caller: Caller) -> Query:
     """A statement template with the task columns, the caller's check and the row lock of
     this connection's database filled in (compiled once per shape)."""
-    return _compiled(template, connection.dialect, caller.is_external)
+    dialect = connection if isinstance(connection, str) else connection.dialect
+    return _compiled(template, dialect, caller.is_external)
 
 
 _GET = (
