@@ -235,15 +235,6 @@ def waiting_on_locks(database_url: str) -> int:
         return int(row[0]) if row else 0
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "known gap in impl/db: at the deadline psycopg's cancellation first sends a cancel request "
-        "and waits for the query's end (up to 5 s + 5 s) on a server that cannot answer, so the "
-        "request takes ~13 s instead of ~3 s; closing the socket at the deadline "
-        "(pgconn.finish()) before cancelling would skip that"
-    ),
-)
 def test_a_frozen_database_costs_a_request_its_deadline_then_heals(
     cluster: PostgresCluster, database_url: str
 ) -> None:
