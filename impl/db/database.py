@@ -167,8 +167,3 @@ class Database:
             return DatabaseTimeout("connecting to the database timed out")
         translated = self.driver.translate(error)
         return translated if isinstance(translated, Exception) else error
-
-
-def steps_of(query: Query, rows: Sequence[Params]) -> Step:
-    """One statement run once per row (an executemany)."""
-    return Step(query, many=list(rows))
