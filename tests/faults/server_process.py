@@ -12,7 +12,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -92,19 +92,31 @@ def running(
             stdout=log,
             stderr=subprocess.STDOUT,
             preexec_fn=preexec_fn,  # noqa: PLW1509  (only resource limits, set before exec)
+            # A group of its own: with WORKERS > 1 the workers go too, even after a SIGKILL
+            # of the supervisor by a test.
+            start_new_session=True,
         )
     server = Server(process, port, log_path)
     try:
         wait_until_live(server)
         yield server
     finally:
-        if process.poll() is None:
-            process.kill()
-            process.wait()
+        stop_group(process)
         if os.environ.get("KEEP_SERVER_LOGS"):
             print(f"server log kept at {log_path}")
         else:
             shutil.rmtree(directory, ignore_errors=True)
+
+
+def stop_group(process: subprocess.Popen[bytes]) -> None:
+    """SIGTERM the server's process group, SIGKILL what is left after a grace period."""
+    with suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGTERM)
+    with suppress(subprocess.TimeoutExpired):
+        process.wait(timeout=15)
+    with suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGKILL)
+    process.wait()
 
 
 def wait_until_live(server: Server) -> None:
