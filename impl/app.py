@@ -13,6 +13,7 @@ from generated.main import create_app as create_contract_app
 from impl.auth.emails import accept_special_use_domains
 from impl.auth.external_tokens import ExternalTokenVerifier
 from impl.auth.handlers import AuthImpl
+from impl.auth.oauth2_errors import install_oauth2_error_handlers
 from impl.auth.password_policy import common_passwords
 from impl.auth.passwords import warm_up
 from impl.auth.tokens import TokenService
@@ -22,12 +23,14 @@ from impl.http.allowed_methods import AllowedMethods
 from impl.http.cors import ListedOriginsCORSMiddleware
 from impl.http.cursors import CursorCodec
 from impl.http.docs import install_docs
-from impl.http.head_requests import HeadAsGetMiddleware
+from impl.http.head_requests import HeadRequestsMiddleware
 from impl.http.literal_paths import shadowing_routes
 from impl.http.middleware import BodyGuardMiddleware, RequestContextMiddleware
 from impl.http.negotiation import require_acceptable_response, require_declared_media_type
 from impl.http.problems import install_problem_handlers
+from impl.http.query_parameters import declared_query_parameters, refuse_unknown_query_parameters
 from impl.http.rate_limits import RateLimits
+from impl.http.request_quota import RequestQuota
 from impl.settings import Settings, get_settings
 from impl.tags.handlers import TagsImpl
 from impl.tasks.handlers import TasksImpl
@@ -66,7 +69,11 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
         users=UsersImpl,
         title=CONTRACT["info"]["title"],
         version=CONTRACT["info"]["version"],
-        dependencies=[Depends(require_acceptable_response), Depends(require_declared_media_type)],
+        dependencies=[
+            Depends(require_acceptable_response),
+            Depends(require_declared_media_type),
+            Depends(refuse_unknown_query_parameters),
+        ],
         # impl/docs.py serves the docs with self-hosted assets instead of FastAPI's CDN pages.
         docs_url=None,
         redoc_url=None,
@@ -79,6 +86,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
 
     app.state.settings = settings
     app.state.allowed_methods = AllowedMethods(CONTRACT)
+    app.state.declared_query = declared_query_parameters(CONTRACT)
     app.state.engine = engine or build_engine(
         settings.database_url,
         pool_size=settings.database_pool_size,
@@ -88,6 +96,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     app.state.tokens = TokenService(settings)
     app.state.external_tokens = ExternalTokenVerifier(settings) if settings.external_jwt_jwks_url else None
     app.state.rate_limits = RateLimits(settings)
+    app.state.request_quota = RequestQuota(settings.rate_limit_per_user, app.state.rate_limits.storage)
     assert settings.jwt_secret is not None
     app.state.cursors = CursorCodec(settings.jwt_secret.get_secret_value().encode())
     warm_up()
@@ -95,8 +104,13 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
 
     install_docs(app, title=CONTRACT["info"]["title"])
     install_problem_handlers(app)
+    install_oauth2_error_handlers(app)
     app.add_middleware(BodyGuardMiddleware, max_body_bytes=settings.max_body_bytes)
-    app.add_middleware(HeadAsGetMiddleware, allowed_methods=app.state.allowed_methods)
+    app.add_middleware(
+        HeadRequestsMiddleware,
+        allowed_methods=app.state.allowed_methods,
+        routes_head=app.state.allowed_methods.routes_head,
+    )
     app.add_middleware(
         ListedOriginsCORSMiddleware,
         allow_origins=settings.cors_origins,

@@ -139,6 +139,20 @@ def bob(make_account: Callable[[str], Account]) -> Account:
     return make_account("bob@example.com")
 
 
+def assert_oauth2_error(response: object, error: str) -> dict[str, str]:
+    """The token endpoint's answer to a failed grant: RFC 6749 §5.2, not a problem document."""
+    assert getattr(response, "status_code", None) == 400, getattr(response, "text", response)
+    headers = getattr(response, "headers", {})
+    assert headers["content-type"] == "application/json"
+    assert headers["cache-control"] == "no-store"
+    body: dict[str, str] = response.json()  # type: ignore[attr-defined]
+    assert set(body) == {"error", "error_description"}
+    assert body["error"] == error
+    assert body["error_description"].isascii()
+    assert '"' not in body["error_description"]
+    return body
+
+
 def assert_problem(response: object, status: int) -> dict[str, object]:
     """The response is an RFC 9457 problem document with this status."""
     assert getattr(response, "status_code", None) == status, getattr(response, "text", response)

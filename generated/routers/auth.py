@@ -11,15 +11,18 @@ from fastapi import APIRouter, Body, Depends, Form, Header, Path, Query, Respons
 from pydantic import StringConstraints
 
 from ..datetimes import RFC3339DateTime
+from ..head import HeadResponse
 from ..models import (
+    OAuth2Error,
     Problem,
     RefreshRequest,
     RegisterRequest,
     TokenPair,
     TokenRequest,
     User,
+    ValidationProblem,
 )
-from ..security import oauth2
+from ..security import bearer, oauth2
 
 
 class AuthHandlers(ABC):
@@ -75,12 +78,12 @@ def build_router(provider: Callable[..., AuthHandlers]) -> APIRouter:
                 "description": "The request body's media type is not accepted by this operation.",
             },
             422: {
-                "model": Problem,
-                "description": 'The request is malformed or breaks a constraint; `errors` lists each one.',
+                "model": ValidationProblem,
+                "description": 'The request is malformed or breaks a constraint, or has a query parameter the operation does not declare; `errors` lists each one with a JSON pointer and what is expected.',
             },
             429: {
                 "model": Problem,
-                "description": 'Too many attempts from this client address or for this account; retry after `Retry-After` seconds. `RateLimit-Policy` names the exceeded policy.',
+                "description": "Over a rate limit: the caller's per-user request quota (policy `user`), or, for logins, registrations, refreshes and password confirmations, too many attempts from this client address or for this account. Retry after `Retry-After` seconds; `RateLimit-Policy` names the exceeded policy.",
             },
             500: {
                 "model": Problem,
@@ -107,9 +110,9 @@ def build_router(provider: Callable[..., AuthHandlers]) -> APIRouter:
         status_code=200,
         response_model=TokenPair,
         responses={
-            401: {
-                "model": Problem,
-                "description": 'The email and password do not match an account.',
+            400: {
+                "model": OAuth2Error,
+                "description": 'The grant failed, answered as OAuth2 clients expect (RFC 6749 §5.2): `invalid_grant` for an email and password that do not match an account (the same answer for both), `invalid_request` for a missing, repeated or malformed parameter, `unsupported_grant_type` for a `grant_type` other than `password`.',
             },
             406: {
                 "model": Problem,
@@ -123,13 +126,9 @@ def build_router(provider: Callable[..., AuthHandlers]) -> APIRouter:
                 "model": Problem,
                 "description": "The request body's media type is not accepted by this operation.",
             },
-            422: {
-                "model": Problem,
-                "description": 'The request is malformed or breaks a constraint; `errors` lists each one.',
-            },
             429: {
                 "model": Problem,
-                "description": 'Too many attempts from this client address or for this account; retry after `Retry-After` seconds. `RateLimit-Policy` names the exceeded policy.',
+                "description": "Over a rate limit: the caller's per-user request quota (policy `user`), or, for logins, registrations, refreshes and password confirmations, too many attempts from this client address or for this account. Retry after `Retry-After` seconds; `RateLimit-Policy` names the exceeded policy.",
             },
             500: {
                 "model": Problem,
@@ -173,12 +172,12 @@ def build_router(provider: Callable[..., AuthHandlers]) -> APIRouter:
                 "description": "The request body's media type is not accepted by this operation.",
             },
             422: {
-                "model": Problem,
-                "description": 'The request is malformed or breaks a constraint; `errors` lists each one.',
+                "model": ValidationProblem,
+                "description": 'The request is malformed or breaks a constraint, or has a query parameter the operation does not declare; `errors` lists each one with a JSON pointer and what is expected.',
             },
             429: {
                 "model": Problem,
-                "description": 'Too many attempts from this client address or for this account; retry after `Retry-After` seconds. `RateLimit-Policy` names the exceeded policy.',
+                "description": "Over a rate limit: the caller's per-user request quota (policy `user`), or, for logins, registrations, refreshes and password confirmations, too many attempts from this client address or for this account. Retry after `Retry-After` seconds; `RateLimit-Policy` names the exceeded policy.",
             },
             500: {
                 "model": Problem,
@@ -204,6 +203,7 @@ def build_router(provider: Callable[..., AuthHandlers]) -> APIRouter:
         summary='Log out',
         status_code=204,
         response_model=None,
+        response_class=Response,
         responses={
             401: {
                 "model": Problem,
@@ -218,15 +218,22 @@ def build_router(provider: Callable[..., AuthHandlers]) -> APIRouter:
                 "description": "The request body's media type is not accepted by this operation.",
             },
             422: {
+                "model": ValidationProblem,
+                "description": 'The request is malformed or breaks a constraint, or has a query parameter the operation does not declare; `errors` lists each one with a JSON pointer and what is expected.',
+            },
+            429: {
                 "model": Problem,
-                "description": 'The request is malformed or breaks a constraint; `errors` lists each one.',
+                "description": "Over a rate limit: the caller's per-user request quota (policy `user`), or, for logins, registrations, refreshes and password confirmations, too many attempts from this client address or for this account. Retry after `Retry-After` seconds; `RateLimit-Policy` names the exceeded policy.",
             },
             500: {
                 "model": Problem,
                 "description": 'An unexpected error; the details are logged under the request id.',
             },
         },
-        dependencies=[Security(oauth2)],
+        dependencies=[
+            Security(oauth2),
+            Security(bearer),
+        ],
     )
     def logout(
         handlers: Annotated[AuthHandlers, Depends(provider)],

@@ -11,6 +11,7 @@ from fastapi import APIRouter, Body, Depends, Form, Header, Path, Query, Respons
 from pydantic import StringConstraints
 
 from ..datetimes import RFC3339DateTime
+from ..head import HeadResponse
 from ..models import (
     Problem,
     Task,
@@ -20,8 +21,9 @@ from ..models import (
     TaskPage,
     TaskReplace,
     TaskUpdate,
+    ValidationProblem,
 )
-from ..security import oauth2
+from ..security import bearer, oauth2
 
 
 class TasksHandlers(ABC):
@@ -164,15 +166,22 @@ def build_router(provider: Callable[..., TasksHandlers]) -> APIRouter:
                 "description": '`updated_since` is older than the tombstone retention period, so deletions may have been forgotten: the client must discard its copy and list everything again.',
             },
             422: {
+                "model": ValidationProblem,
+                "description": 'The request is malformed or breaks a constraint, or has a query parameter the operation does not declare; `errors` lists each one with a JSON pointer and what is expected.',
+            },
+            429: {
                 "model": Problem,
-                "description": 'The request is malformed or breaks a constraint; `errors` lists each one.',
+                "description": "Over a rate limit: the caller's per-user request quota (policy `user`), or, for logins, registrations, refreshes and password confirmations, too many attempts from this client address or for this account. Retry after `Retry-After` seconds; `RateLimit-Policy` names the exceeded policy.",
             },
             500: {
                 "model": Problem,
                 "description": 'An unexpected error; the details are logged under the request id.',
             },
         },
-        dependencies=[Security(oauth2)],
+        dependencies=[
+            Security(oauth2),
+            Security(bearer),
+        ],
     )
     def list_tasks(
         handlers: Annotated[TasksHandlers, Depends(provider)],
@@ -221,7 +230,7 @@ def build_router(provider: Callable[..., TasksHandlers]) -> APIRouter:
             Query(
                 alias='priority',
                 max_length=4,
-                description='Only tasks with one of these priorities; repeat the parameter for several.',
+                description='Only tasks with one of these priorities. For several, repeat the parameter:\n`?priority=high&priority=medium`.',
             ),
         ] = None,
         tag: Annotated[
@@ -231,14 +240,14 @@ def build_router(provider: Callable[..., TasksHandlers]) -> APIRouter:
                     StringConstraints(
                         min_length=1,
                         max_length=50,
-                        pattern='^[^\\u0000-\\u001F\\u007F-\\u009F]*[^\\s\\u0000-\\u001F\\u007F-\\u009F][^\\u0000-\\u001F\\u007F-\\u009F]*$',
+                        pattern='^[^\\x00-\\x1F\\x7F-\\x9F]*[^\\s\\x00-\\x1F\\x7F-\\x9F][^\\x00-\\x1F\\x7F-\\x9F]*$',
                     ),
                 ]
             ],
             Query(
                 alias='tag',
                 max_length=20,
-                description='Only tasks that carry every one of these tags (compared case-insensitively, after\ntrimming); repeat the parameter for several.',
+                description='Only tasks that carry every one of these tags (compared case-insensitively, after\ntrimming). For several, repeat the parameter: `?tag=work&tag=urgent`.',
             ),
         ] = None,
         due_before: Annotated[
@@ -268,7 +277,7 @@ def build_router(provider: Callable[..., TasksHandlers]) -> APIRouter:
                 alias='q',
                 min_length=1,
                 max_length=200,
-                pattern='^[^\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F]+$',
+                pattern='^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F]+$',
                 description='Case-insensitive substring search in the title and the description. `%` and `_`\nmatch themselves. Control characters other than tab and line breaks are refused.',
             ),
         ] = None,
@@ -322,15 +331,22 @@ def build_router(provider: Callable[..., TasksHandlers]) -> APIRouter:
                 "description": "The request body's media type is not accepted by this operation.",
             },
             422: {
+                "model": ValidationProblem,
+                "description": 'The request is malformed or breaks a constraint, or has a query parameter the operation does not declare; `errors` lists each one with a JSON pointer and what is expected.',
+            },
+            429: {
                 "model": Problem,
-                "description": 'The request is malformed or breaks a constraint; `errors` lists each one.',
+                "description": "Over a rate limit: the caller's per-user request quota (policy `user`), or, for logins, registrations, refreshes and password confirmations, too many attempts from this client address or for this account. Retry after `Retry-After` seconds; `RateLimit-Policy` names the exceeded policy.",
             },
             500: {
                 "model": Problem,
                 "description": 'An unexpected error; the details are logged under the request id.',
             },
         },
-        dependencies=[Security(oauth2)],
+        dependencies=[
+            Security(oauth2),
+            Security(bearer),
+        ],
     )
     def create_task(
         handlers: Annotated[TasksHandlers, Depends(provider)],
@@ -349,6 +365,154 @@ def build_router(provider: Callable[..., TasksHandlers]) -> APIRouter:
         return handlers.create_task(
             body=body,
             idempotency_key=idempotency_key,
+        )
+
+    @router.head(
+        '/api/v1/tasks',
+        operation_id='headTasks',
+        summary="Check a page of the caller's tasks (headers only)",
+        status_code=200,
+        response_model=TaskPage,
+        response_class=HeadResponse,
+        responses={
+            401: {
+                "description": 'As for `GET`, the access token is missing, malformed, expired or revoked; no body.'
+            },
+            406: {"description": 'As for `GET`, the `Accept` header rules out JSON; no body.'},
+            410: {
+                "description": 'As for `GET`, `updated_since` is older than the tombstone retention period; no body.'
+            },
+            422: {"description": 'As for `GET`, a parameter is invalid or not declared; no body.'},
+            429: {
+                "description": 'As for `GET`, over a rate limit; retry after `Retry-After` seconds; no body.'
+            },
+            500: {
+                "description": 'As for `GET`, an unexpected error, logged under the request id; no body.'
+            },
+        },
+        dependencies=[
+            Security(oauth2),
+            Security(bearer),
+        ],
+    )
+    def head_tasks(
+        handlers: Annotated[TasksHandlers, Depends(provider)],
+        limit: Annotated[
+            int,
+            Query(
+                alias='limit', ge=1, le=100, description='The largest number of items to return.'
+            ),
+        ] = 20,
+        cursor: Annotated[
+            str,
+            Query(
+                alias='cursor',
+                min_length=1,
+                max_length=4096,
+                pattern='^[A-Za-z0-9_.-]+$',
+                description='The `next_cursor` of the previous page. Opaque and signed; do not build it yourself.\nIt is valid only with the same filters and `sort` as the request that returned it.',
+            ),
+        ] = None,
+        sort: Annotated[
+            Literal[
+                'created_at',
+                '-created_at',
+                'updated_at',
+                '-updated_at',
+                'due_at',
+                '-due_at',
+                'priority',
+                '-priority',
+                'title',
+                '-title',
+            ],
+            Query(
+                alias='sort',
+                description='The order of the items: a field, ascending, or with a leading `-`, descending. Ties\nare broken by `id` in the same direction, so the order is total. `priority` ranks\nnone < low < medium < high; `title` compares case-insensitively (Unicode case\nfolding, then code point order); tasks without `due_at` come after every dated task\nwhen sorting by `due_at` and before them with `-due_at`.',
+            ),
+        ] = '-created_at',
+        completed: Annotated[
+            bool,
+            Query(
+                alias='completed', description='Only completed (true) or only open (false) tasks.'
+            ),
+        ] = None,
+        priority: Annotated[
+            list[Literal['none', 'low', 'medium', 'high']],
+            Query(
+                alias='priority',
+                max_length=4,
+                description='Only tasks with one of these priorities. For several, repeat the parameter:\n`?priority=high&priority=medium`.',
+            ),
+        ] = None,
+        tag: Annotated[
+            list[
+                Annotated[
+                    str,
+                    StringConstraints(
+                        min_length=1,
+                        max_length=50,
+                        pattern='^[^\\x00-\\x1F\\x7F-\\x9F]*[^\\s\\x00-\\x1F\\x7F-\\x9F][^\\x00-\\x1F\\x7F-\\x9F]*$',
+                    ),
+                ]
+            ],
+            Query(
+                alias='tag',
+                max_length=20,
+                description='Only tasks that carry every one of these tags (compared case-insensitively, after\ntrimming). For several, repeat the parameter: `?tag=work&tag=urgent`.',
+            ),
+        ] = None,
+        due_before: Annotated[
+            RFC3339DateTime,
+            Query(
+                alias='due_before',
+                description='Only tasks due strictly before this instant (RFC 3339, with an offset).',
+            ),
+        ] = None,
+        due_after: Annotated[
+            RFC3339DateTime,
+            Query(
+                alias='due_after',
+                description='Only tasks due at or after this instant (RFC 3339, with an offset).',
+            ),
+        ] = None,
+        overdue: Annotated[
+            bool,
+            Query(
+                alias='overdue',
+                description='true: only open tasks whose `due_at` has passed. false: every task that is not\noverdue (completed, undated or due in the future).',
+            ),
+        ] = None,
+        q: Annotated[
+            str,
+            Query(
+                alias='q',
+                min_length=1,
+                max_length=200,
+                pattern='^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F]+$',
+                description='Case-insensitive substring search in the title and the description. `%` and `_`\nmatch themselves. Control characters other than tab and line breaks are refused.',
+            ),
+        ] = None,
+        updated_since: Annotated[
+            RFC3339DateTime,
+            Query(
+                alias='updated_since',
+                description='Delta sync: only tasks changed at or after this instant, plus tombstones of tasks\ndeleted since then (RFC 3339, with an offset). Older than the tombstone retention\nperiod → 410.',
+            ),
+        ] = None,
+    ) -> TaskPage:
+        return handlers.list_tasks(
+            limit=limit,
+            cursor=cursor,
+            sort=sort,
+            completed=completed,
+            priority=priority,
+            tag=tag,
+            due_before=due_before,
+            due_after=due_after,
+            overdue=overdue,
+            q=q,
+            updated_since=updated_since,
         )
 
     @router.post(
@@ -380,15 +544,22 @@ def build_router(provider: Callable[..., TasksHandlers]) -> APIRouter:
                 "description": "The request body's media type is not accepted by this operation.",
             },
             422: {
+                "model": ValidationProblem,
+                "description": 'The request is malformed or breaks a constraint, or has a query parameter the operation does not declare; `errors` lists each one with a JSON pointer and what is expected.',
+            },
+            429: {
                 "model": Problem,
-                "description": 'The request is malformed or breaks a constraint; `errors` lists each one.',
+                "description": "Over a rate limit: the caller's per-user request quota (policy `user`), or, for logins, registrations, refreshes and password confirmations, too many attempts from this client address or for this account. Retry after `Retry-After` seconds; `RateLimit-Policy` names the exceeded policy.",
             },
             500: {
                 "model": Problem,
                 "description": 'An unexpected error; the details are logged under the request id.',
             },
         },
-        dependencies=[Security(oauth2)],
+        dependencies=[
+            Security(oauth2),
+            Security(bearer),
+        ],
     )
     def batch_tasks(
         handlers: Annotated[TasksHandlers, Depends(provider)],
@@ -418,15 +589,22 @@ def build_router(provider: Callable[..., TasksHandlers]) -> APIRouter:
                 "description": 'The `Accept` header rules out JSON, the only thing this operation answers in.',
             },
             422: {
+                "model": ValidationProblem,
+                "description": 'The request is malformed or breaks a constraint, or has a query parameter the operation does not declare; `errors` lists each one with a JSON pointer and what is expected.',
+            },
+            429: {
                 "model": Problem,
-                "description": 'The request is malformed or breaks a constraint; `errors` lists each one.',
+                "description": "Over a rate limit: the caller's per-user request quota (policy `user`), or, for logins, registrations, refreshes and password confirmations, too many attempts from this client address or for this account. Retry after `Retry-After` seconds; `RateLimit-Policy` names the exceeded policy.",
             },
             500: {
                 "model": Problem,
                 "description": 'An unexpected error; the details are logged under the request id.',
             },
         },
-        dependencies=[Security(oauth2)],
+        dependencies=[
+            Security(oauth2),
+            Security(bearer),
+        ],
     )
     def get_task(
         handlers: Annotated[TasksHandlers, Depends(provider)],
@@ -476,15 +654,22 @@ def build_router(provider: Callable[..., TasksHandlers]) -> APIRouter:
                 "description": "The request body's media type is not accepted by this operation.",
             },
             422: {
+                "model": ValidationProblem,
+                "description": 'The request is malformed or breaks a constraint, or has a query parameter the operation does not declare; `errors` lists each one with a JSON pointer and what is expected.',
+            },
+            429: {
                 "model": Problem,
-                "description": 'The request is malformed or breaks a constraint; `errors` lists each one.',
+                "description": "Over a rate limit: the caller's per-user request quota (policy `user`), or, for logins, registrations, refreshes and password confirmations, too many attempts from this client address or for this account. Retry after `Retry-After` seconds; `RateLimit-Policy` names the exceeded policy.",
             },
             500: {
                 "model": Problem,
                 "description": 'An unexpected error; the details are logged under the request id.',
             },
         },
-        dependencies=[Security(oauth2)],
+        dependencies=[
+            Security(oauth2),
+            Security(bearer),
+        ],
     )
     def replace_task(
         handlers: Annotated[TasksHandlers, Depends(provider)],
@@ -513,6 +698,7 @@ def build_router(provider: Callable[..., TasksHandlers]) -> APIRouter:
         summary='Delete a task',
         status_code=204,
         response_model=None,
+        response_class=Response,
         responses={
             401: {
                 "model": Problem,
@@ -524,15 +710,22 @@ def build_router(provider: Callable[..., TasksHandlers]) -> APIRouter:
                 "description": "`If-Match` (or a batch operation's `if_match`) names no current version of the task: it changed since the client read it. Nothing was changed; fetch it again and retry.",
             },
             422: {
+                "model": ValidationProblem,
+                "description": 'The request is malformed or breaks a constraint, or has a query parameter the operation does not declare; `errors` lists each one with a JSON pointer and what is expected.',
+            },
+            429: {
                 "model": Problem,
-                "description": 'The request is malformed or breaks a constraint; `errors` lists each one.',
+                "description": "Over a rate limit: the caller's per-user request quota (policy `user`), or, for logins, registrations, refreshes and password confirmations, too many attempts from this client address or for this account. Retry after `Retry-After` seconds; `RateLimit-Policy` names the exceeded policy.",
             },
             500: {
                 "model": Problem,
                 "description": 'An unexpected error; the details are logged under the request id.',
             },
         },
-        dependencies=[Security(oauth2)],
+        dependencies=[
+            Security(oauth2),
+            Security(bearer),
+        ],
     )
     def delete_task(
         handlers: Annotated[TasksHandlers, Depends(provider)],
@@ -551,6 +744,54 @@ def build_router(provider: Callable[..., TasksHandlers]) -> APIRouter:
         return handlers.delete_task(
             task_id=task_id,
             if_match=if_match,
+        )
+
+    @router.head(
+        '/api/v1/tasks/{task_id}',
+        operation_id='headTask',
+        summary='Check a task (headers only)',
+        status_code=200,
+        response_model=Task,
+        response_class=HeadResponse,
+        responses={
+            304: {
+                "description": 'The copy the client holds (`If-None-Match`) is current; there is no body.'
+            },
+            401: {
+                "description": 'As for `GET`, the access token is missing, malformed, expired or revoked; no body.'
+            },
+            404: {"description": 'As for `GET`, there is no such resource for this user; no body.'},
+            406: {"description": 'As for `GET`, the `Accept` header rules out JSON; no body.'},
+            422: {"description": 'As for `GET`, a parameter is invalid or not declared; no body.'},
+            429: {
+                "description": 'As for `GET`, over a rate limit; retry after `Retry-After` seconds; no body.'
+            },
+            500: {
+                "description": 'As for `GET`, an unexpected error, logged under the request id; no body.'
+            },
+        },
+        dependencies=[
+            Security(oauth2),
+            Security(bearer),
+        ],
+    )
+    def head_task(
+        handlers: Annotated[TasksHandlers, Depends(provider)],
+        task_id: Annotated[UUID, Path(alias='task_id', description="The task's id.")],
+        if_none_match: Annotated[
+            str,
+            Header(
+                alias='If-None-Match',
+                min_length=1,
+                max_length=1024,
+                pattern='^(\\*|(W/)?"[\\x21\\x23-\\x7E]*"([ \\t]*,[ \\t]*(W/)?"[\\x21\\x23-\\x7E]*")*)$',
+                description='Entity tags of copies the client holds (or `*`): when one is current the answer is\n304 without a body.',
+            ),
+        ] = None,
+    ) -> Task | Response:
+        return handlers.get_task(
+            task_id=task_id,
+            if_none_match=if_none_match,
         )
 
     @router.patch(
@@ -582,15 +823,22 @@ def build_router(provider: Callable[..., TasksHandlers]) -> APIRouter:
                 "description": "The request body's media type is not accepted by this operation.",
             },
             422: {
+                "model": ValidationProblem,
+                "description": 'The request is malformed or breaks a constraint, or has a query parameter the operation does not declare; `errors` lists each one with a JSON pointer and what is expected.',
+            },
+            429: {
                 "model": Problem,
-                "description": 'The request is malformed or breaks a constraint; `errors` lists each one.',
+                "description": "Over a rate limit: the caller's per-user request quota (policy `user`), or, for logins, registrations, refreshes and password confirmations, too many attempts from this client address or for this account. Retry after `Retry-After` seconds; `RateLimit-Policy` names the exceeded policy.",
             },
             500: {
                 "model": Problem,
                 "description": 'An unexpected error; the details are logged under the request id.',
             },
         },
-        dependencies=[Security(oauth2)],
+        dependencies=[
+            Security(oauth2),
+            Security(bearer),
+        ],
     )
     def update_task(
         handlers: Annotated[TasksHandlers, Depends(provider)],
@@ -642,15 +890,22 @@ def build_router(provider: Callable[..., TasksHandlers]) -> APIRouter:
                 "description": 'The request body is larger than the configured limit.',
             },
             422: {
+                "model": ValidationProblem,
+                "description": 'The request is malformed or breaks a constraint, or has a query parameter the operation does not declare; `errors` lists each one with a JSON pointer and what is expected.',
+            },
+            429: {
                 "model": Problem,
-                "description": 'The request is malformed or breaks a constraint; `errors` lists each one.',
+                "description": "Over a rate limit: the caller's per-user request quota (policy `user`), or, for logins, registrations, refreshes and password confirmations, too many attempts from this client address or for this account. Retry after `Retry-After` seconds; `RateLimit-Policy` names the exceeded policy.",
             },
             500: {
                 "model": Problem,
                 "description": 'An unexpected error; the details are logged under the request id.',
             },
         },
-        dependencies=[Security(oauth2)],
+        dependencies=[
+            Security(oauth2),
+            Security(bearer),
+        ],
     )
     def complete_task(
         handlers: Annotated[TasksHandlers, Depends(provider)],
@@ -707,15 +962,22 @@ def build_router(provider: Callable[..., TasksHandlers]) -> APIRouter:
                 "description": 'The request body is larger than the configured limit.',
             },
             422: {
+                "model": ValidationProblem,
+                "description": 'The request is malformed or breaks a constraint, or has a query parameter the operation does not declare; `errors` lists each one with a JSON pointer and what is expected.',
+            },
+            429: {
                 "model": Problem,
-                "description": 'The request is malformed or breaks a constraint; `errors` lists each one.',
+                "description": "Over a rate limit: the caller's per-user request quota (policy `user`), or, for logins, registrations, refreshes and password confirmations, too many attempts from this client address or for this account. Retry after `Retry-After` seconds; `RateLimit-Policy` names the exceeded policy.",
             },
             500: {
                 "model": Problem,
                 "description": 'An unexpected error; the details are logged under the request id.',
             },
         },
-        dependencies=[Security(oauth2)],
+        dependencies=[
+            Security(oauth2),
+            Security(bearer),
+        ],
     )
     def reopen_task(
         handlers: Annotated[TasksHandlers, Depends(provider)],

@@ -14,6 +14,7 @@ from impl.auth.tokens import TokenService, unverified_issuer
 from impl.db.sessions import SessionDep
 from impl.db.tables import UserRow
 from impl.http.problems import InvalidToken, Unauthorized
+from impl.http.request_quota import charge_request
 
 
 def get_token_service(request: Request) -> TokenService:
@@ -57,12 +58,15 @@ def bearer_token(request: Request) -> str | None:
 
 
 def get_current_user(
+    request: Request,
     token: Annotated[str | None, Security(oauth2)],
     session: SessionDep,
     tokens: TokensDep,
     external: ExternalTokensDep,
 ) -> UserRow:
-    return authenticate(token, session=session, tokens=tokens, external=external)
+    user = authenticate(token, session=session, tokens=tokens, external=external)
+    charge_request(request, user.id)
+    return user
 
 
 CurrentUser = Annotated[UserRow, Depends(get_current_user)]

@@ -11,13 +11,14 @@ from impl.auth import refresh_tokens as refresh_store
 from impl.auth import user_repository as user_store
 from impl.auth.accounts import user_response
 from impl.auth.dependencies import ExternalTokensDep, TokensDep, authenticate, bearer_token
+from impl.auth.oauth2_errors import InvalidGrant
 from impl.auth.password_policy import check_new_password
 from impl.auth.passwords import hash_password, spend_verification_time, verify_password
 from impl.auth.tokens import hash_refresh_token, new_refresh_token
 from impl.db.sessions import SessionDep
 from impl.db.tables import RefreshTokenRow, UserRow
 from impl.db.timestamps import utc_now
-from impl.http.problems import EmailTaken, InvalidCredentials, InvalidRefreshToken
+from impl.http.problems import EmailTaken, InvalidRefreshToken
 from impl.http.rate_limits import (
     LOGIN_ACCOUNT,
     LOGIN_ADDRESS,
@@ -28,6 +29,7 @@ from impl.http.rate_limits import (
     per_account,
     per_address,
 )
+from impl.http.request_quota import charge_request
 from impl.http.state import SettingsDep
 
 
@@ -69,9 +71,9 @@ class AuthImpl(AuthHandlers):
         user = user_store.get_user_by_email(self.session, email=body.username)
         if user is None or user.password_hash is None:
             spend_verification_time(body.password)
-            raise InvalidCredentials()
+            raise InvalidGrant()
         if not verify_password(body.password, user.password_hash):
-            raise InvalidCredentials()
+            raise InvalidGrant()
         return self._token_pair(user, family_id=uuid.uuid4())
 
     def refresh_token(self, *, body: RefreshRequest) -> TokenPair:
@@ -99,6 +101,7 @@ class AuthImpl(AuthHandlers):
         user = authenticate(
             bearer_token(self.request), session=self.session, tokens=self.tokens, external=self.external
         )
+        charge_request(self.request, user.id)
         stored = refresh_store.get_by_hash(self.session, token_hash=hash_refresh_token(body.refresh_token))
         if stored is not None and stored.user_id == user.id:
             refresh_store.revoke_family(

@@ -12,6 +12,7 @@ from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from impl.http.problems import PROBLEM_MEDIA_TYPE, problem_body
+from impl.http.request_quota import RESPONSE_HEADERS
 
 logger = logging.getLogger("tasks_api.requests")
 
@@ -69,7 +70,8 @@ class RequestContextMiddleware:
             return
         incoming = dict(scope["headers"]).get(REQUEST_ID_HEADER.encode(), b"").decode("latin-1")
         request_id = incoming if SAFE_REQUEST_ID.match(incoming) else uuid.uuid4().hex
-        scope.setdefault("state", {})["request_id"] = request_id
+        state = scope.setdefault("state", {})
+        state["request_id"] = request_id
         path: str = scope["path"]
         is_docs = path.startswith(self.docs_paths) if self.docs_paths else False
         started = False
@@ -88,6 +90,10 @@ class RequestContextMiddleware:
                     headers["Cache-Control"] = "no-store"
                 if self.hsts:
                     headers["Strict-Transport-Security"] = self.hsts
+                # Decided while the request ran (the quota's RateLimit): on any response.
+                for name, value in state.get(RESPONSE_HEADERS, {}).items():
+                    if name not in headers:
+                        headers[name] = value
             await send(message)
 
         try:

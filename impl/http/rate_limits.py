@@ -69,7 +69,9 @@ class RateLimits:
             REGISTER_ADDRESS: parse_many(settings.rate_limit_register_per_address),
             REFRESH_ADDRESS: parse_many(settings.rate_limit_refresh_per_address),
         }
-        self._limiter = MovingWindowRateLimiter(build_storage(settings)) if self.enabled else None
+        # Shared with the per-user request quota (impl/http/request_quota.py).
+        self.storage = build_storage(settings) if self.enabled else None
+        self._limiter = MovingWindowRateLimiter(self.storage) if self.storage is not None else None
 
     def enforce(self, *checks: Check) -> None:
         """Charge one attempt to every check, or raise RateLimited if any has no quota left.

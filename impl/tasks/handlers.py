@@ -22,7 +22,7 @@ from impl.tasks.batch import TaskBatchRunner
 from impl.tasks.idempotency import IdempotencyKeys, StoredResponse, fingerprint
 from impl.tasks.ordering import TaskOrder
 from impl.tasks.pages import TaskPager, filters_from
-from impl.tasks.responses import task_response
+from impl.tasks.responses import stored_task_response, task_response
 from impl.tasks.writes import TaskWriter
 
 # Optimistic attempts at a write without If-Match before the row is locked for the last one.
@@ -203,7 +203,7 @@ class TasksImpl(TasksHandlers):
     def _replayed(self, stored: StoredResponse) -> Task:
         self.response.status_code = stored.status
         self.response.headers.update(stored.headers)
-        return Task.model_validate_json(stored.body)
+        return stored_task_response(stored.body)
 
 
 def _stale(version: int | None) -> PreconditionFailed:

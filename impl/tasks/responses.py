@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from generated.models import Task, TaskTombstone
 from impl.db.tables import TaskRow
 from impl.http.conditional import etag
@@ -10,6 +12,7 @@ from impl.tasks.fields import PRIORITY_NAMES
 
 def task_response(row: TaskRow, tags: list[str]) -> Task:
     return Task(
+        object="task",
         id=row.id,
         title=row.title,
         description=row.description,
@@ -29,4 +32,12 @@ def task_response(row: TaskRow, tags: list[str]) -> Task:
 
 def tombstone_response(row: TaskRow) -> TaskTombstone:
     assert row.deleted_at is not None
-    return TaskTombstone(id=row.id, deleted=True, deleted_at=row.deleted_at)
+    return TaskTombstone(object="task_tombstone", id=row.id, deleted=True, deleted_at=row.deleted_at)
+
+
+def stored_task_response(body: str) -> Task:
+    """A task response stored for an Idempotency-Key replay; one stored before tasks had an
+    `object` member gets it, so a replay matches the contract as it is now."""
+    document = json.loads(body)
+    document.setdefault("object", "task")
+    return Task.model_validate(document)
