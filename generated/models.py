@@ -305,11 +305,7 @@ class BatchUpdate(BaseModel):
         min_length=1,
         max_length=1024,
         strict=True,
-    ) = Field(
-        None,
-        description='`*`, or a comma-separated list of entity tags such as `"3"`.',
-        examples=['"3"', '*'],
-    )
+    ) = Field(None, description='`*`, or a comma-separated list of entity tags such as `"3"`.')
     changes: TaskUpdate
 
 
@@ -324,11 +320,7 @@ class BatchDelete(BaseModel):
         min_length=1,
         max_length=1024,
         strict=True,
-    ) = Field(
-        None,
-        description='`*`, or a comma-separated list of entity tags such as `"3"`.',
-        examples=['"3"', '*'],
-    )
+    ) = Field(None, description='`*`, or a comma-separated list of entity tags such as `"3"`.')
 
 
 class BatchResult(BaseModel):
@@ -454,7 +446,25 @@ class Problem(BaseModel):
     )
 
 
-class ValidationProblem(Problem):
+class ValidationProblem(BaseModel):
+    type: constr(max_length=200, strict=True) = Field(
+        ...,
+        description='A URI that identifies the problem type, such as `urn:tasks-api:problem:not-found`.',
+    )
+    title: constr(pattern=r'^[^\x00-\x1F]*$', max_length=200, strict=True) = Field(
+        ..., description='A short summary of the problem type.'
+    )
+    status: conint(ge=100, le=599, strict=True) = Field(..., description='The HTTP status code.')
+    detail: constr(pattern=r'^[^\x00]*$', max_length=1000, strict=True) = Field(
+        ..., description='An explanation specific to this occurrence, in words.'
+    )
+    instance: constr(max_length=65536, strict=True) = Field(
+        ..., description='The request path this problem occurred on.'
+    )
+    request_id: constr(pattern=r'^[A-Za-z0-9._-]+$', max_length=64, strict=True) = Field(
+        ...,
+        description='The id under which this request was logged (also the `X-Request-ID` header).',
+    )
     errors: List[FieldError] = Field(
         ...,
         description='One entry per invalid part of the request (the first 100).',

@@ -162,6 +162,13 @@ def assert_problem(response: object, status: int) -> dict[str, object]:
     assert body["status"] == status
     assert str(body["type"]).startswith("urn:tasks-api:problem:")
     assert body["title"]
+    # The members the contract requires of every problem, and `errors` of every 422.
+    assert body["detail"]
+    assert str(body["instance"]).startswith("/")
+    assert body["request_id"] == headers["x-request-id"]
+    if status == 422:
+        assert isinstance(body["errors"], list)
+        assert body["errors"]
     assert "Traceback" not in getattr(response, "text", "")
     return body
 

@@ -178,3 +178,21 @@ def test_the_recurrence_pattern_refuses_what_the_grammar_does_not_allow(
     body = {"title": "x", "due_at": "2030-01-07T09:00:00Z", "recurrence": rule}
     error = only_error(client.post(TASKS, json=body, headers=alice.headers))
     assert error["pointer"] == "/body/recurrence"
+
+
+def test_names_from_the_request_show_control_characters_as_escapes(
+    client: TestClient, alice: Account
+) -> None:
+    problem = assert_problem(
+        client.post(TASKS, json={"title": "x", "a\u0000b\u0085": 1}, headers=alice.headers), 422
+    )
+    assert problem["errors"] == [
+        {
+            "pointer": "/body/a\u0000b\u0085",
+            "detail": "a\\u0000b\\u0085 is not a field of this request; remove it.",
+        }
+    ]
+    unknown = assert_problem(client.get(TASKS, params={"x\u0001": "1"}, headers=alice.headers), 422)
+    assert str(unknown["detail"]).startswith("The request is invalid: x\\u0001 is not a parameter")
+    missing = assert_problem(client.get("/api/v1/nothing%00here"), 404)
+    assert missing["detail"] == "There is no resource at /api/v1/nothing%00here."

@@ -299,7 +299,8 @@ async def _on_http_exception(request: Request, exc: Exception) -> Response:
             request,
         )
     if exc.status_code == 404:
-        return problem_response(NotFound(f"There is no resource at {request.url.path}."), request)
+        where = problem_instance(request.url.path)[:MAX_DETAIL_CHARS]
+        return problem_response(NotFound(f"There is no resource at {where}."), request)
     problem_type = HTTP_STATUS_PROBLEMS.get(exc.status_code)
     problem: Problem
     if problem_type is not None:

@@ -16,7 +16,7 @@ from fastapi import Request
 from fastapi.routing import APIRoute
 
 from impl.http.problems import ValidationFailed, json_pointer
-from impl.http.validation_messages import repeat_hint
+from impl.http.validation_messages import repeat_hint, visible
 
 HTTP_METHODS = ("get", "put", "post", "delete", "patch", "head")
 OFFSET_PAGING = {"page", "offset", "skip", "per_page", "page_size", "start"}
@@ -73,7 +73,7 @@ def unknown_parameter_errors(given: Iterable[str], declared: DeclaredQuery) -> l
         if given_name in declared.names:
             continue
         name = given_name[:MAX_NAME]
-        detail = f"{name} is not a parameter of this operation"
+        detail = f"{visible(name)} is not a parameter of this operation"
         base = name.removesuffix("[]")
         if base != name and base in declared.arrays:
             detail += f"; {repeat_hint(base, declared.arrays[base])}"

@@ -43,17 +43,23 @@ DATE_TIME_ERRORS = {
     "timezone_aware",
 }
 QUOTED = re.compile(r"'([^']*)'")
+CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
 
 def subject(location: Sequence[str | int]) -> str:
-    """How a message names the invalid part: `title`, `tags[2]`, `If-Match`, the body."""
+    """How a message names the invalid part: `title`, `tags[2]`, `If-Match`, the body. A
+    name from the request (an unknown field) shows its control characters as escapes."""
     parts = list(location[1:])
     if not parts:
         return "The request body" if location[:1] == ["body"] else "The request"
     name = ""
     for part in parts:
-        name = f"{name}[{part}]" if isinstance(part, int) else str(part)
+        name = f"{name}[{part}]" if isinstance(part, int) else visible(str(part))
     return name
+
+
+def visible(name: str) -> str:
+    return CONTROL.sub(lambda match: f"\\u{ord(match.group()):04x}", name)
 
 
 def describe(error: Mapping[str, Any], location: Sequence[str | int]) -> str:
