@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import Depends, FastAPI
-from sqlalchemy import Engine
 
 from generated.contract import CONTRACT
 from generated.main import create_app as create_contract_app
@@ -17,8 +18,10 @@ from impl.auth.oauth2_errors import install_oauth2_error_handlers
 from impl.auth.password_policy import common_passwords
 from impl.auth.passwords import warm_up
 from impl.auth.tokens import TokenService
-from impl.db.engine import build_engine, session_factory
+from impl.db.database import Database
+from impl.db.engine import build_database
 from impl.health.handlers import HealthImpl
+from impl.http.admission import AdmissionMiddleware
 from impl.http.allowed_methods import AllowedMethods
 from impl.http.cors import ListedOriginsCORSMiddleware
 from impl.http.cursors import CursorCodec
@@ -26,10 +29,10 @@ from impl.http.docs import install_docs
 from impl.http.head_requests import HeadRequestsMiddleware
 from impl.http.literal_paths import shadowing_routes
 from impl.http.middleware import BodyGuardMiddleware, RequestContextMiddleware
-from impl.http.negotiation import require_acceptable_response, require_declared_media_type
+from impl.http.negotiation import negotiate
 from impl.http.problems import install_problem_handlers
-from impl.http.query_parameters import declared_query_parameters, refuse_unknown_query_parameters
-from impl.http.rate_limits import RateLimits
+from impl.http.query_parameters import declared_query_parameters
+from impl.http.rate_limits import RateLimits, build_storage
 from impl.http.request_quota import RequestQuota
 from impl.settings import Settings, get_settings
 from impl.tags.handlers import TagsImpl
@@ -58,9 +61,20 @@ CORS_EXPOSED = [
 DOCS_PATHS = ("/docs", "/redoc")
 
 
-def create_app(settings: Settings | None = None, *, engine: Engine | None = None) -> FastAPI:
+def create_app(settings: Settings | None = None, *, database: Database | None = None) -> FastAPI:
     settings = settings or get_settings()
     accept_special_use_domains()
+    database = database or build_database(settings)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        # Connections are pooled on the server's event loop for as long as it serves.
+        await database.open()
+        try:
+            yield
+        finally:
+            await database.close()
+
     app = create_contract_app(
         auth=AuthImpl,
         health=HealthImpl,
@@ -69,16 +83,16 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
         users=UsersImpl,
         title=CONTRACT["info"]["title"],
         version=CONTRACT["info"]["version"],
-        dependencies=[
-            Depends(require_acceptable_response),
-            Depends(require_declared_media_type),
-            Depends(refuse_unknown_query_parameters),
-        ],
+        dependencies=[Depends(negotiate)],
+        # Metrics and logs are impl/'s own; FastAPI's OpenTelemetry hooks would look up their
+        # providers on every request.
+        telemetry={"tracing": False, "metrics": False, "logs": False, "operation_spans": False},
         # impl/docs.py serves the docs with self-hosted assets instead of FastAPI's CDN pages.
         docs_url=None,
         redoc_url=None,
         # Only the contract's paths exist: /api/v1/tasks/ is a 404, not a redirect.
         redirect_slashes=False,
+        lifespan=lifespan,
     )
     # Clients see openapi.yaml itself; tests compare it with what the routes would produce.
     app.openapi = lambda: CONTRACT  # type: ignore[method-assign]
@@ -87,16 +101,13 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     app.state.settings = settings
     app.state.allowed_methods = AllowedMethods(CONTRACT)
     app.state.declared_query = declared_query_parameters(CONTRACT)
-    app.state.engine = engine or build_engine(
-        settings.database_url,
-        pool_size=settings.database_pool_size,
-        max_overflow=settings.database_max_overflow,
-    )
-    app.state.make_session = session_factory(app.state.engine)
+    app.state.database = database
     app.state.tokens = TokenService(settings)
     app.state.external_tokens = ExternalTokenVerifier(settings) if settings.external_jwt_jwks_url else None
     app.state.rate_limits = RateLimits(settings)
-    app.state.request_quota = RequestQuota(settings.rate_limit_per_user, app.state.rate_limits.storage)
+    app.state.request_quota = RequestQuota(
+        settings.rate_limit_per_user, build_storage(settings) if settings.rate_limit_enabled else None
+    )
     assert settings.jwt_secret is not None
     app.state.cursors = CursorCodec(settings.jwt_secret.get_secret_value().encode())
     warm_up()
@@ -111,6 +122,8 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
         allowed_methods=app.state.allowed_methods,
         routes_head=app.state.allowed_methods.routes_head,
     )
+    # Inside CORS, so that a browser can read the 503 it gets.
+    app.add_middleware(AdmissionMiddleware, max_in_flight=settings.max_in_flight_requests)
     app.add_middleware(
         ListedOriginsCORSMiddleware,
         allow_origins=settings.cors_origins,

@@ -118,13 +118,20 @@ def test_unknown_or_malformed_refresh_tokens_are_rejected(client: TestClient, to
     assert_problem(response, response.status_code)
 
 
-def test_logout_revokes_the_family_and_needs_authentication(client: TestClient, alice: Account) -> None:
+def test_logout_revokes_that_logins_tokens_and_needs_authentication(
+    client: TestClient, alice: Account
+) -> None:
     body = {"refresh_token": alice.refresh_token}
+    other_login = login(client, alice.email)
     assert_problem(client.post("/api/v1/auth/logout", json=body), 401)
     assert client.post("/api/v1/auth/logout", json=body, headers=alice.headers).status_code == 204
     assert_problem(client.post("/api/v1/auth/refresh", json=body), 401)
-    # Idempotent.
-    assert client.post("/api/v1/auth/logout", json=body, headers=alice.headers).status_code == 204
+    # The access token of that login is revoked with it, at once (not when it expires)...
+    assert_problem(client.get(ME, headers=alice.headers), 401)
+    assert_problem(client.post("/api/v1/auth/logout", json=body, headers=alice.headers), 401)
+    # ...and only that login's: the other one goes on.
+    other = {"Authorization": f"Bearer {other_login['access_token']}"}
+    assert client.get(ME, headers=other).status_code == 200
 
 
 def test_logout_cannot_revoke_another_users_tokens(client: TestClient, alice: Account, bob: Account) -> None:
@@ -141,7 +148,7 @@ def forge(
     return jwt.encode(header or {"alg": "HS256", "typ": "at+jwt"}, claims, OctKey.import_key(secret.encode()))
 
 
-def valid_claims(user_id: str) -> dict[str, object]:
+def valid_claims(user_id: str, session_id: str) -> dict[str, object]:
     now = int(time.time())
     return {
         "iss": "tasks-api",
@@ -151,12 +158,13 @@ def valid_claims(user_id: str) -> dict[str, object]:
         "exp": now + 60,
         "jti": uuid.uuid4().hex,
         "ver": 0,
+        "sid": session_id,
     }
 
 
 def test_a_forged_token_with_the_right_secret_works(client: TestClient, alice: Account) -> None:
     # Sanity check for the failure cases below: only the one thing changed makes them fail.
-    token = forge(valid_claims(alice.user_id))
+    token = forge(valid_claims(alice.user_id, alice.session_id))
     assert client.get(ME, headers={"Authorization": f"Bearer {token}"}).status_code == 200
 
 
@@ -178,7 +186,7 @@ def test_a_forged_token_with_the_right_secret_works(client: TestClient, alice: A
     ids=lambda change: ",".join(f"{k}={v}" for k, v in change.items()),
 )
 def test_bad_claims_are_401(client: TestClient, alice: Account, change: dict[str, object]) -> None:
-    claims = {**valid_claims(alice.user_id), **change}
+    claims = {**valid_claims(alice.user_id, alice.session_id), **change}
     claims = {k: v for k, v in claims.items() if v is not None}
     response = client.get(ME, headers={"Authorization": f"Bearer {forge(claims)}"})
     assert_problem(response, 401)
@@ -186,7 +194,7 @@ def test_bad_claims_are_401(client: TestClient, alice: Account, change: dict[str
 
 
 def test_wrong_key_alg_none_and_tampering_are_401(client: TestClient, alice: Account) -> None:
-    claims = valid_claims(alice.user_id)
+    claims = valid_claims(alice.user_id, alice.session_id)
     wrong_key = forge(claims, secret="another-secret-" + "y" * 40)
     header, payload, signature = forge(claims).split(".")
     other_payload = forge({**claims, "sub": str(uuid.uuid4())}).split(".")[1]

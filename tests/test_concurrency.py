@@ -140,19 +140,29 @@ def walk_while_others_write(http: httpx.Client, headers: dict[str, str], sort: s
     walking = threading.Event()
     walking.set()
     mutations = {"inserted": 0, "deleted": 0}
+    changed = threading.Condition()
 
     def mutate() -> None:
         with httpx.Client(base_url=str(http.base_url), timeout=30) as other:
             while walking.is_set():
-                if volatile and random.random() < 0.5:
+                # Deletes and inserts alternate, so every page sees both kinds of change.
+                if volatile and mutations["deleted"] < mutations["inserted"]:
                     victim = volatile.pop(random.randrange(len(volatile)))
                     assert other.delete(f"/api/v1/tasks/{victim}", headers=headers).status_code == 204
-                    mutations["deleted"] += 1
+                    kind = "deleted"
                 else:
                     created = other.post("/api/v1/tasks", json=random_task("inserted"), headers=headers)
                     assert created.status_code == 201
                     volatile.append(created.json()["id"])
-                    mutations["inserted"] += 1
+                    kind = "inserted"
+                with changed:
+                    mutations[kind] += 1
+                    changed.notify_all()
+
+    def changes_since(count: int) -> bool:
+        # Wait (by the mechanism, not the clock) until the others wrote between two pages.
+        with changed:
+            return changed.wait_for(lambda: sum(mutations.values()) >= count + 2, timeout=30)
 
     mutator = threading.Thread(target=mutate)
     mutator.start()
@@ -160,6 +170,7 @@ def walk_while_others_write(http: httpx.Client, headers: dict[str, str], sort: s
     try:
         params: dict[str, Any] = {"limit": 7, "sort": sort}
         while True:
+            assert changes_since(sum(mutations.values()))
             page = http.get("/api/v1/tasks", params=params, headers=headers)
             assert page.status_code == 200, page.text
             seen += [item["id"] for item in page.json()["items"]]

@@ -2,9 +2,8 @@
 #   filename:  openapi.yaml
 
 from abc import ABC, abstractmethod
-from collections.abc import Callable
 from datetime import date
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal, Self
 from uuid import UUID
 
 from fastapi import APIRouter, Body, Depends, Form, Header, Path, Query, Response, Security
@@ -21,10 +20,21 @@ from ..security import bearer, oauth2
 
 
 class TagsHandlers(ABC):
-    """The operations tagged `tags`; impl/ implements one method per operationId."""
+    """The operations tagged `tags`; impl/ implements one method per operationId.
+
+    Every method is a coroutine: the event loop runs it, never a thread. A method returns the
+    response model (FastAPI validates and serialises it) or a ready `Response` (sent as is:
+    for bodies serialised once, straight from the database's rows).
+    """
+
+    @classmethod
+    @abstractmethod
+    async def from_request(cls, *args: Any, **kwargs: Any) -> Self:
+        """The handlers for one request. FastAPI resolves this method's parameters as the
+        dependencies every operation of the tag needs, and nothing more."""
 
     @abstractmethod
-    def list_tags(self, *, limit: int, cursor: str | None) -> TagList:
+    async def list_tags(self, *, limit: int, cursor: str | None) -> TagList | Response:
         """List the caller's tags (GET /api/v1/tags)."""
 
 
@@ -36,9 +46,10 @@ OPERATIONS: dict[str, tuple[str, ...]] = {
 }
 
 
-def build_router(provider: Callable[..., TagsHandlers]) -> APIRouter:
-    """Routes for the `tags` tag, each delegating to `provider`'s implementation."""
+def build_router(implementation: type[TagsHandlers]) -> APIRouter:
+    """Routes for the `tags` tag, each delegating to `implementation`."""
     router = APIRouter(tags=['tags'])
+    provider = implementation.from_request
 
     @router.get(
         '/api/v1/tags',
@@ -67,13 +78,17 @@ def build_router(provider: Callable[..., TagsHandlers]) -> APIRouter:
                 "model": Problem,
                 "description": 'An unexpected error; the details are logged under the request id.',
             },
+            503: {
+                "model": Problem,
+                "description": 'The request was not carried out, and may be retried after `Retry-After` seconds: a dependency such as the database, or the store that keeps rate-limit counts, is not available or too slow, or the service is at capacity. The problem `type` says which: `urn:tasks-api:problem:database-unavailable`, `...:database-timeout`, `...:database-busy` (every database connection is in use), `...:overloaded` (too many requests in progress), `...:service-unavailable` (another dependency).',
+            },
         },
         dependencies=[
             Security(oauth2),
             Security(bearer),
         ],
     )
-    def list_tags(
+    async def list_tags(
         handlers: Annotated[TagsHandlers, Depends(provider)],
         limit: Annotated[
             int,
@@ -89,8 +104,8 @@ def build_router(provider: Callable[..., TagsHandlers]) -> APIRouter:
                 description='The `next_cursor` of the previous page. Opaque and signed; do not build it yourself.\nIt is valid only with the same filters and `sort` as the request that returned it.',
             ),
         ] = None,
-    ) -> TagList:
-        return handlers.list_tags(
+    ) -> TagList | Response:
+        return await handlers.list_tags(
             limit=limit,
             cursor=cursor,
         )
@@ -114,13 +129,16 @@ def build_router(provider: Callable[..., TagsHandlers]) -> APIRouter:
             500: {
                 "description": 'As for `GET`, an unexpected error, logged under the request id; no body.'
             },
+            503: {
+                "description": 'As for `GET`, the request was not carried out: a dependency is not available or too slow, or the service is at capacity; retry after `Retry-After` seconds. No body.'
+            },
         },
         dependencies=[
             Security(oauth2),
             Security(bearer),
         ],
     )
-    def head_tags(
+    async def head_tags(
         handlers: Annotated[TagsHandlers, Depends(provider)],
         limit: Annotated[
             int,
@@ -136,8 +154,8 @@ def build_router(provider: Callable[..., TagsHandlers]) -> APIRouter:
                 description='The `next_cursor` of the previous page. Opaque and signed; do not build it yourself.\nIt is valid only with the same filters and `sort` as the request that returned it.',
             ),
         ] = None,
-    ) -> TagList:
-        return handlers.list_tags(
+    ) -> TagList | Response:
+        return await handlers.list_tags(
             limit=limit,
             cursor=cursor,
         )

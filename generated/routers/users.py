@@ -2,9 +2,8 @@
 #   filename:  openapi.yaml
 
 from abc import ABC, abstractmethod
-from collections.abc import Callable
 from datetime import date
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal, Self
 from uuid import UUID
 
 from fastapi import APIRouter, Body, Depends, Form, Header, Path, Query, Response, Security
@@ -23,18 +22,29 @@ from ..security import bearer, oauth2
 
 
 class UsersHandlers(ABC):
-    """The operations tagged `users`; impl/ implements one method per operationId."""
+    """The operations tagged `users`; impl/ implements one method per operationId.
+
+    Every method is a coroutine: the event loop runs it, never a thread. A method returns the
+    response model (FastAPI validates and serialises it) or a ready `Response` (sent as is:
+    for bodies serialised once, straight from the database's rows).
+    """
+
+    @classmethod
+    @abstractmethod
+    async def from_request(cls, *args: Any, **kwargs: Any) -> Self:
+        """The handlers for one request. FastAPI resolves this method's parameters as the
+        dependencies every operation of the tag needs, and nothing more."""
 
     @abstractmethod
-    def get_current_user(self) -> User:
+    async def get_current_user(self) -> User | Response:
         """Get the authenticated user (GET /api/v1/users/me)."""
 
     @abstractmethod
-    def delete_current_user(self, *, body: AccountDeletionRequest) -> None:
+    async def delete_current_user(self, *, body: AccountDeletionRequest) -> None | Response:
         """Delete the authenticated user's account (DELETE /api/v1/users/me)."""
 
     @abstractmethod
-    def change_password(self, *, body: PasswordChangeRequest) -> None:
+    async def change_password(self, *, body: PasswordChangeRequest) -> None | Response:
         """Change the authenticated user's password (POST /api/v1/users/me/password)."""
 
 
@@ -45,9 +55,10 @@ OPERATIONS: dict[str, tuple[str, ...]] = {
 }
 
 
-def build_router(provider: Callable[..., UsersHandlers]) -> APIRouter:
-    """Routes for the `users` tag, each delegating to `provider`'s implementation."""
+def build_router(implementation: type[UsersHandlers]) -> APIRouter:
+    """Routes for the `users` tag, each delegating to `implementation`."""
     router = APIRouter(tags=['users'])
+    provider = implementation.from_request
 
     @router.get(
         '/api/v1/users/me',
@@ -76,16 +87,20 @@ def build_router(provider: Callable[..., UsersHandlers]) -> APIRouter:
                 "model": Problem,
                 "description": 'An unexpected error; the details are logged under the request id.',
             },
+            503: {
+                "model": Problem,
+                "description": 'The request was not carried out, and may be retried after `Retry-After` seconds: a dependency such as the database, or the store that keeps rate-limit counts, is not available or too slow, or the service is at capacity. The problem `type` says which: `urn:tasks-api:problem:database-unavailable`, `...:database-timeout`, `...:database-busy` (every database connection is in use), `...:overloaded` (too many requests in progress), `...:service-unavailable` (another dependency).',
+            },
         },
         dependencies=[
             Security(oauth2),
             Security(bearer),
         ],
     )
-    def get_current_user(
+    async def get_current_user(
         handlers: Annotated[UsersHandlers, Depends(provider)],
-    ) -> User:
-        return handlers.get_current_user()
+    ) -> User | Response:
+        return await handlers.get_current_user()
 
     @router.delete(
         '/api/v1/users/me',
@@ -125,7 +140,7 @@ def build_router(provider: Callable[..., UsersHandlers]) -> APIRouter:
             },
             503: {
                 "model": Problem,
-                "description": 'A dependency such as the database, or the store that keeps rate-limit counts, is not available.',
+                "description": 'The request was not carried out, and may be retried after `Retry-After` seconds: a dependency such as the database, or the store that keeps rate-limit counts, is not available or too slow, or the service is at capacity. The problem `type` says which: `urn:tasks-api:problem:database-unavailable`, `...:database-timeout`, `...:database-busy` (every database connection is in use), `...:overloaded` (too many requests in progress), `...:service-unavailable` (another dependency).',
             },
         },
         dependencies=[
@@ -133,11 +148,11 @@ def build_router(provider: Callable[..., UsersHandlers]) -> APIRouter:
             Security(bearer),
         ],
     )
-    def delete_current_user(
+    async def delete_current_user(
         handlers: Annotated[UsersHandlers, Depends(provider)],
         body: Annotated[AccountDeletionRequest, Body()],
-    ) -> None:
-        return handlers.delete_current_user(
+    ) -> None | Response:
+        return await handlers.delete_current_user(
             body=body,
         )
 
@@ -160,16 +175,19 @@ def build_router(provider: Callable[..., UsersHandlers]) -> APIRouter:
             500: {
                 "description": 'As for `GET`, an unexpected error, logged under the request id; no body.'
             },
+            503: {
+                "description": 'As for `GET`, the request was not carried out: a dependency is not available or too slow, or the service is at capacity; retry after `Retry-After` seconds. No body.'
+            },
         },
         dependencies=[
             Security(oauth2),
             Security(bearer),
         ],
     )
-    def head_current_user(
+    async def head_current_user(
         handlers: Annotated[UsersHandlers, Depends(provider)],
-    ) -> User:
-        return handlers.get_current_user()
+    ) -> User | Response:
+        return await handlers.get_current_user()
 
     @router.post(
         '/api/v1/users/me/password',
@@ -209,7 +227,7 @@ def build_router(provider: Callable[..., UsersHandlers]) -> APIRouter:
             },
             503: {
                 "model": Problem,
-                "description": 'A dependency such as the database, or the store that keeps rate-limit counts, is not available.',
+                "description": 'The request was not carried out, and may be retried after `Retry-After` seconds: a dependency such as the database, or the store that keeps rate-limit counts, is not available or too slow, or the service is at capacity. The problem `type` says which: `urn:tasks-api:problem:database-unavailable`, `...:database-timeout`, `...:database-busy` (every database connection is in use), `...:overloaded` (too many requests in progress), `...:service-unavailable` (another dependency).',
             },
         },
         dependencies=[
@@ -217,11 +235,11 @@ def build_router(provider: Callable[..., UsersHandlers]) -> APIRouter:
             Security(bearer),
         ],
     )
-    def change_password(
+    async def change_password(
         handlers: Annotated[UsersHandlers, Depends(provider)],
         body: Annotated[PasswordChangeRequest, Body()],
-    ) -> None:
-        return handlers.change_password(
+    ) -> None | Response:
+        return await handlers.change_password(
             body=body,
         )
 

@@ -13,9 +13,6 @@ import hashlib
 import hmac
 import json
 import uuid
-from typing import Annotated
-
-from fastapi import Depends, Request
 
 from impl.http.problems import ValidationFailed
 
@@ -69,11 +66,3 @@ class CursorCodec:
 
 def _invalid(detail: str) -> ValidationFailed:
     return ValidationFailed([{"pointer": "/query/cursor", "detail": detail}])
-
-
-def get_cursors(request: Request) -> CursorCodec:
-    cursors: CursorCodec = request.app.state.cursors
-    return cursors
-
-
-CursorsDep = Annotated[CursorCodec, Depends(get_cursors)]

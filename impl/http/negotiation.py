@@ -1,5 +1,8 @@
 """415 for a body whose media type the operation does not declare in the contract, and 406
-for an Accept header that rules out the JSON every operation with a body answers in."""
+for an Accept header that rules out the JSON every operation with a body answers in.
+
+Both are `async def`, though they do no I/O: FastAPI runs a plain `def` dependency on a worker
+thread, a hop per request that the event loop does not need."""
 
 from __future__ import annotations
 
@@ -8,6 +11,7 @@ from fastapi.params import Form
 from fastapi.routing import APIRoute
 
 from impl.http.problems import NotAcceptable, UnsupportedMediaType
+from impl.http.query_parameters import refuse_unknown_query_parameters
 
 FORM = "application/x-www-form-urlencoded"
 JSON = "application/json"
@@ -21,7 +25,7 @@ def expected_media_type(route: APIRoute) -> str | None:
     return FORM if isinstance(route.body_field.field_info, Form) else JSON
 
 
-def require_declared_media_type(request: Request) -> None:
+async def require_declared_media_type(request: Request) -> None:
     route = request.scope.get("route")
     expected = expected_media_type(route) if isinstance(route, APIRoute) else None
     if expected is None:
@@ -55,10 +59,18 @@ def accepts_json(accept: str) -> bool:
     return False
 
 
-def require_acceptable_response(request: Request) -> None:
+async def require_acceptable_response(request: Request) -> None:
     route = request.scope.get("route")
     if not isinstance(route, APIRoute) or route.status_code == 204:
         return  # nothing to negotiate: no content
     accept = request.headers.get("accept", "").strip()
     if accept and not accepts_json(accept):
         raise NotAcceptable(f"This operation answers {JSON}; the Accept header allows only {accept[:100]}.")
+
+
+async def negotiate(request: Request) -> None:
+    """The checks every operation makes, as its one dependency (each dependency costs FastAPI
+    some work per request): the response's media type, the body's, the query's parameters."""
+    await require_acceptable_response(request)
+    await require_declared_media_type(request)
+    await refuse_unknown_query_parameters(request)

@@ -1,8 +1,8 @@
 """The per-user request quota: every authenticated request costs one unit (600 a minute by
 default, RATE_LIMIT_PER_USER in the `limits` notation). Counted in fixed windows (one
-increment and one expiry read per request) in the rate limits' storage: this process's
-memory, or Redis when REDIS_URL is set, so that every server sharing the Redis shares the
-counts. Responses to counted requests carry RateLimit and RateLimit-Policy
+increment and one expiry read per request) in an asyncio storage of its own, built like the
+rate limits' (impl/http/rate_limits.py): this process's memory, or Redis when REDIS_URL is
+set, so that every server sharing the Redis shares the counts. Responses to counted requests carry RateLimit and RateLimit-Policy
 (draft-ietf-httpapi-ratelimit-headers); over the quota the answer is a 429 problem.
 
 If the store fails the request is served uncounted (and logged): the quota protects capacity,
@@ -19,8 +19,8 @@ import time
 
 from fastapi import Request
 from limits import RateLimitItem, parse_many
+from limits.aio.storage import Storage
 from limits.errors import StorageError
-from limits.storage import Storage
 
 from impl.http.problems import RateLimited
 
@@ -37,7 +37,7 @@ class RequestQuota:
         self.items: list[RateLimitItem] = parse_many(limits)
         self.storage = storage  # None: rate limiting is off
 
-    def charge(self, caller: str) -> dict[str, str]:
+    async def charge(self, caller: str) -> dict[str, str]:
         """Count one request of `caller`; the quota headers, or RateLimited when it is used up."""
         if self.storage is None:
             return {}
@@ -46,10 +46,10 @@ class RequestQuota:
         try:
             for item in self.items:
                 key = item.key_for(POLICY, caller)
-                count = self.storage.incr(key, item.get_expiry())
+                count = await self.storage.incr(key, item.get_expiry())
                 left = item.amount - count
                 if tightest is None or left < tightest[0]:
-                    tightest = (left, item, self.storage.get_expiry(key))
+                    tightest = (left, item, await self.storage.get_expiry(key))
         except StorageError as error:
             logger.error("request quota storage failed, request not counted: %s", error.storage_error)
             return {}
@@ -80,9 +80,9 @@ def caller_key(*parts: object) -> str:
     return hashlib.sha256("\x1f".join(map(str, parts)).encode()).hexdigest()[:32]
 
 
-def charge_request(request: Request, *caller: object) -> None:
+async def charge_request(request: Request, *caller: object) -> None:
     """Count this request against the caller's quota (raises RateLimited when it is used up)."""
     quota: RequestQuota = request.app.state.request_quota
-    headers = quota.charge(caller_key(*caller))
+    headers = await quota.charge(caller_key(*caller))
     if headers:
         request.scope.setdefault("state", {})[RESPONSE_HEADERS] = headers

@@ -48,7 +48,7 @@ prism_violations() {
 prism_canary() {
   local port=$1 upstream_pid prism_pid status log=artifacts/prism/canary.log
   mkdir -p artifacts/prism
-  .venv/bin/python tests/clients/broken_upstream.py $((port + 1)) &
+  .venv-dev/bin/python tests/clients/broken_upstream.py $((port + 1)) &
   upstream_pid=$!
   node_modules/.bin/prism proxy openapi.yaml "http://127.0.0.1:$((port + 1))" --errors --cors false \
     --host 127.0.0.1 --port "$port" >"$log" 2>&1 &

@@ -1,10 +1,12 @@
-"""Item 12: a forced internal error (the database is unreachable) is a generic problem without
-a stack trace, SQL or paths; the details go to the log under the request id the response
-carries."""
+"""Item 12: an unexpected internal error (here: a database nobody migrated) is a generic 500
+problem without a stack trace, SQL or paths, its details logged under the request id the
+response carries; an expected failure (the database is unreachable) is a 503 that says so,
+with Retry-After, and just as little of its details."""
 
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
@@ -12,9 +14,9 @@ from fastapi.testclient import TestClient
 from impl.app import create_app
 
 from ..conftest import make_settings
+from ..servers import free_port
 from .forge import own_token
 
-CLOSED_PORT = 18499  # in this suite's port range, with nothing listening
 LEAKS = (
     "Traceback",
     "psycopg",
@@ -31,9 +33,18 @@ LEAKS = (
 
 @pytest.fixture
 def unreachable_client() -> TestClient:
-    url = f"postgresql://postgres@127.0.0.1:{CLOSED_PORT}/nowhere?connect_timeout=2"
+    url = f"postgresql://postgres@127.0.0.1:{free_port()}/nowhere?connect_timeout=2"
     app = create_app(make_settings(url, rate_limit_enabled=False))
     return TestClient(app, raise_server_exceptions=False)
+
+
+@pytest.fixture
+def unmigrated_client(tmp_path: Path) -> TestClient:
+    app = create_app(make_settings(f"sqlite:///{tmp_path / 'empty.db'}", rate_limit_enabled=False))
+    return TestClient(app, raise_server_exceptions=False)
+
+
+TOKEN = own_token("0b9d1c9e-4a57-4f55-9d0c-2c3b5d1c7a10")
 
 
 @pytest.mark.parametrize(
@@ -49,8 +60,8 @@ def unreachable_client() -> TestClient:
         ("POST", "/api/v1/auth/token", {"data": {"username": "a@example.com", "password": "whatever"}}),
     ],
 )
-def test_an_unreachable_database_is_a_generic_500(
-    unreachable_client: TestClient,
+def test_an_unexpected_error_is_a_generic_500(
+    unmigrated_client: TestClient,
     caplog: pytest.LogCaptureFixture,
     method: str,
     path: str,
@@ -58,9 +69,9 @@ def test_an_unreachable_database_is_a_generic_500(
 ) -> None:
     headers = {"X-Request-ID": "attack-suite-12345"}
     if kwargs.pop("authorized", False):
-        headers["Authorization"] = f"Bearer {own_token('0b9d1c9e-4a57-4f55-9d0c-2c3b5d1c7a10')}"
+        headers["Authorization"] = f"Bearer {TOKEN}"
     with caplog.at_level(logging.ERROR, logger="tasks_api.requests"):
-        response = unreachable_client.request(method, path, headers=headers, **kwargs)  # type: ignore[arg-type]
+        response = unmigrated_client.request(method, path, headers=headers, **kwargs)  # type: ignore[arg-type]
 
     assert response.status_code == 500
     assert response.headers["content-type"] == "application/problem+json"
@@ -79,7 +90,45 @@ def test_an_unreachable_database_is_a_generic_500(
     logged = [record for record in caplog.records if "attack-suite-12345" in record.getMessage()]
     assert logged, "the error is logged under the request id"
     assert logged[0].exc_info is not None  # with the traceback, in the log only
-    assert "OperationalError" in caplog.text
+    assert "no such table" in caplog.text
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "kwargs"),
+    [
+        ("GET", "/api/v1/tasks", {"authorized": True}),
+        ("POST", "/api/v1/tasks", {"authorized": True, "json": {"title": "x"}}),
+        (
+            "POST",
+            "/api/v1/auth/register",
+            {"json": {"email": "a@example.com", "password": "a long passphrase"}},
+        ),
+        ("POST", "/api/v1/auth/token", {"data": {"username": "a@example.com", "password": "whatever"}}),
+    ],
+)
+def test_an_unreachable_database_is_a_503_that_says_so(
+    unreachable_client: TestClient,
+    caplog: pytest.LogCaptureFixture,
+    method: str,
+    path: str,
+    kwargs: dict[str, object],
+) -> None:
+    headers = {"X-Request-ID": "attack-suite-67890"}
+    if kwargs.pop("authorized", False):
+        headers["Authorization"] = f"Bearer {TOKEN}"
+    with caplog.at_level(logging.WARNING):
+        response = unreachable_client.request(method, path, headers=headers, **kwargs)  # type: ignore[arg-type]
+
+    assert response.status_code == 503
+    assert response.headers["retry-after"] == "1"
+    body = response.json()
+    assert body["type"] == "urn:tasks-api:problem:database-unavailable"
+    assert body["request_id"] == "attack-suite-67890"
+    for leak in LEAKS:
+        assert leak.lower() not in response.text.lower(), leak
+    logged = [record for record in caplog.records if "attack-suite-67890" in record.getMessage()]
+    assert len(logged) == 1, "one line per failure"
+    assert logged[0].exc_info is None  # an expected failure: no traceback
 
 
 def test_the_readiness_probe_reports_the_database_without_details(unreachable_client: TestClient) -> None:

@@ -5,8 +5,10 @@ test_rate_limits_across_servers.py."""
 
 from __future__ import annotations
 
+import asyncio
+
+from limits.aio.storage import MemoryStorage
 from limits.errors import StorageError
-from limits.storage import MemoryStorage
 
 from impl.http.request_quota import RequestQuota
 
@@ -73,13 +75,13 @@ def test_with_rate_limits_off_nothing_is_counted(make_app: AppFactory, client_fr
 
 
 class BrokenStorage(MemoryStorage):
-    def incr(self, key: str, expiry: float, amount: int = 1) -> int:
+    async def incr(self, key: str, expiry: float, amount: int = 1) -> int:
         raise StorageError(ConnectionError("the store is down"))
 
 
 def test_a_failing_store_serves_the_request_uncounted() -> None:
     """The quota protects capacity; a Redis outage must not take the API down with it (the
     login limits, which protect passwords, fail closed: test_brute_force.py)."""
-    assert RequestQuota("1/minute", BrokenStorage()).charge("someone") == {}
+    assert asyncio.run(RequestQuota("1/minute", BrokenStorage()).charge("someone")) == {}
     working = RequestQuota("1/minute;5/hour", MemoryStorage())
-    assert working.charge("someone")["RateLimit-Policy"] == '"user-60s";q=1;w=60'
+    assert asyncio.run(working.charge("someone"))["RateLimit-Policy"] == '"user-60s";q=1;w=60'
