@@ -2,8 +2,9 @@
 default, RATE_LIMIT_PER_USER in the `limits` notation). Counted in fixed windows (one
 increment and one expiry read per request) in an asyncio storage of its own, built like the
 rate limits' (impl/http/rate_limits.py): this process's memory, or Redis when REDIS_URL is
-set, so that every server sharing the Redis shares the counts. Responses to counted requests carry RateLimit and RateLimit-Policy
-(draft-ietf-httpapi-ratelimit-headers); over the quota the answer is a 429 problem.
+set, so that every server sharing the Redis shares the counts. Responses to counted requests
+carry RateLimit and RateLimit-Policy (draft-ietf-httpapi-ratelimit-headers); over the quota the
+answer is a 429 problem.
 
 If the store fails the request is served uncounted (and logged): the quota protects capacity,
 and a Redis outage must not take the API down with it. The login limits, which protect
