@@ -39,7 +39,7 @@ from impl.tags.handlers import TagsImpl
 from impl.tasks.handlers import TasksImpl
 from impl.users.handlers import UsersImpl
 
-CORS_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"]
+CORS_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"]
 CORS_HEADERS = [
     "Authorization",
     "Content-Type",
