@@ -6,17 +6,7 @@ from __future__ import annotations
 from typing import Annotated, List, Literal, Optional, Union
 from uuid import UUID
 
-from pydantic import (
-    BaseModel,
-    ConfigDict,
-    EmailStr,
-    Field,
-    RootModel,
-    StrictBool,
-    StrictStr,
-    conint,
-    constr,
-)
+from pydantic import BaseModel, ConfigDict, EmailStr, Field, RootModel, StrictBool, conint, constr
 
 from .datetimes import RFC3339DateTime
 
@@ -25,13 +15,13 @@ class TokenRequest(BaseModel):
     grant_type: Literal['password'] = Field(
         None, description='Always `password` (OAuth2 resource-owner password grant).'
     )
-    username: constr(pattern=r'^[^\u0000]*$', min_length=1, max_length=254, strict=True) = Field(
+    username: constr(pattern=r'^[^\x00]*$', min_length=1, max_length=254, strict=True) = Field(
         ..., description="The account's email."
     )
-    password: constr(pattern=r'^[^\u0000]*$', min_length=1, max_length=128, strict=True) = Field(
+    password: constr(pattern=r'^[^\x00]*$', min_length=1, max_length=128, strict=True) = Field(
         ..., description="The account's password."
     )
-    scope: constr(pattern=r'^[^\u0000]*$', max_length=1024, strict=True) = Field(
+    scope: constr(pattern=r'^[^\x00]*$', max_length=1024, strict=True) = Field(
         None, description='Ignored; tasks-api has no scopes.'
     )
 
@@ -46,14 +36,14 @@ class RefreshRequest(BaseModel):
 
 
 class TokenPair(BaseModel):
-    access_token: StrictStr = Field(
+    access_token: constr(pattern=r'^[A-Za-z0-9_.-]+$', max_length=8192, strict=True) = Field(
         ..., description='A JWT to send as `Authorization: Bearer <access_token>`.'
     )
     token_type: Literal['bearer']
-    expires_in: conint(ge=1, strict=True) = Field(
+    expires_in: conint(ge=1, le=86400, strict=True) = Field(
         ..., description='Seconds until the access token expires.'
     )
-    refresh_token: StrictStr = Field(
+    refresh_token: constr(pattern=r'^[A-Za-z0-9_-]+$', max_length=256, strict=True) = Field(
         ..., description='An opaque, single-use token for `POST /api/v1/auth/refresh`.'
     )
 
@@ -95,14 +85,17 @@ class TaskSort(
         'title',
         '-title',
     ] = Field(
-        '-created_at', description='A sort field, optionally preceded by `-` for descending order.'
+        '-created_at',
+        description='A sort field, optionally preceded by `-` for descending order.',
+        examples=['due_at', '-priority'],
     )
 
 
 class Task(BaseModel):
+    object: Literal['task']
     id: UUID
-    title: StrictStr
-    description: Optional[StrictStr]
+    title: constr(pattern=r'^[^\x00-\x1F\x7F-\x9F]*$', max_length=255, strict=True)
+    description: Optional[constr(pattern=r'^[^\x00]*$', max_length=10000, strict=True)]
     completed: StrictBool
     completed_at: Optional[RFC3339DateTime] = Field(
         ..., description='When the task was last completed; null while it is not completed.'
@@ -110,15 +103,20 @@ class Task(BaseModel):
     priority: Literal['none', 'low', 'medium', 'high'] = Field(
         ..., description='How important the task is; sorting ranks none < low < medium < high.'
     )
-    tags: List[StrictStr] = Field(..., description="The task's tags, sorted case-insensitively.")
+    tags: List[constr(pattern=r'^[^\x00-\x1F\x7F-\x9F]*$', max_length=50, strict=True)] = Field(
+        ..., description="The task's tags, sorted case-insensitively.", max_length=20
+    )
     due_at: Optional[RFC3339DateTime]
     remind_at: Optional[RFC3339DateTime]
-    recurrence: Optional[StrictStr]
+    recurrence: Optional[constr(pattern=r'^[A-Z0-9=;,+-]*$', max_length=500, strict=True)] = Field(
+        ...,
+        description="The task's recurrence rule in canonical form (upper case, without `RRULE:`), or null.",
+    )
     next_occurrence_id: Optional[UUID] = Field(
         ...,
         description='The task created when this recurring task was completed, or null. It may since\nhave been deleted.\n',
     )
-    etag: StrictStr = Field(
+    etag: constr(pattern=r'^"[0-9]+"$', max_length=32, strict=True) = Field(
         ..., description="The task's entity tag, as in the `ETag` header; send it as `If-Match`."
     )
     created_at: RFC3339DateTime
@@ -129,6 +127,7 @@ class TaskTombstone(BaseModel):
     model_config = ConfigDict(
         extra='forbid',
     )
+    object: Literal['task_tombstone']
     id: UUID
     deleted: Literal[True]
     deleted_at: RFC3339DateTime
@@ -139,7 +138,7 @@ class TaskCreate(BaseModel):
         extra='forbid',
     )
     title: constr(
-        pattern=r'^[^\u0000-\u001F\u007F-\u009F]*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u001F\u007F-\u009F]*$',
+        pattern=r'^[^\x00-\x1F\x7F-\x9F]*[^\s\x00-\x1F\x7F-\x9F][^\x00-\x1F\x7F-\x9F]*$',
         min_length=1,
         max_length=255,
         strict=True,
@@ -147,7 +146,7 @@ class TaskCreate(BaseModel):
         ...,
         description='1 to 255 characters with at least one that is not whitespace, and no control\ncharacters. Leading and trailing whitespace is trimmed.\n',
     )
-    description: Optional[constr(pattern=r'^[^\u0000]*$', max_length=10000, strict=True)] = Field(
+    description: Optional[constr(pattern=r'^[^\x00]*$', max_length=10000, strict=True)] = Field(
         None, description='Free text up to 10,000 characters, or null.'
     )
     completed: StrictBool = False
@@ -156,7 +155,7 @@ class TaskCreate(BaseModel):
     )
     tags: List[
         constr(
-            pattern=r'^[^\u0000-\u001F\u007F-\u009F]*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u001F\u007F-\u009F]*$',
+            pattern=r'^[^\x00-\x1F\x7F-\x9F]*[^\s\x00-\x1F\x7F-\x9F][^\x00-\x1F\x7F-\x9F]*$',
             min_length=1,
             max_length=50,
             strict=True,
@@ -174,13 +173,14 @@ class TaskCreate(BaseModel):
     )
     recurrence: Optional[
         constr(
-            pattern=r'^(RRULE:)?[A-Za-z]+=[^;\s]+(;[A-Za-z]+=[^;\s]+)*$',
+            pattern=r'^([Rr][Rr][Uu][Ll][Ee]:)?([Ff][Rr][Ee][Qq]=([Hh][Oo][Uu][Rr][Ll][Yy]|[Dd][Aa][Ii][Ll][Yy]|[Ww][Ee][Ee][Kk][Ll][Yy]|[Mm][Oo][Nn][Tt][Hh][Ll][Yy]|[Yy][Ee][Aa][Rr][Ll][Yy])|[Ii][Nn][Tt][Ee][Rr][Vv][Aa][Ll]=[+-]?[0-9]{1,4}|[Cc][Oo][Uu][Nn][Tt]=[+-]?[0-9]{1,4}|[Uu][Nn][Tt][Ii][Ll]=[0-9]{8}([Tt][0-9]{6}[Zz]?)?|[Ww][Kk][Ss][Tt]=([Ss][Uu]|[Mm][Oo]|[Tt][Uu]|[Ww][Ee]|[Tt][Hh]|[Ff][Rr]|[Ss][Aa])|[Bb][Yy][Dd][Aa][Yy]=([+-]?[0-9]{1,2})?([Ss][Uu]|[Mm][Oo]|[Tt][Uu]|[Ww][Ee]|[Tt][Hh]|[Ff][Rr]|[Ss][Aa])(,([+-]?[0-9]{1,2})?([Ss][Uu]|[Mm][Oo]|[Tt][Uu]|[Ww][Ee]|[Tt][Hh]|[Ff][Rr]|[Ss][Aa]))*|([Bb][Yy][Mm][Oo][Nn][Tt][Hh][Dd][Aa][Yy]|[Bb][Yy][Mm][Oo][Nn][Tt][Hh]|[Bb][Yy][Hh][Oo][Uu][Rr]|[Bb][Yy][Mm][Ii][Nn][Uu][Tt][Ee]|[Bb][Yy][Ss][Ee][Tt][Pp][Oo][Ss])=[+-]?[0-9]{1,4}(,[+-]?[0-9]{1,4})*)(;([Ff][Rr][Ee][Qq]=([Hh][Oo][Uu][Rr][Ll][Yy]|[Dd][Aa][Ii][Ll][Yy]|[Ww][Ee][Ee][Kk][Ll][Yy]|[Mm][Oo][Nn][Tt][Hh][Ll][Yy]|[Yy][Ee][Aa][Rr][Ll][Yy])|[Ii][Nn][Tt][Ee][Rr][Vv][Aa][Ll]=[+-]?[0-9]{1,4}|[Cc][Oo][Uu][Nn][Tt]=[+-]?[0-9]{1,4}|[Uu][Nn][Tt][Ii][Ll]=[0-9]{8}([Tt][0-9]{6}[Zz]?)?|[Ww][Kk][Ss][Tt]=([Ss][Uu]|[Mm][Oo]|[Tt][Uu]|[Ww][Ee]|[Tt][Hh]|[Ff][Rr]|[Ss][Aa])|[Bb][Yy][Dd][Aa][Yy]=([+-]?[0-9]{1,2})?([Ss][Uu]|[Mm][Oo]|[Tt][Uu]|[Ww][Ee]|[Tt][Hh]|[Ff][Rr]|[Ss][Aa])(,([+-]?[0-9]{1,2})?([Ss][Uu]|[Mm][Oo]|[Tt][Uu]|[Ww][Ee]|[Tt][Hh]|[Ff][Rr]|[Ss][Aa]))*|([Bb][Yy][Mm][Oo][Nn][Tt][Hh][Dd][Aa][Yy]|[Bb][Yy][Mm][Oo][Nn][Tt][Hh]|[Bb][Yy][Hh][Oo][Uu][Rr]|[Bb][Yy][Mm][Ii][Nn][Uu][Tt][Ee]|[Bb][Yy][Ss][Ee][Tt][Pp][Oo][Ss])=[+-]?[0-9]{1,4}(,[+-]?[0-9]{1,4})*))*$',
             max_length=500,
             strict=True,
         )
     ] = Field(
         None,
-        description='An RFC 5545 recurrence rule (the value of an RRULE line, such as\n`FREQ=WEEKLY;BYDAY=MO,TH`), evaluated in UTC from `due_at`, which it requires.\nFREQ is HOURLY, DAILY, WEEKLY, MONTHLY or YEARLY; the rule must have an occurrence\nafter `due_at` within 10 years (50 for MONTHLY and YEARLY rules) and never two\noccurrences less than an hour apart.\nBYSECOND, BYWEEKNO, BYYEARDAY and using both COUNT and UNTIL are not supported.\nNull: the task does not repeat.\n',
+        description='An RFC 5545 recurrence rule (the value of an RRULE line, such as\n`FREQ=WEEKLY;BYDAY=MO,TH`), evaluated in UTC from `due_at`, which it requires.\nNames and values are case-insensitive. The pattern states the grammar: parts\nseparated by `;`, each one of FREQ (HOURLY, DAILY, WEEKLY, MONTHLY or YEARLY),\nINTERVAL, COUNT, UNTIL (`20261231` or `20261231T235959Z`), WKST, BYDAY (such as\n`MO,TH` or `-1FR`), BYMONTHDAY, BYMONTH, BYHOUR, BYMINUTE or BYSETPOS. What it cannot\nstate the server checks: FREQ is required, no part is given twice, COUNT and UNTIL\nare not combined, numbers are in range (INTERVAL 1-1000, COUNT 1-9999, BYMONTH 1-12,\nBYMONTHDAY ±1-31, BYHOUR 0-23, BYMINUTE 0-59, BYSETPOS ±1-366), the rule has an\noccurrence after `due_at` within 10 years (50 for MONTHLY and YEARLY rules) and never\ntwo occurrences less than an hour apart.\nNull: the task does not repeat.\n',
+        examples=['FREQ=WEEKLY;BYDAY=MO,TH', 'FREQ=MONTHLY;BYMONTHDAY=-1;COUNT=12'],
     )
 
 
@@ -189,7 +189,7 @@ class TaskReplace(BaseModel):
         extra='forbid',
     )
     title: constr(
-        pattern=r'^[^\u0000-\u001F\u007F-\u009F]*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u001F\u007F-\u009F]*$',
+        pattern=r'^[^\x00-\x1F\x7F-\x9F]*[^\s\x00-\x1F\x7F-\x9F][^\x00-\x1F\x7F-\x9F]*$',
         min_length=1,
         max_length=255,
         strict=True,
@@ -197,7 +197,7 @@ class TaskReplace(BaseModel):
         ...,
         description='1 to 255 characters with at least one that is not whitespace, and no control\ncharacters. Leading and trailing whitespace is trimmed.\n',
     )
-    description: Optional[constr(pattern=r'^[^\u0000]*$', max_length=10000, strict=True)] = Field(
+    description: Optional[constr(pattern=r'^[^\x00]*$', max_length=10000, strict=True)] = Field(
         None, description='Free text up to 10,000 characters, or null.'
     )
     completed: StrictBool
@@ -206,7 +206,7 @@ class TaskReplace(BaseModel):
     )
     tags: List[
         constr(
-            pattern=r'^[^\u0000-\u001F\u007F-\u009F]*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u001F\u007F-\u009F]*$',
+            pattern=r'^[^\x00-\x1F\x7F-\x9F]*[^\s\x00-\x1F\x7F-\x9F][^\x00-\x1F\x7F-\x9F]*$',
             min_length=1,
             max_length=50,
             strict=True,
@@ -224,13 +224,14 @@ class TaskReplace(BaseModel):
     )
     recurrence: Optional[
         constr(
-            pattern=r'^(RRULE:)?[A-Za-z]+=[^;\s]+(;[A-Za-z]+=[^;\s]+)*$',
+            pattern=r'^([Rr][Rr][Uu][Ll][Ee]:)?([Ff][Rr][Ee][Qq]=([Hh][Oo][Uu][Rr][Ll][Yy]|[Dd][Aa][Ii][Ll][Yy]|[Ww][Ee][Ee][Kk][Ll][Yy]|[Mm][Oo][Nn][Tt][Hh][Ll][Yy]|[Yy][Ee][Aa][Rr][Ll][Yy])|[Ii][Nn][Tt][Ee][Rr][Vv][Aa][Ll]=[+-]?[0-9]{1,4}|[Cc][Oo][Uu][Nn][Tt]=[+-]?[0-9]{1,4}|[Uu][Nn][Tt][Ii][Ll]=[0-9]{8}([Tt][0-9]{6}[Zz]?)?|[Ww][Kk][Ss][Tt]=([Ss][Uu]|[Mm][Oo]|[Tt][Uu]|[Ww][Ee]|[Tt][Hh]|[Ff][Rr]|[Ss][Aa])|[Bb][Yy][Dd][Aa][Yy]=([+-]?[0-9]{1,2})?([Ss][Uu]|[Mm][Oo]|[Tt][Uu]|[Ww][Ee]|[Tt][Hh]|[Ff][Rr]|[Ss][Aa])(,([+-]?[0-9]{1,2})?([Ss][Uu]|[Mm][Oo]|[Tt][Uu]|[Ww][Ee]|[Tt][Hh]|[Ff][Rr]|[Ss][Aa]))*|([Bb][Yy][Mm][Oo][Nn][Tt][Hh][Dd][Aa][Yy]|[Bb][Yy][Mm][Oo][Nn][Tt][Hh]|[Bb][Yy][Hh][Oo][Uu][Rr]|[Bb][Yy][Mm][Ii][Nn][Uu][Tt][Ee]|[Bb][Yy][Ss][Ee][Tt][Pp][Oo][Ss])=[+-]?[0-9]{1,4}(,[+-]?[0-9]{1,4})*)(;([Ff][Rr][Ee][Qq]=([Hh][Oo][Uu][Rr][Ll][Yy]|[Dd][Aa][Ii][Ll][Yy]|[Ww][Ee][Ee][Kk][Ll][Yy]|[Mm][Oo][Nn][Tt][Hh][Ll][Yy]|[Yy][Ee][Aa][Rr][Ll][Yy])|[Ii][Nn][Tt][Ee][Rr][Vv][Aa][Ll]=[+-]?[0-9]{1,4}|[Cc][Oo][Uu][Nn][Tt]=[+-]?[0-9]{1,4}|[Uu][Nn][Tt][Ii][Ll]=[0-9]{8}([Tt][0-9]{6}[Zz]?)?|[Ww][Kk][Ss][Tt]=([Ss][Uu]|[Mm][Oo]|[Tt][Uu]|[Ww][Ee]|[Tt][Hh]|[Ff][Rr]|[Ss][Aa])|[Bb][Yy][Dd][Aa][Yy]=([+-]?[0-9]{1,2})?([Ss][Uu]|[Mm][Oo]|[Tt][Uu]|[Ww][Ee]|[Tt][Hh]|[Ff][Rr]|[Ss][Aa])(,([+-]?[0-9]{1,2})?([Ss][Uu]|[Mm][Oo]|[Tt][Uu]|[Ww][Ee]|[Tt][Hh]|[Ff][Rr]|[Ss][Aa]))*|([Bb][Yy][Mm][Oo][Nn][Tt][Hh][Dd][Aa][Yy]|[Bb][Yy][Mm][Oo][Nn][Tt][Hh]|[Bb][Yy][Hh][Oo][Uu][Rr]|[Bb][Yy][Mm][Ii][Nn][Uu][Tt][Ee]|[Bb][Yy][Ss][Ee][Tt][Pp][Oo][Ss])=[+-]?[0-9]{1,4}(,[+-]?[0-9]{1,4})*))*$',
             max_length=500,
             strict=True,
         )
     ] = Field(
         None,
-        description='An RFC 5545 recurrence rule (the value of an RRULE line, such as\n`FREQ=WEEKLY;BYDAY=MO,TH`), evaluated in UTC from `due_at`, which it requires.\nFREQ is HOURLY, DAILY, WEEKLY, MONTHLY or YEARLY; the rule must have an occurrence\nafter `due_at` within 10 years (50 for MONTHLY and YEARLY rules) and never two\noccurrences less than an hour apart.\nBYSECOND, BYWEEKNO, BYYEARDAY and using both COUNT and UNTIL are not supported.\nNull: the task does not repeat.\n',
+        description='An RFC 5545 recurrence rule (the value of an RRULE line, such as\n`FREQ=WEEKLY;BYDAY=MO,TH`), evaluated in UTC from `due_at`, which it requires.\nNames and values are case-insensitive. The pattern states the grammar: parts\nseparated by `;`, each one of FREQ (HOURLY, DAILY, WEEKLY, MONTHLY or YEARLY),\nINTERVAL, COUNT, UNTIL (`20261231` or `20261231T235959Z`), WKST, BYDAY (such as\n`MO,TH` or `-1FR`), BYMONTHDAY, BYMONTH, BYHOUR, BYMINUTE or BYSETPOS. What it cannot\nstate the server checks: FREQ is required, no part is given twice, COUNT and UNTIL\nare not combined, numbers are in range (INTERVAL 1-1000, COUNT 1-9999, BYMONTH 1-12,\nBYMONTHDAY ±1-31, BYHOUR 0-23, BYMINUTE 0-59, BYSETPOS ±1-366), the rule has an\noccurrence after `due_at` within 10 years (50 for MONTHLY and YEARLY rules) and never\ntwo occurrences less than an hour apart.\nNull: the task does not repeat.\n',
+        examples=['FREQ=WEEKLY;BYDAY=MO,TH', 'FREQ=MONTHLY;BYMONTHDAY=-1;COUNT=12'],
     )
 
 
@@ -239,7 +240,7 @@ class TaskUpdate(BaseModel):
         extra='forbid',
     )
     title: constr(
-        pattern=r'^[^\u0000-\u001F\u007F-\u009F]*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u001F\u007F-\u009F]*$',
+        pattern=r'^[^\x00-\x1F\x7F-\x9F]*[^\s\x00-\x1F\x7F-\x9F][^\x00-\x1F\x7F-\x9F]*$',
         min_length=1,
         max_length=255,
         strict=True,
@@ -247,7 +248,7 @@ class TaskUpdate(BaseModel):
         None,
         description='1 to 255 characters with at least one that is not whitespace, and no control\ncharacters. Leading and trailing whitespace is trimmed.\n',
     )
-    description: Optional[constr(pattern=r'^[^\u0000]*$', max_length=10000, strict=True)] = Field(
+    description: Optional[constr(pattern=r'^[^\x00]*$', max_length=10000, strict=True)] = Field(
         None, description='Free text up to 10,000 characters, or null.'
     )
     completed: StrictBool = None
@@ -256,7 +257,7 @@ class TaskUpdate(BaseModel):
     )
     tags: List[
         constr(
-            pattern=r'^[^\u0000-\u001F\u007F-\u009F]*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u001F\u007F-\u009F]*$',
+            pattern=r'^[^\x00-\x1F\x7F-\x9F]*[^\s\x00-\x1F\x7F-\x9F][^\x00-\x1F\x7F-\x9F]*$',
             min_length=1,
             max_length=50,
             strict=True,
@@ -274,22 +275,14 @@ class TaskUpdate(BaseModel):
     )
     recurrence: Optional[
         constr(
-            pattern=r'^(RRULE:)?[A-Za-z]+=[^;\s]+(;[A-Za-z]+=[^;\s]+)*$',
+            pattern=r'^([Rr][Rr][Uu][Ll][Ee]:)?([Ff][Rr][Ee][Qq]=([Hh][Oo][Uu][Rr][Ll][Yy]|[Dd][Aa][Ii][Ll][Yy]|[Ww][Ee][Ee][Kk][Ll][Yy]|[Mm][Oo][Nn][Tt][Hh][Ll][Yy]|[Yy][Ee][Aa][Rr][Ll][Yy])|[Ii][Nn][Tt][Ee][Rr][Vv][Aa][Ll]=[+-]?[0-9]{1,4}|[Cc][Oo][Uu][Nn][Tt]=[+-]?[0-9]{1,4}|[Uu][Nn][Tt][Ii][Ll]=[0-9]{8}([Tt][0-9]{6}[Zz]?)?|[Ww][Kk][Ss][Tt]=([Ss][Uu]|[Mm][Oo]|[Tt][Uu]|[Ww][Ee]|[Tt][Hh]|[Ff][Rr]|[Ss][Aa])|[Bb][Yy][Dd][Aa][Yy]=([+-]?[0-9]{1,2})?([Ss][Uu]|[Mm][Oo]|[Tt][Uu]|[Ww][Ee]|[Tt][Hh]|[Ff][Rr]|[Ss][Aa])(,([+-]?[0-9]{1,2})?([Ss][Uu]|[Mm][Oo]|[Tt][Uu]|[Ww][Ee]|[Tt][Hh]|[Ff][Rr]|[Ss][Aa]))*|([Bb][Yy][Mm][Oo][Nn][Tt][Hh][Dd][Aa][Yy]|[Bb][Yy][Mm][Oo][Nn][Tt][Hh]|[Bb][Yy][Hh][Oo][Uu][Rr]|[Bb][Yy][Mm][Ii][Nn][Uu][Tt][Ee]|[Bb][Yy][Ss][Ee][Tt][Pp][Oo][Ss])=[+-]?[0-9]{1,4}(,[+-]?[0-9]{1,4})*)(;([Ff][Rr][Ee][Qq]=([Hh][Oo][Uu][Rr][Ll][Yy]|[Dd][Aa][Ii][Ll][Yy]|[Ww][Ee][Ee][Kk][Ll][Yy]|[Mm][Oo][Nn][Tt][Hh][Ll][Yy]|[Yy][Ee][Aa][Rr][Ll][Yy])|[Ii][Nn][Tt][Ee][Rr][Vv][Aa][Ll]=[+-]?[0-9]{1,4}|[Cc][Oo][Uu][Nn][Tt]=[+-]?[0-9]{1,4}|[Uu][Nn][Tt][Ii][Ll]=[0-9]{8}([Tt][0-9]{6}[Zz]?)?|[Ww][Kk][Ss][Tt]=([Ss][Uu]|[Mm][Oo]|[Tt][Uu]|[Ww][Ee]|[Tt][Hh]|[Ff][Rr]|[Ss][Aa])|[Bb][Yy][Dd][Aa][Yy]=([+-]?[0-9]{1,2})?([Ss][Uu]|[Mm][Oo]|[Tt][Uu]|[Ww][Ee]|[Tt][Hh]|[Ff][Rr]|[Ss][Aa])(,([+-]?[0-9]{1,2})?([Ss][Uu]|[Mm][Oo]|[Tt][Uu]|[Ww][Ee]|[Tt][Hh]|[Ff][Rr]|[Ss][Aa]))*|([Bb][Yy][Mm][Oo][Nn][Tt][Hh][Dd][Aa][Yy]|[Bb][Yy][Mm][Oo][Nn][Tt][Hh]|[Bb][Yy][Hh][Oo][Uu][Rr]|[Bb][Yy][Mm][Ii][Nn][Uu][Tt][Ee]|[Bb][Yy][Ss][Ee][Tt][Pp][Oo][Ss])=[+-]?[0-9]{1,4}(,[+-]?[0-9]{1,4})*))*$',
             max_length=500,
             strict=True,
         )
     ] = Field(
         None,
-        description='An RFC 5545 recurrence rule (the value of an RRULE line, such as\n`FREQ=WEEKLY;BYDAY=MO,TH`), evaluated in UTC from `due_at`, which it requires.\nFREQ is HOURLY, DAILY, WEEKLY, MONTHLY or YEARLY; the rule must have an occurrence\nafter `due_at` within 10 years (50 for MONTHLY and YEARLY rules) and never two\noccurrences less than an hour apart.\nBYSECOND, BYWEEKNO, BYYEARDAY and using both COUNT and UNTIL are not supported.\nNull: the task does not repeat.\n',
-    )
-
-
-class TaskPage(BaseModel):
-    items: List[Union[Task, TaskTombstone]] = Field(
-        ..., description='Tasks; with `updated_since`, also tombstones (`deleted` is true).'
-    )
-    next_cursor: Optional[StrictStr] = Field(
-        ..., description='Pass as `cursor` to get the next page; null on the last page.'
+        description='An RFC 5545 recurrence rule (the value of an RRULE line, such as\n`FREQ=WEEKLY;BYDAY=MO,TH`), evaluated in UTC from `due_at`, which it requires.\nNames and values are case-insensitive. The pattern states the grammar: parts\nseparated by `;`, each one of FREQ (HOURLY, DAILY, WEEKLY, MONTHLY or YEARLY),\nINTERVAL, COUNT, UNTIL (`20261231` or `20261231T235959Z`), WKST, BYDAY (such as\n`MO,TH` or `-1FR`), BYMONTHDAY, BYMONTH, BYHOUR, BYMINUTE or BYSETPOS. What it cannot\nstate the server checks: FREQ is required, no part is given twice, COUNT and UNTIL\nare not combined, numbers are in range (INTERVAL 1-1000, COUNT 1-9999, BYMONTH 1-12,\nBYMONTHDAY ±1-31, BYHOUR 0-23, BYMINUTE 0-59, BYSETPOS ±1-366), the rule has an\noccurrence after `due_at` within 10 years (50 for MONTHLY and YEARLY rules) and never\ntwo occurrences less than an hour apart.\nNull: the task does not repeat.\n',
+        examples=['FREQ=WEEKLY;BYDAY=MO,TH', 'FREQ=MONTHLY;BYMONTHDAY=-1;COUNT=12'],
     )
 
 
@@ -339,8 +332,8 @@ class BatchResult(BaseModel):
 
 
 class TagCount(BaseModel):
-    name: StrictStr
-    count: conint(ge=1, strict=True) = Field(
+    name: constr(pattern=r'^[^\x00-\x1F\x7F-\x9F]*$', max_length=50, strict=True)
+    count: conint(ge=1, le=2147483647, strict=True) = Field(
         ..., description="How many of the caller's tasks carry the tag."
     )
 
@@ -350,11 +343,26 @@ class Health(BaseModel):
 
 
 class FieldError(BaseModel):
-    pointer: StrictStr = Field(
+    pointer: constr(pattern=r'^(/[^/]*)*$', max_length=1000, strict=True) = Field(
         ...,
-        description='A JSON pointer to the invalid part of the request, such as `/body/title` or `/query/limit`.',
+        description='A JSON pointer to the invalid part of the request: `/body/...` into the body,\n`/query/NAME`, `/header/NAME` or `/path/NAME` for a parameter.\n',
     )
-    detail: StrictStr = Field(..., description='What is wrong with it.')
+    detail: constr(pattern=r'^[^\x00]*$', max_length=1000, strict=True) = Field(
+        ..., description='What is wrong with it and what is expected, in words.'
+    )
+
+
+class OAuth2Error(BaseModel):
+    error: Literal['invalid_request', 'invalid_grant', 'unsupported_grant_type'] = Field(
+        ...,
+        description='`invalid_grant`: the email and password do not match an account.\n`invalid_request`: a parameter is missing, repeated or malformed.\n`unsupported_grant_type`: `grant_type` is not `password`.\n',
+    )
+    error_description: constr(
+        pattern=r'^[\x20-\x21\x23-\x5B\x5D-\x7E]*$', max_length=1000, strict=True
+    ) = Field(
+        ...,
+        description='What went wrong, in words (ASCII without `"` and `\\`, as RFC 6749 requires).',
+    )
 
 
 class RegisterRequest(BaseModel):
@@ -362,7 +370,7 @@ class RegisterRequest(BaseModel):
         extra='forbid',
     )
     email: EmailStr = Field(..., description="The account's email; unique case-insensitively.")
-    password: constr(pattern=r'^[^\u0000]*$', min_length=8, max_length=128, strict=True) = Field(
+    password: constr(pattern=r'^[^\x00]*$', min_length=8, max_length=128, strict=True) = Field(
         ..., description='8 to 128 characters, any characters but NUL.'
     )
 
@@ -371,11 +379,11 @@ class PasswordChangeRequest(BaseModel):
     model_config = ConfigDict(
         extra='forbid',
     )
-    current_password: constr(pattern=r'^[^\u0000]*$', min_length=1, max_length=128, strict=True) = (
+    current_password: constr(pattern=r'^[^\x00]*$', min_length=1, max_length=128, strict=True) = (
         Field(..., description="The account's current password.")
     )
-    new_password: constr(pattern=r'^[^\u0000]*$', min_length=8, max_length=128, strict=True) = (
-        Field(..., description='8 to 128 characters, any characters but NUL.')
+    new_password: constr(pattern=r'^[^\x00]*$', min_length=8, max_length=128, strict=True) = Field(
+        ..., description='8 to 128 characters, any characters but NUL.'
     )
 
 
@@ -383,28 +391,85 @@ class AccountDeletionRequest(BaseModel):
     model_config = ConfigDict(
         extra='forbid',
     )
-    password: constr(pattern=r'^[^\u0000]*$', min_length=1, max_length=128, strict=True) = Field(
+    password: constr(pattern=r'^[^\x00]*$', min_length=1, max_length=128, strict=True) = Field(
         ..., description="The account's current password."
     )
 
 
+class TaskPage(BaseModel):
+    items: List[Annotated[Union[Task, TaskTombstone], Field(discriminator='object')]] = Field(
+        ...,
+        description='Tasks; with `updated_since`, also tombstones (`object` is `task_tombstone`).',
+        max_length=100,
+    )
+    next_cursor: Optional[constr(pattern=r'^[A-Za-z0-9_.-]+$', max_length=4096, strict=True)] = (
+        Field(..., description='Pass as `cursor` to get the next page; null on the last page.')
+    )
+
+
 class TaskBatchResult(BaseModel):
-    results: List[BatchResult]
+    results: List[BatchResult] = Field(..., max_length=100)
 
 
 class TagList(BaseModel):
-    items: List[TagCount]
+    items: List[TagCount] = Field(
+        ..., description='The tags of this page, by name (case-insensitively).', max_length=100
+    )
+    next_cursor: Optional[constr(pattern=r'^[A-Za-z0-9_.-]+$', max_length=4096, strict=True)] = (
+        Field(..., description='Pass as `cursor` to get the next page; null on the last page.')
+    )
 
 
 class Problem(BaseModel):
-    type: StrictStr = Field(..., description='A URI that identifies the problem type.')
-    title: StrictStr = Field(..., description='A short summary of the problem type.')
+    type: constr(max_length=200, strict=True) = Field(
+        ...,
+        description='A URI that identifies the problem type, such as `urn:tasks-api:problem:not-found`.',
+    )
+    title: constr(pattern=r'^[^\x00-\x1F]*$', max_length=200, strict=True) = Field(
+        ..., description='A short summary of the problem type.'
+    )
     status: conint(ge=100, le=599, strict=True) = Field(..., description='The HTTP status code.')
-    detail: StrictStr = Field(None, description='An explanation specific to this occurrence.')
-    instance: StrictStr = Field(None, description='The request path this problem occurred on.')
-    request_id: StrictStr = Field(None, description='The id under which this request was logged.')
+    detail: constr(pattern=r'^[^\x00]*$', max_length=1000, strict=True) = Field(
+        ..., description='An explanation specific to this occurrence, in words.'
+    )
+    instance: constr(max_length=65536, strict=True) = Field(
+        ..., description='The request path this problem occurred on.'
+    )
+    request_id: constr(pattern=r'^[A-Za-z0-9._-]+$', max_length=64, strict=True) = Field(
+        ...,
+        description='The id under which this request was logged (also the `X-Request-ID` header).',
+    )
     errors: List[FieldError] = Field(
-        None, description='For validation problems, one entry per invalid field.'
+        None,
+        description='One entry per invalid part of the request (the first 100).',
+        max_length=100,
+    )
+
+
+class ValidationProblem(BaseModel):
+    type: constr(max_length=200, strict=True) = Field(
+        ...,
+        description='A URI that identifies the problem type, such as `urn:tasks-api:problem:not-found`.',
+    )
+    title: constr(pattern=r'^[^\x00-\x1F]*$', max_length=200, strict=True) = Field(
+        ..., description='A short summary of the problem type.'
+    )
+    status: conint(ge=100, le=599, strict=True) = Field(..., description='The HTTP status code.')
+    detail: constr(pattern=r'^[^\x00]*$', max_length=1000, strict=True) = Field(
+        ..., description='An explanation specific to this occurrence, in words.'
+    )
+    instance: constr(max_length=65536, strict=True) = Field(
+        ..., description='The request path this problem occurred on.'
+    )
+    request_id: constr(pattern=r'^[A-Za-z0-9._-]+$', max_length=64, strict=True) = Field(
+        ...,
+        description='The id under which this request was logged (also the `X-Request-ID` header).',
+    )
+    errors: List[FieldError] = Field(
+        ...,
+        description='One entry per invalid part of the request (the first 100).',
+        max_length=100,
+        min_length=1,
     )
 
 

@@ -13,6 +13,7 @@ from generated.main import create_app as create_contract_app
 from impl.auth.emails import accept_special_use_domains
 from impl.auth.external_tokens import ExternalTokenVerifier
 from impl.auth.handlers import AuthImpl
+from impl.auth.oauth2_errors import install_oauth2_error_handlers
 from impl.auth.password_policy import common_passwords
 from impl.auth.passwords import warm_up
 from impl.auth.tokens import TokenService
@@ -26,12 +27,14 @@ from impl.http.allowed_methods import AllowedMethods
 from impl.http.cors import ListedOriginsCORSMiddleware
 from impl.http.cursors import CursorCodec
 from impl.http.docs import install_docs
-from impl.http.head_requests import HeadAsGetMiddleware
+from impl.http.head_requests import HeadRequestsMiddleware
 from impl.http.literal_paths import shadowing_routes
 from impl.http.middleware import BodyGuardMiddleware, RequestContextMiddleware
 from impl.http.negotiation import negotiate
 from impl.http.problems import install_problem_handlers
-from impl.http.rate_limits import RateLimits
+from impl.http.query_parameters import declared_query_parameters
+from impl.http.rate_limits import RateLimits, build_storage
+from impl.http.request_quota import RequestQuota
 from impl.ops.log_setup import configure_logging
 from impl.ops.metrics import reporting_pool
 from impl.settings import Settings, get_settings
@@ -39,7 +42,7 @@ from impl.tags.handlers import TagsImpl
 from impl.tasks.handlers import TasksImpl
 from impl.users.handlers import UsersImpl
 
-CORS_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"]
+CORS_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"]
 CORS_HEADERS = [
     "Authorization",
     "Content-Type",
@@ -104,11 +107,15 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
 
     app.state.settings = settings
     app.state.allowed_methods = AllowedMethods(CONTRACT)
+    app.state.declared_query = declared_query_parameters(CONTRACT)
     app.state.database = database
     app.state.tokens = TokenService(settings)
     app.state.external_tokens = ExternalTokenVerifier(settings) if settings.external_jwt_jwks_url else None
     app.state.rate_limits = RateLimits(settings)
     app.state.readiness = readiness
+    app.state.request_quota = RequestQuota(
+        settings.rate_limit_per_user, build_storage(settings) if settings.rate_limit_enabled else None
+    )
     assert settings.jwt_secret is not None
     app.state.cursors = CursorCodec(settings.jwt_secret.get_secret_value().encode())
     warm_up()
@@ -116,8 +123,13 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
 
     install_docs(app, title=CONTRACT["info"]["title"])
     install_problem_handlers(app)
+    install_oauth2_error_handlers(app)
     app.add_middleware(BodyGuardMiddleware, max_body_bytes=settings.max_body_bytes)
-    app.add_middleware(HeadAsGetMiddleware, allowed_methods=app.state.allowed_methods)
+    app.add_middleware(
+        HeadRequestsMiddleware,
+        allowed_methods=app.state.allowed_methods,
+        routes_head=app.state.allowed_methods.routes_head,
+    )
     # Inside CORS, so that a browser can read the 503 it gets.
     app.add_middleware(AdmissionMiddleware, max_in_flight=settings.max_in_flight_requests)
     app.add_middleware(

@@ -98,6 +98,8 @@ class Settings(BaseSettings):
     rate_limit_login_per_account: str = "20/minute"
     rate_limit_register_per_address: str = "10/minute;50/hour"
     rate_limit_refresh_per_address: str = "60/minute"
+    # Every authenticated request, per user (impl/http/request_quota.py).
+    rate_limit_per_user: str = "600/minute"
 
     # Access tokens of an external identity provider (Better Auth, Auth0, Clerk, Keycloak...),
     # verified with the public keys at its JWKS URL. Off unless EXTERNAL_JWT_JWKS_URL is set.
@@ -126,6 +128,7 @@ class Settings(BaseSettings):
         "rate_limit_login_per_account",
         "rate_limit_register_per_address",
         "rate_limit_refresh_per_address",
+        "rate_limit_per_user",
     )
     @classmethod
     def limits_parse(cls, value: str) -> str:

@@ -143,6 +143,20 @@ def bob(make_account: Callable[[str], Account]) -> Account:
     return make_account("bob@example.com")
 
 
+def assert_oauth2_error(response: object, error: str) -> dict[str, str]:
+    """The token endpoint's answer to a failed grant: RFC 6749 §5.2, not a problem document."""
+    assert getattr(response, "status_code", None) == 400, getattr(response, "text", response)
+    headers = getattr(response, "headers", {})
+    assert headers["content-type"] == "application/json"
+    assert headers["cache-control"] == "no-store"
+    body: dict[str, str] = response.json()  # type: ignore[attr-defined]
+    assert set(body) == {"error", "error_description"}
+    assert body["error"] == error
+    assert body["error_description"].isascii()
+    assert '"' not in body["error_description"]
+    return body
+
+
 def assert_problem(response: object, status: int) -> dict[str, object]:
     """The response is an RFC 9457 problem document with this status."""
     assert getattr(response, "status_code", None) == status, getattr(response, "text", response)
@@ -152,6 +166,13 @@ def assert_problem(response: object, status: int) -> dict[str, object]:
     assert body["status"] == status
     assert str(body["type"]).startswith("urn:tasks-api:problem:")
     assert body["title"]
+    # The members the contract requires of every problem, and `errors` of every 422.
+    assert body["detail"]
+    assert str(body["instance"]).startswith("/")
+    assert body["request_id"] == headers["x-request-id"]
+    if status == 422:
+        assert isinstance(body["errors"], list)
+        assert body["errors"]
     assert "Traceback" not in getattr(response, "text", "")
     return body
 

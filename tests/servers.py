@@ -43,6 +43,9 @@ def running_server(database_url: str, **env: str) -> Iterator[str]:
         "ENVIRONMENT": "test",
         "JWT_SECRET": "server-test-secret-" + "z" * 40,
         "LOG_LEVEL": "warning",
+        # Tests that drive one user hard would hit the per-user request quota (600 a minute);
+        # tests/security/test_rate_limits_across_servers.py sets its own.
+        "RATE_LIMIT_PER_USER": "1000000/minute",
         **env,
     }
     # The server's output goes to a file: an unread pipe would fill up and block its logging.

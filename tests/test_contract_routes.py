@@ -56,6 +56,9 @@ def normalize(document: dict[str, Any], schema: dict[str, Any]) -> dict[str, Any
         schema = inner
     if isinstance(schema.get("enum"), list) and len(schema["enum"]) == 1:
         schema["const"] = schema.pop("enum")[0]
+    if schema.get("type") == "integer" and schema.get("format") in {"int32", "int64"}:
+        # A hint for client generators (the size of the integer type); the bounds say the same.
+        schema.pop("format")
     if "const" in schema:
         schema.pop("type", None)
     return {key: schema[key] for key in CONSTRAINTS if key in schema}
@@ -102,10 +105,19 @@ def test_operation_agrees(computed: dict[str, Any], path: str, method: str) -> N
     assert theirs["tags"] == ours["tags"]
     assert theirs["summary"] == ours["summary"]
     assert theirs.get("security", []) == ours.get("security", CONTRACT.get("security", []))
-    assert sorted(theirs["responses"]) == sorted(ours["responses"])
+    assert sorted(computed_responses(ours, theirs)) == sorted(ours["responses"])
     check_parameters(computed, path, method)
     check_request_body(computed, ours, theirs)
     check_success_schema(ours, theirs)
+
+
+def computed_responses(ours: dict[str, Any], theirs: dict[str, Any]) -> dict[str, Any]:
+    """FastAPI adds a 422 "Validation Error" to every operation with parameters that declares
+    no 422; the token endpoint answers validation failures as RFC 6749's 400 instead."""
+    responses = dict(theirs["responses"])
+    if "422" not in ours["responses"] and responses.get("422", {}).get("description") == "Validation Error":
+        del responses["422"]
+    return responses
 
 
 def check_parameters(computed: dict[str, Any], path: str, method: str) -> None:
@@ -161,5 +173,5 @@ def test_same_security_schemes(computed: dict[str, Any]) -> None:
     ours = CONTRACT["components"]["securitySchemes"]
     assert sorted(theirs) == sorted(ours)
     for name, scheme in ours.items():
-        assert theirs[name]["type"] == scheme["type"]
-        assert theirs[name]["flows"] == scheme["flows"]
+        for key in ("type", "flows", "scheme", "bearerFormat"):
+            assert theirs[name].get(key) == scheme.get(key), (name, key)

@@ -33,3 +33,15 @@ def test_simple_requests_echo_only_allowed_origins(client: TestClient) -> None:
     assert allowed.headers["access-control-allow-origin"] == ALLOWED
     other = client.get("/api/v1/health/live", headers={"Origin": "https://evil.example.net"})
     assert "access-control-allow-origin" not in other.headers
+
+
+def test_a_browser_may_send_head_with_a_bearer_token(client: TestClient) -> None:
+    """HEAD is in the contract: its preflight (Authorization is not a safelisted header) passes."""
+    headers = {
+        "Origin": ALLOWED,
+        "Access-Control-Request-Method": "HEAD",
+        "Access-Control-Request-Headers": "authorization",
+    }
+    response = client.options("/api/v1/tasks", headers=headers)
+    assert response.status_code == 200
+    assert "HEAD" in response.headers["access-control-allow-methods"]

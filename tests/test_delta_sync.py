@@ -42,7 +42,7 @@ def test_a_deleted_task_is_gone_except_for_delta_sync(client: TestClient, alice:
     for action in ("complete", "reopen"):
         assert_problem(client.post(f"{url}/{action}", headers=alice.headers), 404)
     assert listed(client, alice) == []
-    assert client.get("/api/v1/tags", headers=alice.headers).json() == {"items": []}
+    assert client.get("/api/v1/tags", headers=alice.headers).json() == {"items": [], "next_cursor": None}
 
 
 def test_a_tombstone_keeps_nothing_the_user_wrote(client: TestClient, alice: Account, db: Session) -> None:
@@ -72,8 +72,9 @@ def test_updated_since_returns_changes_and_tombstones(
     items = listed(client, alice, updated_since=since(checkpoint), sort="updated_at")
     assert [item["id"] for item in items] == [edited["id"], doomed["id"], added["id"]]
     tombstone = items[1]
-    assert set(tombstone) == {"id", "deleted", "deleted_at"}
-    assert tombstone["deleted"] is True
+    assert set(tombstone) == {"object", "id", "deleted", "deleted_at"}
+    assert (tombstone["object"], tombstone["deleted"]) == ("task_tombstone", True)
+    assert [item["object"] for item in items] == ["task", "task_tombstone", "task"]
     assert items[0]["priority"] == "high"
     assert old["id"] not in {item["id"] for item in items}
     # Everything since the beginning of the window, with a limit of one per page.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 
 from fastapi.testclient import TestClient
@@ -40,6 +41,23 @@ def test_the_replay_is_the_original_even_after_the_task_changed(client: TestClie
     client.patch(first.headers["location"], json={"title": "v2"}, headers=alice.headers)
     again = client.post(TASKS, json={"title": "v1"}, headers={**alice.headers, "Idempotency-Key": "k"})
     assert again.json()["title"] == "v1"
+
+
+def test_a_response_stored_before_tasks_had_object_is_replayed_with_it(
+    client: TestClient, alice: Account, db: Session
+) -> None:
+    first = client.post(TASKS, json={"title": "old"}, headers={**alice.headers, "Idempotency-Key": "old"})
+    row = db.exec(select(IdempotencyKeyRow)).one()
+    assert row.response_body is not None
+    stored = json.loads(row.response_body)
+    del stored["object"]
+    row.response_body = json.dumps(stored)
+    db.add(row)
+    db.flush()
+    again = client.post(TASKS, json={"title": "old"}, headers={**alice.headers, "Idempotency-Key": "old"})
+    assert again.status_code == 201
+    assert again.json() == first.json()
+    assert again.json()["object"] == "task"
 
 
 def test_the_same_key_with_another_body_is_422(client: TestClient, alice: Account) -> None:

@@ -10,15 +10,18 @@ from fastapi import APIRouter, Body, Depends, Form, Header, Path, Query, Respons
 from pydantic import StringConstraints
 
 from ..datetimes import RFC3339DateTime
+from ..head import HeadResponse
 from ..models import (
+    OAuth2Error,
     Problem,
     RefreshRequest,
     RegisterRequest,
     TokenPair,
     TokenRequest,
     User,
+    ValidationProblem,
 )
-from ..security import oauth2
+from ..security import bearer, oauth2
 
 
 class AuthHandlers(ABC):
@@ -86,12 +89,12 @@ def build_router(implementation: type[AuthHandlers]) -> APIRouter:
                 "description": "The request body's media type is not accepted by this operation.",
             },
             422: {
-                "model": Problem,
-                "description": 'The request is malformed or breaks a constraint; `errors` lists each one.',
+                "model": ValidationProblem,
+                "description": 'The request is malformed or breaks a constraint, or has a query parameter the operation does not declare; `errors` lists each one with a JSON pointer and what is expected.',
             },
             429: {
                 "model": Problem,
-                "description": 'Too many attempts from this client address or for this account; retry after `Retry-After` seconds. `RateLimit-Policy` names the exceeded policy.',
+                "description": "Over a rate limit: the caller's per-user request quota (policy `user`), or, for logins, registrations, refreshes and password confirmations, too many attempts from this client address or for this account. Retry after `Retry-After` seconds; `RateLimit-Policy` names the exceeded policy.",
             },
             500: {
                 "model": Problem,
@@ -118,9 +121,9 @@ def build_router(implementation: type[AuthHandlers]) -> APIRouter:
         status_code=200,
         response_model=TokenPair,
         responses={
-            401: {
-                "model": Problem,
-                "description": 'The email and password do not match an account.',
+            400: {
+                "model": OAuth2Error,
+                "description": 'The grant failed, answered as OAuth2 clients expect (RFC 6749 §5.2): `invalid_grant` for an email and password that do not match an account (the same answer for both), `invalid_request` for a missing, repeated or malformed parameter, `unsupported_grant_type` for a `grant_type` other than `password`.',
             },
             406: {
                 "model": Problem,
@@ -134,13 +137,9 @@ def build_router(implementation: type[AuthHandlers]) -> APIRouter:
                 "model": Problem,
                 "description": "The request body's media type is not accepted by this operation.",
             },
-            422: {
-                "model": Problem,
-                "description": 'The request is malformed or breaks a constraint; `errors` lists each one.',
-            },
             429: {
                 "model": Problem,
-                "description": 'Too many attempts from this client address or for this account; retry after `Retry-After` seconds. `RateLimit-Policy` names the exceeded policy.',
+                "description": "Over a rate limit: the caller's per-user request quota (policy `user`), or, for logins, registrations, refreshes and password confirmations, too many attempts from this client address or for this account. Retry after `Retry-After` seconds; `RateLimit-Policy` names the exceeded policy.",
             },
             500: {
                 "model": Problem,
@@ -184,12 +183,12 @@ def build_router(implementation: type[AuthHandlers]) -> APIRouter:
                 "description": "The request body's media type is not accepted by this operation.",
             },
             422: {
-                "model": Problem,
-                "description": 'The request is malformed or breaks a constraint; `errors` lists each one.',
+                "model": ValidationProblem,
+                "description": 'The request is malformed or breaks a constraint, or has a query parameter the operation does not declare; `errors` lists each one with a JSON pointer and what is expected.',
             },
             429: {
                 "model": Problem,
-                "description": 'Too many attempts from this client address or for this account; retry after `Retry-After` seconds. `RateLimit-Policy` names the exceeded policy.',
+                "description": "Over a rate limit: the caller's per-user request quota (policy `user`), or, for logins, registrations, refreshes and password confirmations, too many attempts from this client address or for this account. Retry after `Retry-After` seconds; `RateLimit-Policy` names the exceeded policy.",
             },
             500: {
                 "model": Problem,
@@ -215,6 +214,7 @@ def build_router(implementation: type[AuthHandlers]) -> APIRouter:
         summary='Log out',
         status_code=204,
         response_model=None,
+        response_class=Response,
         responses={
             401: {
                 "model": Problem,
@@ -229,8 +229,12 @@ def build_router(implementation: type[AuthHandlers]) -> APIRouter:
                 "description": "The request body's media type is not accepted by this operation.",
             },
             422: {
+                "model": ValidationProblem,
+                "description": 'The request is malformed or breaks a constraint, or has a query parameter the operation does not declare; `errors` lists each one with a JSON pointer and what is expected.',
+            },
+            429: {
                 "model": Problem,
-                "description": 'The request is malformed or breaks a constraint; `errors` lists each one.',
+                "description": "Over a rate limit: the caller's per-user request quota (policy `user`), or, for logins, registrations, refreshes and password confirmations, too many attempts from this client address or for this account. Retry after `Retry-After` seconds; `RateLimit-Policy` names the exceeded policy.",
             },
             500: {
                 "model": Problem,
@@ -241,7 +245,10 @@ def build_router(implementation: type[AuthHandlers]) -> APIRouter:
                 "description": 'The request was not carried out, and may be retried after `Retry-After` seconds: a dependency such as the database, or the store that keeps rate-limit counts, is not available or too slow, or the service is at capacity. The problem `type` says which: `urn:tasks-api:problem:database-unavailable`, `...:database-timeout`, `...:database-busy` (every database connection is in use), `...:overloaded` (too many requests in progress), `...:rate-limiting-unavailable` (the store that keeps rate-limit counts does not answer), `...:service-unavailable` (readiness: a dependency is down).',
             },
         },
-        dependencies=[Security(oauth2)],
+        dependencies=[
+            Security(oauth2),
+            Security(bearer),
+        ],
     )
     async def logout(
         handlers: Annotated[AuthHandlers, Depends(provider)],

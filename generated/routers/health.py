@@ -10,11 +10,12 @@ from fastapi import APIRouter, Body, Depends, Form, Header, Path, Query, Respons
 from pydantic import StringConstraints
 
 from ..datetimes import RFC3339DateTime
+from ..head import HeadResponse
 from ..models import (
     Health,
     Problem,
+    ValidationProblem,
 )
-from ..security import oauth2
 
 
 class HealthHandlers(ABC):
@@ -62,6 +63,10 @@ def build_router(implementation: type[HealthHandlers]) -> APIRouter:
                 "model": Problem,
                 "description": 'The `Accept` header rules out JSON, the only thing this operation answers in.',
             },
+            422: {
+                "model": ValidationProblem,
+                "description": 'The request is malformed or breaks a constraint, or has a query parameter the operation does not declare; `errors` lists each one with a JSON pointer and what is expected.',
+            },
             500: {
                 "model": Problem,
                 "description": 'An unexpected error; the details are logged under the request id.',
@@ -69,6 +74,26 @@ def build_router(implementation: type[HealthHandlers]) -> APIRouter:
         },
     )
     async def get_liveness(
+        handlers: Annotated[HealthHandlers, Depends(provider)],
+    ) -> Health | Response:
+        return await handlers.get_liveness()
+
+    @router.head(
+        '/api/v1/health/live',
+        operation_id='headLiveness',
+        summary='Liveness probe (headers only)',
+        status_code=200,
+        response_model=Health,
+        response_class=HeadResponse,
+        responses={
+            406: {"description": 'As for `GET`, the `Accept` header rules out JSON; no body.'},
+            422: {"description": 'As for `GET`, a parameter is invalid or not declared; no body.'},
+            500: {
+                "description": 'As for `GET`, an unexpected error, logged under the request id; no body.'
+            },
+        },
+    )
+    async def head_liveness(
         handlers: Annotated[HealthHandlers, Depends(provider)],
     ) -> Health | Response:
         return await handlers.get_liveness()
@@ -84,6 +109,10 @@ def build_router(implementation: type[HealthHandlers]) -> APIRouter:
                 "model": Problem,
                 "description": 'The `Accept` header rules out JSON, the only thing this operation answers in.',
             },
+            422: {
+                "model": ValidationProblem,
+                "description": 'The request is malformed or breaks a constraint, or has a query parameter the operation does not declare; `errors` lists each one with a JSON pointer and what is expected.',
+            },
             500: {
                 "model": Problem,
                 "description": 'An unexpected error; the details are logged under the request id.',
@@ -95,6 +124,29 @@ def build_router(implementation: type[HealthHandlers]) -> APIRouter:
         },
     )
     async def get_readiness(
+        handlers: Annotated[HealthHandlers, Depends(provider)],
+    ) -> Health | Response:
+        return await handlers.get_readiness()
+
+    @router.head(
+        '/api/v1/health/ready',
+        operation_id='headReadiness',
+        summary='Readiness probe (headers only)',
+        status_code=200,
+        response_model=Health,
+        response_class=HeadResponse,
+        responses={
+            406: {"description": 'As for `GET`, the `Accept` header rules out JSON; no body.'},
+            422: {"description": 'As for `GET`, a parameter is invalid or not declared; no body.'},
+            500: {
+                "description": 'As for `GET`, an unexpected error, logged under the request id; no body.'
+            },
+            503: {
+                "description": 'As for `GET`, the request was not carried out: a dependency is not available or too slow, or the service is at capacity; retry after `Retry-After` seconds. No body.'
+            },
+        },
+    )
+    async def head_readiness(
         handlers: Annotated[HealthHandlers, Depends(provider)],
     ) -> Health | Response:
         return await handlers.get_readiness()

@@ -10,11 +10,13 @@ from fastapi import APIRouter, Body, Depends, Form, Header, Path, Query, Respons
 from pydantic import StringConstraints
 
 from ..datetimes import RFC3339DateTime
+from ..head import HeadResponse
 from ..models import (
     Problem,
     TagList,
+    ValidationProblem,
 )
-from ..security import oauth2
+from ..security import bearer, oauth2
 
 
 class TagsHandlers(ABC):
@@ -32,12 +34,15 @@ class TagsHandlers(ABC):
         dependencies every operation of the tag needs, and nothing more."""
 
     @abstractmethod
-    async def list_tags(self) -> TagList | Response:
+    async def list_tags(self, *, limit: int, cursor: str | None) -> TagList | Response:
         """List the caller's tags (GET /api/v1/tags)."""
 
 
 OPERATIONS: dict[str, tuple[str, ...]] = {
-    'list_tags': (),
+    'list_tags': (
+        'limit',
+        'cursor',
+    ),
 }
 
 
@@ -61,6 +66,14 @@ def build_router(implementation: type[TagsHandlers]) -> APIRouter:
                 "model": Problem,
                 "description": 'The `Accept` header rules out JSON, the only thing this operation answers in.',
             },
+            422: {
+                "model": ValidationProblem,
+                "description": 'The request is malformed or breaks a constraint, or has a query parameter the operation does not declare; `errors` lists each one with a JSON pointer and what is expected.',
+            },
+            429: {
+                "model": Problem,
+                "description": "Over a rate limit: the caller's per-user request quota (policy `user`), or, for logins, registrations, refreshes and password confirmations, too many attempts from this client address or for this account. Retry after `Retry-After` seconds; `RateLimit-Policy` names the exceeded policy.",
+            },
             500: {
                 "model": Problem,
                 "description": 'An unexpected error; the details are logged under the request id.',
@@ -70,11 +83,81 @@ def build_router(implementation: type[TagsHandlers]) -> APIRouter:
                 "description": 'The request was not carried out, and may be retried after `Retry-After` seconds: a dependency such as the database, or the store that keeps rate-limit counts, is not available or too slow, or the service is at capacity. The problem `type` says which: `urn:tasks-api:problem:database-unavailable`, `...:database-timeout`, `...:database-busy` (every database connection is in use), `...:overloaded` (too many requests in progress), `...:rate-limiting-unavailable` (the store that keeps rate-limit counts does not answer), `...:service-unavailable` (readiness: a dependency is down).',
             },
         },
-        dependencies=[Security(oauth2)],
+        dependencies=[
+            Security(oauth2),
+            Security(bearer),
+        ],
     )
     async def list_tags(
         handlers: Annotated[TagsHandlers, Depends(provider)],
+        limit: Annotated[
+            int,
+            Query(alias='limit', ge=1, le=100, description='The largest number of tags to return.'),
+        ] = 100,
+        cursor: Annotated[
+            str,
+            Query(
+                alias='cursor',
+                min_length=1,
+                max_length=4096,
+                pattern='^[A-Za-z0-9_.-]+$',
+                description='The `next_cursor` of the previous page. Opaque and signed; do not build it yourself.\nIt is valid only with the same filters and `sort` as the request that returned it.',
+            ),
+        ] = None,
     ) -> TagList | Response:
-        return await handlers.list_tags()
+        return await handlers.list_tags(
+            limit=limit,
+            cursor=cursor,
+        )
+
+    @router.head(
+        '/api/v1/tags',
+        operation_id='headTags',
+        summary="Check a page of the caller's tags (headers only)",
+        status_code=200,
+        response_model=TagList,
+        response_class=HeadResponse,
+        responses={
+            401: {
+                "description": 'As for `GET`, the access token is missing, malformed, expired or revoked; no body.'
+            },
+            406: {"description": 'As for `GET`, the `Accept` header rules out JSON; no body.'},
+            422: {"description": 'As for `GET`, a parameter is invalid or not declared; no body.'},
+            429: {
+                "description": 'As for `GET`, over a rate limit; retry after `Retry-After` seconds; no body.'
+            },
+            500: {
+                "description": 'As for `GET`, an unexpected error, logged under the request id; no body.'
+            },
+            503: {
+                "description": 'As for `GET`, the request was not carried out: a dependency is not available or too slow, or the service is at capacity; retry after `Retry-After` seconds. No body.'
+            },
+        },
+        dependencies=[
+            Security(oauth2),
+            Security(bearer),
+        ],
+    )
+    async def head_tags(
+        handlers: Annotated[TagsHandlers, Depends(provider)],
+        limit: Annotated[
+            int,
+            Query(alias='limit', ge=1, le=100, description='The largest number of tags to return.'),
+        ] = 100,
+        cursor: Annotated[
+            str,
+            Query(
+                alias='cursor',
+                min_length=1,
+                max_length=4096,
+                pattern='^[A-Za-z0-9_.-]+$',
+                description='The `next_cursor` of the previous page. Opaque and signed; do not build it yourself.\nIt is valid only with the same filters and `sort` as the request that returned it.',
+            ),
+        ] = None,
+    ) -> TagList | Response:
+        return await handlers.list_tags(
+            limit=limit,
+            cursor=cursor,
+        )
 
     return router

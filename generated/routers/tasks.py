@@ -10,6 +10,7 @@ from fastapi import APIRouter, Body, Depends, Form, Header, Path, Query, Respons
 from pydantic import StringConstraints
 
 from ..datetimes import RFC3339DateTime
+from ..head import HeadResponse
 from ..models import (
     Problem,
     Task,
@@ -19,8 +20,9 @@ from ..models import (
     TaskPage,
     TaskReplace,
     TaskUpdate,
+    ValidationProblem,
 )
-from ..security import oauth2
+from ..security import bearer, oauth2
 
 
 class TasksHandlers(ABC):
@@ -181,8 +183,12 @@ def build_router(implementation: type[TasksHandlers]) -> APIRouter:
                 "description": '`updated_since` is older than the tombstone retention period, so deletions may have been forgotten: the client must discard its copy and list everything again.',
             },
             422: {
+                "model": ValidationProblem,
+                "description": 'The request is malformed or breaks a constraint, or has a query parameter the operation does not declare; `errors` lists each one with a JSON pointer and what is expected.',
+            },
+            429: {
                 "model": Problem,
-                "description": 'The request is malformed or breaks a constraint; `errors` lists each one.',
+                "description": "Over a rate limit: the caller's per-user request quota (policy `user`), or, for logins, registrations, refreshes and password confirmations, too many attempts from this client address or for this account. Retry after `Retry-After` seconds; `RateLimit-Policy` names the exceeded policy.",
             },
             500: {
                 "model": Problem,
@@ -193,7 +199,10 @@ def build_router(implementation: type[TasksHandlers]) -> APIRouter:
                 "description": 'The request was not carried out, and may be retried after `Retry-After` seconds: a dependency such as the database, or the store that keeps rate-limit counts, is not available or too slow, or the service is at capacity. The problem `type` says which: `urn:tasks-api:problem:database-unavailable`, `...:database-timeout`, `...:database-busy` (every database connection is in use), `...:overloaded` (too many requests in progress), `...:rate-limiting-unavailable` (the store that keeps rate-limit counts does not answer), `...:service-unavailable` (readiness: a dependency is down).',
             },
         },
-        dependencies=[Security(oauth2)],
+        dependencies=[
+            Security(oauth2),
+            Security(bearer),
+        ],
     )
     async def list_tasks(
         handlers: Annotated[TasksHandlers, Depends(provider)],
@@ -242,7 +251,7 @@ def build_router(implementation: type[TasksHandlers]) -> APIRouter:
             Query(
                 alias='priority',
                 max_length=4,
-                description='Only tasks with one of these priorities; repeat the parameter for several.',
+                description='Only tasks with one of these priorities. For several, repeat the parameter:\n`?priority=high&priority=medium`.',
             ),
         ] = None,
         tag: Annotated[
@@ -252,14 +261,14 @@ def build_router(implementation: type[TasksHandlers]) -> APIRouter:
                     StringConstraints(
                         min_length=1,
                         max_length=50,
-                        pattern='^[^\\u0000-\\u001F\\u007F-\\u009F]*[^\\s\\u0000-\\u001F\\u007F-\\u009F][^\\u0000-\\u001F\\u007F-\\u009F]*$',
+                        pattern='^[^\\x00-\\x1F\\x7F-\\x9F]*[^\\s\\x00-\\x1F\\x7F-\\x9F][^\\x00-\\x1F\\x7F-\\x9F]*$',
                     ),
                 ]
             ],
             Query(
                 alias='tag',
                 max_length=20,
-                description='Only tasks that carry every one of these tags (compared case-insensitively, after\ntrimming); repeat the parameter for several.',
+                description='Only tasks that carry every one of these tags (compared case-insensitively, after\ntrimming). For several, repeat the parameter: `?tag=work&tag=urgent`.',
             ),
         ] = None,
         due_before: Annotated[
@@ -289,7 +298,7 @@ def build_router(implementation: type[TasksHandlers]) -> APIRouter:
                 alias='q',
                 min_length=1,
                 max_length=200,
-                pattern='^[^\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F]+$',
+                pattern='^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F]+$',
                 description='Case-insensitive substring search in the title and the description. `%` and `_`\nmatch themselves. Control characters other than tab and line breaks are refused.',
             ),
         ] = None,
@@ -343,8 +352,12 @@ def build_router(implementation: type[TasksHandlers]) -> APIRouter:
                 "description": "The request body's media type is not accepted by this operation.",
             },
             422: {
+                "model": ValidationProblem,
+                "description": 'The request is malformed or breaks a constraint, or has a query parameter the operation does not declare; `errors` lists each one with a JSON pointer and what is expected.',
+            },
+            429: {
                 "model": Problem,
-                "description": 'The request is malformed or breaks a constraint; `errors` lists each one.',
+                "description": "Over a rate limit: the caller's per-user request quota (policy `user`), or, for logins, registrations, refreshes and password confirmations, too many attempts from this client address or for this account. Retry after `Retry-After` seconds; `RateLimit-Policy` names the exceeded policy.",
             },
             500: {
                 "model": Problem,
@@ -355,7 +368,10 @@ def build_router(implementation: type[TasksHandlers]) -> APIRouter:
                 "description": 'The request was not carried out, and may be retried after `Retry-After` seconds: a dependency such as the database, or the store that keeps rate-limit counts, is not available or too slow, or the service is at capacity. The problem `type` says which: `urn:tasks-api:problem:database-unavailable`, `...:database-timeout`, `...:database-busy` (every database connection is in use), `...:overloaded` (too many requests in progress), `...:rate-limiting-unavailable` (the store that keeps rate-limit counts does not answer), `...:service-unavailable` (readiness: a dependency is down).',
             },
         },
-        dependencies=[Security(oauth2)],
+        dependencies=[
+            Security(oauth2),
+            Security(bearer),
+        ],
     )
     async def create_task(
         handlers: Annotated[TasksHandlers, Depends(provider)],
@@ -374,6 +390,157 @@ def build_router(implementation: type[TasksHandlers]) -> APIRouter:
         return await handlers.create_task(
             body=body,
             idempotency_key=idempotency_key,
+        )
+
+    @router.head(
+        '/api/v1/tasks',
+        operation_id='headTasks',
+        summary="Check a page of the caller's tasks (headers only)",
+        status_code=200,
+        response_model=TaskPage,
+        response_class=HeadResponse,
+        responses={
+            401: {
+                "description": 'As for `GET`, the access token is missing, malformed, expired or revoked; no body.'
+            },
+            406: {"description": 'As for `GET`, the `Accept` header rules out JSON; no body.'},
+            410: {
+                "description": 'As for `GET`, `updated_since` is older than the tombstone retention period; no body.'
+            },
+            422: {"description": 'As for `GET`, a parameter is invalid or not declared; no body.'},
+            429: {
+                "description": 'As for `GET`, over a rate limit; retry after `Retry-After` seconds; no body.'
+            },
+            500: {
+                "description": 'As for `GET`, an unexpected error, logged under the request id; no body.'
+            },
+            503: {
+                "description": 'As for `GET`, the request was not carried out: a dependency is not available or too slow, or the service is at capacity; retry after `Retry-After` seconds. No body.'
+            },
+        },
+        dependencies=[
+            Security(oauth2),
+            Security(bearer),
+        ],
+    )
+    async def head_tasks(
+        handlers: Annotated[TasksHandlers, Depends(provider)],
+        limit: Annotated[
+            int,
+            Query(
+                alias='limit', ge=1, le=100, description='The largest number of items to return.'
+            ),
+        ] = 20,
+        cursor: Annotated[
+            str,
+            Query(
+                alias='cursor',
+                min_length=1,
+                max_length=4096,
+                pattern='^[A-Za-z0-9_.-]+$',
+                description='The `next_cursor` of the previous page. Opaque and signed; do not build it yourself.\nIt is valid only with the same filters and `sort` as the request that returned it.',
+            ),
+        ] = None,
+        sort: Annotated[
+            Literal[
+                'created_at',
+                '-created_at',
+                'updated_at',
+                '-updated_at',
+                'due_at',
+                '-due_at',
+                'priority',
+                '-priority',
+                'title',
+                '-title',
+            ],
+            Query(
+                alias='sort',
+                description='The order of the items: a field, ascending, or with a leading `-`, descending. Ties\nare broken by `id` in the same direction, so the order is total. `priority` ranks\nnone < low < medium < high; `title` compares case-insensitively (Unicode case\nfolding, then code point order); tasks without `due_at` come after every dated task\nwhen sorting by `due_at` and before them with `-due_at`.',
+            ),
+        ] = '-created_at',
+        completed: Annotated[
+            bool,
+            Query(
+                alias='completed', description='Only completed (true) or only open (false) tasks.'
+            ),
+        ] = None,
+        priority: Annotated[
+            list[Literal['none', 'low', 'medium', 'high']],
+            Query(
+                alias='priority',
+                max_length=4,
+                description='Only tasks with one of these priorities. For several, repeat the parameter:\n`?priority=high&priority=medium`.',
+            ),
+        ] = None,
+        tag: Annotated[
+            list[
+                Annotated[
+                    str,
+                    StringConstraints(
+                        min_length=1,
+                        max_length=50,
+                        pattern='^[^\\x00-\\x1F\\x7F-\\x9F]*[^\\s\\x00-\\x1F\\x7F-\\x9F][^\\x00-\\x1F\\x7F-\\x9F]*$',
+                    ),
+                ]
+            ],
+            Query(
+                alias='tag',
+                max_length=20,
+                description='Only tasks that carry every one of these tags (compared case-insensitively, after\ntrimming). For several, repeat the parameter: `?tag=work&tag=urgent`.',
+            ),
+        ] = None,
+        due_before: Annotated[
+            RFC3339DateTime,
+            Query(
+                alias='due_before',
+                description='Only tasks due strictly before this instant (RFC 3339, with an offset).',
+            ),
+        ] = None,
+        due_after: Annotated[
+            RFC3339DateTime,
+            Query(
+                alias='due_after',
+                description='Only tasks due at or after this instant (RFC 3339, with an offset).',
+            ),
+        ] = None,
+        overdue: Annotated[
+            bool,
+            Query(
+                alias='overdue',
+                description='true: only open tasks whose `due_at` has passed. false: every task that is not\noverdue (completed, undated or due in the future).',
+            ),
+        ] = None,
+        q: Annotated[
+            str,
+            Query(
+                alias='q',
+                min_length=1,
+                max_length=200,
+                pattern='^[^\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F]+$',
+                description='Case-insensitive substring search in the title and the description. `%` and `_`\nmatch themselves. Control characters other than tab and line breaks are refused.',
+            ),
+        ] = None,
+        updated_since: Annotated[
+            RFC3339DateTime,
+            Query(
+                alias='updated_since',
+                description='Delta sync: only tasks changed at or after this instant, plus tombstones of tasks\ndeleted since then (RFC 3339, with an offset). Older than the tombstone retention\nperiod → 410.',
+            ),
+        ] = None,
+    ) -> TaskPage | Response:
+        return await handlers.list_tasks(
+            limit=limit,
+            cursor=cursor,
+            sort=sort,
+            completed=completed,
+            priority=priority,
+            tag=tag,
+            due_before=due_before,
+            due_after=due_after,
+            overdue=overdue,
+            q=q,
+            updated_since=updated_since,
         )
 
     @router.post(
@@ -405,8 +572,12 @@ def build_router(implementation: type[TasksHandlers]) -> APIRouter:
                 "description": "The request body's media type is not accepted by this operation.",
             },
             422: {
+                "model": ValidationProblem,
+                "description": 'The request is malformed or breaks a constraint, or has a query parameter the operation does not declare; `errors` lists each one with a JSON pointer and what is expected.',
+            },
+            429: {
                 "model": Problem,
-                "description": 'The request is malformed or breaks a constraint; `errors` lists each one.',
+                "description": "Over a rate limit: the caller's per-user request quota (policy `user`), or, for logins, registrations, refreshes and password confirmations, too many attempts from this client address or for this account. Retry after `Retry-After` seconds; `RateLimit-Policy` names the exceeded policy.",
             },
             500: {
                 "model": Problem,
@@ -417,7 +588,10 @@ def build_router(implementation: type[TasksHandlers]) -> APIRouter:
                 "description": 'The request was not carried out, and may be retried after `Retry-After` seconds: a dependency such as the database, or the store that keeps rate-limit counts, is not available or too slow, or the service is at capacity. The problem `type` says which: `urn:tasks-api:problem:database-unavailable`, `...:database-timeout`, `...:database-busy` (every database connection is in use), `...:overloaded` (too many requests in progress), `...:rate-limiting-unavailable` (the store that keeps rate-limit counts does not answer), `...:service-unavailable` (readiness: a dependency is down).',
             },
         },
-        dependencies=[Security(oauth2)],
+        dependencies=[
+            Security(oauth2),
+            Security(bearer),
+        ],
     )
     async def batch_tasks(
         handlers: Annotated[TasksHandlers, Depends(provider)],
@@ -447,8 +621,12 @@ def build_router(implementation: type[TasksHandlers]) -> APIRouter:
                 "description": 'The `Accept` header rules out JSON, the only thing this operation answers in.',
             },
             422: {
+                "model": ValidationProblem,
+                "description": 'The request is malformed or breaks a constraint, or has a query parameter the operation does not declare; `errors` lists each one with a JSON pointer and what is expected.',
+            },
+            429: {
                 "model": Problem,
-                "description": 'The request is malformed or breaks a constraint; `errors` lists each one.',
+                "description": "Over a rate limit: the caller's per-user request quota (policy `user`), or, for logins, registrations, refreshes and password confirmations, too many attempts from this client address or for this account. Retry after `Retry-After` seconds; `RateLimit-Policy` names the exceeded policy.",
             },
             500: {
                 "model": Problem,
@@ -459,7 +637,10 @@ def build_router(implementation: type[TasksHandlers]) -> APIRouter:
                 "description": 'The request was not carried out, and may be retried after `Retry-After` seconds: a dependency such as the database, or the store that keeps rate-limit counts, is not available or too slow, or the service is at capacity. The problem `type` says which: `urn:tasks-api:problem:database-unavailable`, `...:database-timeout`, `...:database-busy` (every database connection is in use), `...:overloaded` (too many requests in progress), `...:rate-limiting-unavailable` (the store that keeps rate-limit counts does not answer), `...:service-unavailable` (readiness: a dependency is down).',
             },
         },
-        dependencies=[Security(oauth2)],
+        dependencies=[
+            Security(oauth2),
+            Security(bearer),
+        ],
     )
     async def get_task(
         handlers: Annotated[TasksHandlers, Depends(provider)],
@@ -509,8 +690,12 @@ def build_router(implementation: type[TasksHandlers]) -> APIRouter:
                 "description": "The request body's media type is not accepted by this operation.",
             },
             422: {
+                "model": ValidationProblem,
+                "description": 'The request is malformed or breaks a constraint, or has a query parameter the operation does not declare; `errors` lists each one with a JSON pointer and what is expected.',
+            },
+            429: {
                 "model": Problem,
-                "description": 'The request is malformed or breaks a constraint; `errors` lists each one.',
+                "description": "Over a rate limit: the caller's per-user request quota (policy `user`), or, for logins, registrations, refreshes and password confirmations, too many attempts from this client address or for this account. Retry after `Retry-After` seconds; `RateLimit-Policy` names the exceeded policy.",
             },
             500: {
                 "model": Problem,
@@ -521,7 +706,10 @@ def build_router(implementation: type[TasksHandlers]) -> APIRouter:
                 "description": 'The request was not carried out, and may be retried after `Retry-After` seconds: a dependency such as the database, or the store that keeps rate-limit counts, is not available or too slow, or the service is at capacity. The problem `type` says which: `urn:tasks-api:problem:database-unavailable`, `...:database-timeout`, `...:database-busy` (every database connection is in use), `...:overloaded` (too many requests in progress), `...:rate-limiting-unavailable` (the store that keeps rate-limit counts does not answer), `...:service-unavailable` (readiness: a dependency is down).',
             },
         },
-        dependencies=[Security(oauth2)],
+        dependencies=[
+            Security(oauth2),
+            Security(bearer),
+        ],
     )
     async def replace_task(
         handlers: Annotated[TasksHandlers, Depends(provider)],
@@ -550,6 +738,7 @@ def build_router(implementation: type[TasksHandlers]) -> APIRouter:
         summary='Delete a task',
         status_code=204,
         response_model=None,
+        response_class=Response,
         responses={
             401: {
                 "model": Problem,
@@ -561,8 +750,12 @@ def build_router(implementation: type[TasksHandlers]) -> APIRouter:
                 "description": "`If-Match` (or a batch operation's `if_match`) names no current version of the task: it changed since the client read it. Nothing was changed; fetch it again and retry.",
             },
             422: {
+                "model": ValidationProblem,
+                "description": 'The request is malformed or breaks a constraint, or has a query parameter the operation does not declare; `errors` lists each one with a JSON pointer and what is expected.',
+            },
+            429: {
                 "model": Problem,
-                "description": 'The request is malformed or breaks a constraint; `errors` lists each one.',
+                "description": "Over a rate limit: the caller's per-user request quota (policy `user`), or, for logins, registrations, refreshes and password confirmations, too many attempts from this client address or for this account. Retry after `Retry-After` seconds; `RateLimit-Policy` names the exceeded policy.",
             },
             500: {
                 "model": Problem,
@@ -573,7 +766,10 @@ def build_router(implementation: type[TasksHandlers]) -> APIRouter:
                 "description": 'The request was not carried out, and may be retried after `Retry-After` seconds: a dependency such as the database, or the store that keeps rate-limit counts, is not available or too slow, or the service is at capacity. The problem `type` says which: `urn:tasks-api:problem:database-unavailable`, `...:database-timeout`, `...:database-busy` (every database connection is in use), `...:overloaded` (too many requests in progress), `...:rate-limiting-unavailable` (the store that keeps rate-limit counts does not answer), `...:service-unavailable` (readiness: a dependency is down).',
             },
         },
-        dependencies=[Security(oauth2)],
+        dependencies=[
+            Security(oauth2),
+            Security(bearer),
+        ],
     )
     async def delete_task(
         handlers: Annotated[TasksHandlers, Depends(provider)],
@@ -592,6 +788,57 @@ def build_router(implementation: type[TasksHandlers]) -> APIRouter:
         return await handlers.delete_task(
             task_id=task_id,
             if_match=if_match,
+        )
+
+    @router.head(
+        '/api/v1/tasks/{task_id}',
+        operation_id='headTask',
+        summary='Check a task (headers only)',
+        status_code=200,
+        response_model=Task,
+        response_class=HeadResponse,
+        responses={
+            304: {
+                "description": 'The copy the client holds (`If-None-Match`) is current; there is no body.'
+            },
+            401: {
+                "description": 'As for `GET`, the access token is missing, malformed, expired or revoked; no body.'
+            },
+            404: {"description": 'As for `GET`, there is no such resource for this user; no body.'},
+            406: {"description": 'As for `GET`, the `Accept` header rules out JSON; no body.'},
+            422: {"description": 'As for `GET`, a parameter is invalid or not declared; no body.'},
+            429: {
+                "description": 'As for `GET`, over a rate limit; retry after `Retry-After` seconds; no body.'
+            },
+            500: {
+                "description": 'As for `GET`, an unexpected error, logged under the request id; no body.'
+            },
+            503: {
+                "description": 'As for `GET`, the request was not carried out: a dependency is not available or too slow, or the service is at capacity; retry after `Retry-After` seconds. No body.'
+            },
+        },
+        dependencies=[
+            Security(oauth2),
+            Security(bearer),
+        ],
+    )
+    async def head_task(
+        handlers: Annotated[TasksHandlers, Depends(provider)],
+        task_id: Annotated[UUID, Path(alias='task_id', description="The task's id.")],
+        if_none_match: Annotated[
+            str,
+            Header(
+                alias='If-None-Match',
+                min_length=1,
+                max_length=1024,
+                pattern='^(\\*|(W/)?"[\\x21\\x23-\\x7E]*"([ \\t]*,[ \\t]*(W/)?"[\\x21\\x23-\\x7E]*")*)$',
+                description='Entity tags of copies the client holds (or `*`): when one is current the answer is\n304 without a body.',
+            ),
+        ] = None,
+    ) -> Task | Response:
+        return await handlers.get_task(
+            task_id=task_id,
+            if_none_match=if_none_match,
         )
 
     @router.patch(
@@ -623,8 +870,12 @@ def build_router(implementation: type[TasksHandlers]) -> APIRouter:
                 "description": "The request body's media type is not accepted by this operation.",
             },
             422: {
+                "model": ValidationProblem,
+                "description": 'The request is malformed or breaks a constraint, or has a query parameter the operation does not declare; `errors` lists each one with a JSON pointer and what is expected.',
+            },
+            429: {
                 "model": Problem,
-                "description": 'The request is malformed or breaks a constraint; `errors` lists each one.',
+                "description": "Over a rate limit: the caller's per-user request quota (policy `user`), or, for logins, registrations, refreshes and password confirmations, too many attempts from this client address or for this account. Retry after `Retry-After` seconds; `RateLimit-Policy` names the exceeded policy.",
             },
             500: {
                 "model": Problem,
@@ -635,7 +886,10 @@ def build_router(implementation: type[TasksHandlers]) -> APIRouter:
                 "description": 'The request was not carried out, and may be retried after `Retry-After` seconds: a dependency such as the database, or the store that keeps rate-limit counts, is not available or too slow, or the service is at capacity. The problem `type` says which: `urn:tasks-api:problem:database-unavailable`, `...:database-timeout`, `...:database-busy` (every database connection is in use), `...:overloaded` (too many requests in progress), `...:rate-limiting-unavailable` (the store that keeps rate-limit counts does not answer), `...:service-unavailable` (readiness: a dependency is down).',
             },
         },
-        dependencies=[Security(oauth2)],
+        dependencies=[
+            Security(oauth2),
+            Security(bearer),
+        ],
     )
     async def update_task(
         handlers: Annotated[TasksHandlers, Depends(provider)],
@@ -687,8 +941,12 @@ def build_router(implementation: type[TasksHandlers]) -> APIRouter:
                 "description": 'The request body is larger than the configured limit.',
             },
             422: {
+                "model": ValidationProblem,
+                "description": 'The request is malformed or breaks a constraint, or has a query parameter the operation does not declare; `errors` lists each one with a JSON pointer and what is expected.',
+            },
+            429: {
                 "model": Problem,
-                "description": 'The request is malformed or breaks a constraint; `errors` lists each one.',
+                "description": "Over a rate limit: the caller's per-user request quota (policy `user`), or, for logins, registrations, refreshes and password confirmations, too many attempts from this client address or for this account. Retry after `Retry-After` seconds; `RateLimit-Policy` names the exceeded policy.",
             },
             500: {
                 "model": Problem,
@@ -699,7 +957,10 @@ def build_router(implementation: type[TasksHandlers]) -> APIRouter:
                 "description": 'The request was not carried out, and may be retried after `Retry-After` seconds: a dependency such as the database, or the store that keeps rate-limit counts, is not available or too slow, or the service is at capacity. The problem `type` says which: `urn:tasks-api:problem:database-unavailable`, `...:database-timeout`, `...:database-busy` (every database connection is in use), `...:overloaded` (too many requests in progress), `...:rate-limiting-unavailable` (the store that keeps rate-limit counts does not answer), `...:service-unavailable` (readiness: a dependency is down).',
             },
         },
-        dependencies=[Security(oauth2)],
+        dependencies=[
+            Security(oauth2),
+            Security(bearer),
+        ],
     )
     async def complete_task(
         handlers: Annotated[TasksHandlers, Depends(provider)],
@@ -756,8 +1017,12 @@ def build_router(implementation: type[TasksHandlers]) -> APIRouter:
                 "description": 'The request body is larger than the configured limit.',
             },
             422: {
+                "model": ValidationProblem,
+                "description": 'The request is malformed or breaks a constraint, or has a query parameter the operation does not declare; `errors` lists each one with a JSON pointer and what is expected.',
+            },
+            429: {
                 "model": Problem,
-                "description": 'The request is malformed or breaks a constraint; `errors` lists each one.',
+                "description": "Over a rate limit: the caller's per-user request quota (policy `user`), or, for logins, registrations, refreshes and password confirmations, too many attempts from this client address or for this account. Retry after `Retry-After` seconds; `RateLimit-Policy` names the exceeded policy.",
             },
             500: {
                 "model": Problem,
@@ -768,7 +1033,10 @@ def build_router(implementation: type[TasksHandlers]) -> APIRouter:
                 "description": 'The request was not carried out, and may be retried after `Retry-After` seconds: a dependency such as the database, or the store that keeps rate-limit counts, is not available or too slow, or the service is at capacity. The problem `type` says which: `urn:tasks-api:problem:database-unavailable`, `...:database-timeout`, `...:database-busy` (every database connection is in use), `...:overloaded` (too many requests in progress), `...:rate-limiting-unavailable` (the store that keeps rate-limit counts does not answer), `...:service-unavailable` (readiness: a dependency is down).',
             },
         },
-        dependencies=[Security(oauth2)],
+        dependencies=[
+            Security(oauth2),
+            Security(bearer),
+        ],
     )
     async def reopen_task(
         handlers: Annotated[TasksHandlers, Depends(provider)],

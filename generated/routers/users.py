@@ -10,13 +10,15 @@ from fastapi import APIRouter, Body, Depends, Form, Header, Path, Query, Respons
 from pydantic import StringConstraints
 
 from ..datetimes import RFC3339DateTime
+from ..head import HeadResponse
 from ..models import (
     AccountDeletionRequest,
     PasswordChangeRequest,
     Problem,
     User,
+    ValidationProblem,
 )
-from ..security import oauth2
+from ..security import bearer, oauth2
 
 
 class UsersHandlers(ABC):
@@ -73,6 +75,14 @@ def build_router(implementation: type[UsersHandlers]) -> APIRouter:
                 "model": Problem,
                 "description": 'The `Accept` header rules out JSON, the only thing this operation answers in.',
             },
+            422: {
+                "model": ValidationProblem,
+                "description": 'The request is malformed or breaks a constraint, or has a query parameter the operation does not declare; `errors` lists each one with a JSON pointer and what is expected.',
+            },
+            429: {
+                "model": Problem,
+                "description": "Over a rate limit: the caller's per-user request quota (policy `user`), or, for logins, registrations, refreshes and password confirmations, too many attempts from this client address or for this account. Retry after `Retry-After` seconds; `RateLimit-Policy` names the exceeded policy.",
+            },
             500: {
                 "model": Problem,
                 "description": 'An unexpected error; the details are logged under the request id.',
@@ -82,7 +92,10 @@ def build_router(implementation: type[UsersHandlers]) -> APIRouter:
                 "description": 'The request was not carried out, and may be retried after `Retry-After` seconds: a dependency such as the database, or the store that keeps rate-limit counts, is not available or too slow, or the service is at capacity. The problem `type` says which: `urn:tasks-api:problem:database-unavailable`, `...:database-timeout`, `...:database-busy` (every database connection is in use), `...:overloaded` (too many requests in progress), `...:rate-limiting-unavailable` (the store that keeps rate-limit counts does not answer), `...:service-unavailable` (readiness: a dependency is down).',
             },
         },
-        dependencies=[Security(oauth2)],
+        dependencies=[
+            Security(oauth2),
+            Security(bearer),
+        ],
     )
     async def get_current_user(
         handlers: Annotated[UsersHandlers, Depends(provider)],
@@ -95,6 +108,7 @@ def build_router(implementation: type[UsersHandlers]) -> APIRouter:
         summary="Delete the authenticated user's account",
         status_code=204,
         response_model=None,
+        response_class=Response,
         responses={
             401: {
                 "model": Problem,
@@ -113,12 +127,12 @@ def build_router(implementation: type[UsersHandlers]) -> APIRouter:
                 "description": "The request body's media type is not accepted by this operation.",
             },
             422: {
-                "model": Problem,
-                "description": 'The request is malformed or breaks a constraint; `errors` lists each one.',
+                "model": ValidationProblem,
+                "description": 'The request is malformed or breaks a constraint, or has a query parameter the operation does not declare; `errors` lists each one with a JSON pointer and what is expected.',
             },
             429: {
                 "model": Problem,
-                "description": 'Too many attempts from this client address or for this account; retry after `Retry-After` seconds. `RateLimit-Policy` names the exceeded policy.',
+                "description": "Over a rate limit: the caller's per-user request quota (policy `user`), or, for logins, registrations, refreshes and password confirmations, too many attempts from this client address or for this account. Retry after `Retry-After` seconds; `RateLimit-Policy` names the exceeded policy.",
             },
             500: {
                 "model": Problem,
@@ -129,7 +143,10 @@ def build_router(implementation: type[UsersHandlers]) -> APIRouter:
                 "description": 'The request was not carried out, and may be retried after `Retry-After` seconds: a dependency such as the database, or the store that keeps rate-limit counts, is not available or too slow, or the service is at capacity. The problem `type` says which: `urn:tasks-api:problem:database-unavailable`, `...:database-timeout`, `...:database-busy` (every database connection is in use), `...:overloaded` (too many requests in progress), `...:rate-limiting-unavailable` (the store that keeps rate-limit counts does not answer), `...:service-unavailable` (readiness: a dependency is down).',
             },
         },
-        dependencies=[Security(oauth2)],
+        dependencies=[
+            Security(oauth2),
+            Security(bearer),
+        ],
     )
     async def delete_current_user(
         handlers: Annotated[UsersHandlers, Depends(provider)],
@@ -139,12 +156,46 @@ def build_router(implementation: type[UsersHandlers]) -> APIRouter:
             body=body,
         )
 
+    @router.head(
+        '/api/v1/users/me',
+        operation_id='headCurrentUser',
+        summary='Check the authenticated user (headers only)',
+        status_code=200,
+        response_model=User,
+        response_class=HeadResponse,
+        responses={
+            401: {
+                "description": 'As for `GET`, the access token is missing, malformed, expired or revoked; no body.'
+            },
+            406: {"description": 'As for `GET`, the `Accept` header rules out JSON; no body.'},
+            422: {"description": 'As for `GET`, a parameter is invalid or not declared; no body.'},
+            429: {
+                "description": 'As for `GET`, over a rate limit; retry after `Retry-After` seconds; no body.'
+            },
+            500: {
+                "description": 'As for `GET`, an unexpected error, logged under the request id; no body.'
+            },
+            503: {
+                "description": 'As for `GET`, the request was not carried out: a dependency is not available or too slow, or the service is at capacity; retry after `Retry-After` seconds. No body.'
+            },
+        },
+        dependencies=[
+            Security(oauth2),
+            Security(bearer),
+        ],
+    )
+    async def head_current_user(
+        handlers: Annotated[UsersHandlers, Depends(provider)],
+    ) -> User | Response:
+        return await handlers.get_current_user()
+
     @router.post(
         '/api/v1/users/me/password',
         operation_id='changePassword',
         summary="Change the authenticated user's password",
         status_code=204,
         response_model=None,
+        response_class=Response,
         responses={
             401: {
                 "model": Problem,
@@ -163,12 +214,12 @@ def build_router(implementation: type[UsersHandlers]) -> APIRouter:
                 "description": "The request body's media type is not accepted by this operation.",
             },
             422: {
-                "model": Problem,
-                "description": 'The request is malformed or breaks a constraint; `errors` lists each one.',
+                "model": ValidationProblem,
+                "description": 'The request is malformed or breaks a constraint, or has a query parameter the operation does not declare; `errors` lists each one with a JSON pointer and what is expected.',
             },
             429: {
                 "model": Problem,
-                "description": 'Too many attempts from this client address or for this account; retry after `Retry-After` seconds. `RateLimit-Policy` names the exceeded policy.',
+                "description": "Over a rate limit: the caller's per-user request quota (policy `user`), or, for logins, registrations, refreshes and password confirmations, too many attempts from this client address or for this account. Retry after `Retry-After` seconds; `RateLimit-Policy` names the exceeded policy.",
             },
             500: {
                 "model": Problem,
@@ -179,7 +230,10 @@ def build_router(implementation: type[UsersHandlers]) -> APIRouter:
                 "description": 'The request was not carried out, and may be retried after `Retry-After` seconds: a dependency such as the database, or the store that keeps rate-limit counts, is not available or too slow, or the service is at capacity. The problem `type` says which: `urn:tasks-api:problem:database-unavailable`, `...:database-timeout`, `...:database-busy` (every database connection is in use), `...:overloaded` (too many requests in progress), `...:rate-limiting-unavailable` (the store that keeps rate-limit counts does not answer), `...:service-unavailable` (readiness: a dependency is down).',
             },
         },
-        dependencies=[Security(oauth2)],
+        dependencies=[
+            Security(oauth2),
+            Security(bearer),
+        ],
     )
     async def change_password(
         handlers: Annotated[UsersHandlers, Depends(provider)],

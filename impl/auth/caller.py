@@ -23,6 +23,7 @@ from impl.auth.identity import Caller
 from impl.auth.tokens import TokenService, unverified_issuer
 from impl.db.database import Database
 from impl.http.problems import Unauthorized
+from impl.http.request_quota import charge_request
 
 
 def bearer_token(request: Request) -> str | None:
@@ -31,7 +32,14 @@ def bearer_token(request: Request) -> str | None:
 
 
 async def authenticate(request: Request, token: str | None) -> Caller:
-    """The caller named by a bearer token; 401 if there is none or it does not verify."""
+    """The caller named by a bearer token; 401 if there is none or it does not verify. The
+    request counts against the caller's request quota (429 when it is used up)."""
+    caller = await _verified_caller(request, token)
+    await charge_request(request, caller.user_id)
+    return caller
+
+
+async def _verified_caller(request: Request, token: str | None) -> Caller:
     if not token:
         raise Unauthorized("An access token is required: send Authorization: Bearer <token>.")
     state = request.app.state

@@ -15,13 +15,14 @@ from generated.routers.auth import AuthHandlers
 from impl.auth import refresh_tokens, user_repository
 from impl.auth.accounts import user_response
 from impl.auth.caller import authenticate, bearer_token
+from impl.auth.oauth2_errors import InvalidGrant
 from impl.auth.password_policy import check_new_password
 from impl.auth.passwords import hash_password_async, verify_password_async
 from impl.auth.refresh_tokens import NewRefreshToken
 from impl.auth.tokens import TokenService, hash_refresh_token, new_refresh_token
 from impl.db.database import Database
 from impl.db.timestamps import utc_now
-from impl.http.problems import EmailTaken, InvalidCredentials, InvalidRefreshToken
+from impl.http.problems import EmailTaken, InvalidRefreshToken
 from impl.http.rate_limits import (
     LOGIN_ACCOUNT,
     LOGIN_ADDRESS,
@@ -68,7 +69,7 @@ class AuthImpl(AuthHandlers):
         account = await user_repository.get_by_email(self.database, email=body.username)
         password_hash = account.password_hash if account is not None else None
         if not await verify_password_async(body.password, password_hash) or account is None:
-            raise InvalidCredentials()
+            raise InvalidGrant()
         refresh_token, stored = self._new_refresh_token()
         async with self.database.write() as connection:
             session_id = await refresh_tokens.start_session(

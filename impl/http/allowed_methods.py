@@ -1,5 +1,6 @@
 """The Allow header of a 405: every method the contract defines for the requested path, and
-HEAD wherever there is a GET (impl/http/head_requests.py answers it)."""
+HEAD wherever there is a GET (the contract declares it; impl/http/head_requests.py answers it
+for the few routes outside the contract)."""
 
 from __future__ import annotations
 
@@ -16,13 +17,22 @@ class AllowedMethods:
         self._paths = []
         for template, item in contract["paths"].items():
             pattern = re.sub(r"\\\{[^/]+?\\\}", "[^/]+", re.escape(template))
-            methods = {method.upper() for method in item if method in HTTP_METHODS}
-            if "GET" in methods:
-                methods.add("HEAD")
-            self._paths.append((re.compile(f"^{pattern}$"), sorted(methods)))
+            declared = {method.upper() for method in item if method in HTTP_METHODS}
+            self._paths.append((re.compile(f"^{pattern}$"), declared))
 
-    def __call__(self, path: str) -> list[str]:
+    def _declared(self, path: str) -> set[str] | None:
         for pattern, methods in self._paths:
             if pattern.match(path):
                 return methods
-        return NON_CONTRACT_METHODS
+        return None
+
+    def __call__(self, path: str) -> list[str]:
+        declared = self._declared(path)
+        if declared is None:
+            return NON_CONTRACT_METHODS
+        return sorted(declared | {"HEAD"} if "GET" in declared else declared)
+
+    def routes_head(self, path: str) -> bool:
+        """Whether the contract declares HEAD for the path, so that a generated route serves it."""
+        declared = self._declared(path)
+        return declared is not None and "HEAD" in declared

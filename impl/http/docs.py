@@ -25,6 +25,7 @@ ASSETS: dict[str, Path] = {
     "swagger-ui-bundle.js": Path(str(swagger_ui_path)) / "swagger-ui-bundle.js",
     "favicon-32x32.png": Path(str(swagger_ui_path)) / "favicon-32x32.png",
     "swagger-init.js": OWN_ASSETS / "swagger-init.js",
+    "swagger-overrides.css": OWN_ASSETS / "swagger-overrides.css",
     "redoc.standalone.js": REDOC_DIST / "redoc.standalone.js",
     "redoc-init.js": OWN_ASSETS / "redoc-init.js",
     # Redoc's footer loads its logo relative to the page, from /redoc/logo-mini.svg.
@@ -57,7 +58,8 @@ PAGE = """<!doctype html>
 def swagger_ui_page(title: str) -> str:
     return PAGE.format(
         title=f"{title} - Swagger UI",
-        head='<link rel="stylesheet" href="/docs/assets/swagger-ui.css">',
+        head='<link rel="stylesheet" href="/docs/assets/swagger-ui.css">\n'
+        '<link rel="stylesheet" href="/docs/assets/swagger-overrides.css">',
         body='<div id="swagger-ui"></div>\n'
         '<script src="/docs/assets/swagger-ui-bundle.js"></script>\n'
         '<script src="/docs/assets/swagger-init.js"></script>',

@@ -12,6 +12,7 @@ from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from impl.http.problems import PROBLEM_MEDIA_TYPE, problem_body
+from impl.http.request_quota import RESPONSE_HEADERS
 
 logger = logging.getLogger("tasks_api.requests")
 
@@ -87,6 +88,7 @@ class RequestContextMiddleware:
             await self.app(scope, receive, send)
             return
         request_id = assign_request_id(scope)
+        state = scope["state"]
         path: str = scope["path"]
         is_docs = path.startswith(self.docs_paths) if self.docs_paths else False
         started = False
@@ -105,6 +107,10 @@ class RequestContextMiddleware:
                     headers["Cache-Control"] = "no-store"
                 if self.hsts:
                     headers["Strict-Transport-Security"] = self.hsts
+                # Decided while the request ran (the quota's RateLimit): on any response.
+                for name, value in state.get(RESPONSE_HEADERS, {}).items():
+                    if name not in headers:
+                        headers[name] = value
             await send(message)
 
         try:

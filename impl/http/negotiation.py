@@ -11,6 +11,7 @@ from fastapi.params import Form
 from fastapi.routing import APIRoute
 
 from impl.http.problems import NotAcceptable, UnsupportedMediaType
+from impl.http.query_parameters import refuse_unknown_query_parameters
 
 FORM = "application/x-www-form-urlencoded"
 JSON = "application/json"
@@ -68,7 +69,8 @@ async def require_acceptable_response(request: Request) -> None:
 
 
 async def negotiate(request: Request) -> None:
-    """Both checks, as the one dependency every operation has (each dependency costs FastAPI
-    some work per request)."""
+    """The checks every operation makes, as its one dependency (each dependency costs FastAPI
+    some work per request): the response's media type, the body's, the query's parameters."""
     await require_acceptable_response(request)
     await require_declared_media_type(request)
+    await refuse_unknown_query_parameters(request)

@@ -19,6 +19,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
 from impl.db.errors import DatabaseError
+from impl.http.validation_messages import describe
 from impl.ops.log_throttle import RepeatedFailures
 
 # Expected database failures: one line each, summarised while they repeat (no traceback).
@@ -26,7 +27,12 @@ database_failures = RepeatedFailures(logging.getLogger("tasks_api.database"))
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
 BEARER_CHALLENGE = 'Bearer realm="tasks-api"'
-MAX_DETAIL_CHARS = 300
+MAX_DETAIL_CHARS = 500
+# The contract's bounds on `errors` and their pointers: a body with thousands of unknown
+# fields, or with a field name of a megabyte, is still one small problem.
+MAX_ERRORS = 100
+MAX_POINTER = 1000
+MAX_POINTER_PART = 200
 # RFC 3986 characters a path may carry unencoded (pchar and "/").
 PATH_SAFE = "/!$&'()*+,;=:@"
 
@@ -62,13 +68,6 @@ class InvalidToken(Unauthorized):
         self.headers["WWW-Authenticate"] = f'{BEARER_CHALLENGE}, error="invalid_token"'
 
 
-class InvalidCredentials(Unauthorized):
-    slug, title = "invalid-credentials", "Invalid credentials"
-
-    def __init__(self) -> None:
-        super().__init__("The email or password is incorrect.")
-
-
 class InvalidRefreshToken(Unauthorized):
     slug, title = "invalid-refresh-token", "Invalid refresh token"
 
@@ -86,9 +85,11 @@ class WrongPassword(Problem):
 class RateLimited(Problem):
     status, slug, title = 429, "rate-limited", "Too Many Requests"
 
-    def __init__(self, *, retry_after: int, policy: str, limit: int, window: int) -> None:
+    def __init__(
+        self, *, retry_after: int, policy: str, limit: int, window: int, detail: str | None = None
+    ) -> None:
         super().__init__(
-            f"Too many attempts; retry in {retry_after} seconds.",
+            detail or f"Too many attempts; retry in {retry_after} seconds.",
             headers={
                 "Retry-After": str(retry_after),
                 "RateLimit": f'"{policy}";r=0;t={retry_after}',
@@ -159,8 +160,18 @@ class UnsupportedMediaType(Problem):
 class ValidationFailed(Problem):
     status, slug, title = 422, "validation-error", "Validation failed"
 
-    def __init__(self, errors: Sequence[Mapping[str, str]], detail: str | None = None) -> None:
-        super().__init__(detail or "The request is invalid; see errors.", errors=errors)
+    def __init__(
+        self, errors: Sequence[Mapping[str, str]], detail: str | None = None, *, total: int | None = None
+    ) -> None:
+        """`total`: how many errors there were, when `errors` holds only the first ones."""
+        summary = validation_summary(errors, total or len(errors))
+        super().__init__(detail or summary, errors=errors[:MAX_ERRORS])
+
+
+def validation_summary(errors: Sequence[Mapping[str, str]], total: int) -> str:
+    if total == 1:
+        return _short(f"The request is invalid: {errors[0]['detail']}")
+    return f"The request is invalid in {total} places; see errors."
 
 
 class MethodNotAllowed(Problem):
@@ -248,8 +259,9 @@ def problem_response(problem: Problem, request: Request) -> Response:
 
 
 def json_pointer(location: Iterable[str | int]) -> str:
-    parts = [str(part).replace("~", "~0").replace("/", "~1") for part in location]
-    return "/" + "/".join(parts)
+    """The pointer to a location; a name longer than the contract's bounds is cut short."""
+    parts = [str(part)[:MAX_POINTER_PART].replace("~", "~0").replace("/", "~1") for part in location]
+    return ("/" + "/".join(parts))[:MAX_POINTER]
 
 
 def _short(text: str) -> str:
@@ -277,15 +289,17 @@ def _without_union_tags(location: list[str | int], body: Any) -> list[str | int]
 
 
 def validation_errors(raw_errors: Sequence[Any], body: Any = None) -> list[dict[str, str]]:
-    """Field errors with a JSON pointer and a message. Never the input: it may be huge or secret."""
+    """Field errors with a JSON pointer and a sentence (impl/http/validation_messages.py).
+    Never the input: it may be huge or secret."""
     errors = []
-    for error in raw_errors:
+    for error in raw_errors[:MAX_ERRORS]:
         location = _without_union_tags(list(error.get("loc", ())), body)
         if error.get("type") == "json_invalid":
             location = location[:1]
-            message = f"Invalid JSON: {error.get('ctx', {}).get('error', 'cannot be parsed')}"
+            reason = error.get("ctx", {}).get("error", "cannot be parsed")
+            message = f"The request body is not valid JSON: {reason}."
         else:
-            message = error.get("msg", "Invalid value")
+            message = describe(error, location)
         errors.append({"pointer": json_pointer(location), "detail": _short(message)})
     return errors
 
@@ -297,7 +311,9 @@ async def _on_problem(request: Request, exc: Exception) -> Response:
 
 async def _on_validation_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, RequestValidationError)
-    return problem_response(ValidationFailed(validation_errors(exc.errors(), exc.body)), request)
+    raw = exc.errors()
+    problem = ValidationFailed(validation_errors(raw, exc.body), total=len(raw))
+    return problem_response(problem, request)
 
 
 HTTP_STATUS_PROBLEMS: dict[int, type[Problem]] = {
@@ -324,7 +340,8 @@ async def _on_http_exception(request: Request, exc: Exception) -> Response:
             request,
         )
     if exc.status_code == 404:
-        return problem_response(NotFound(f"There is no resource at {request.url.path}."), request)
+        where = problem_instance(request.url.path)[:MAX_DETAIL_CHARS]
+        return problem_response(NotFound(f"There is no resource at {where}."), request)
     problem_type = HTTP_STATUS_PROBLEMS.get(exc.status_code)
     problem: Problem
     if problem_type is not None:

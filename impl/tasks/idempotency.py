@@ -21,7 +21,7 @@ from impl.db.database import Connection
 from impl.db.sql import Step, StepResult
 from impl.http.problems import IdempotencyKeyInUse, IdempotencyKeyReused
 from impl.tasks import idempotency_keys as key_store
-from impl.tasks.responses import JSON_MEDIA_TYPE
+from impl.tasks.responses import JSON_MEDIA_TYPE, replayable
 
 REPLAYED_HEADER = "Idempotent-Replayed"
 
@@ -84,7 +84,7 @@ class IdempotencyKey:
         if stored_fingerprint != self.fingerprint:
             raise IdempotencyKeyReused()
         replayed = {**json.loads(headers or "{}"), REPLAYED_HEADER: "true"}
-        return Response(body, status_code=status, headers=replayed, media_type=JSON_MEDIA_TYPE)
+        return Response(replayable(body), status_code=status, headers=replayed, media_type=JSON_MEDIA_TYPE)
 
     def save_step(self, *, status: int, body: bytes, headers: dict[str, str]) -> Step:
         return Step(

@@ -23,7 +23,7 @@ FREQUENCIES_WITHOUT_FIXED_PERIOD = {"MONTHLY", "YEARLY"}
 PARTS: dict[str, tuple[int, int] | None] = {
     "FREQ": None,
     "INTERVAL": (1, 1000),
-    "COUNT": (1, 10_000),
+    "COUNT": (1, 9_999),
     "UNTIL": None,
     "WKST": None,
     "BYDAY": None,

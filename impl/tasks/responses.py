@@ -127,9 +127,11 @@ def task_json(row: Row) -> dict[str, Any]:
         _title_key,
         tags,
     ) = row
+    # `object` is the contract's discriminator between a task and a tombstone (TaskPageItem).
     if deleted_at is not None:
-        return {"id": task_id, "deleted": True, "deleted_at": deleted_at}
+        return {"object": "task_tombstone", "id": task_id, "deleted": True, "deleted_at": deleted_at}
     return {
+        "object": "task",
         "id": task_id,
         "title": title,
         "description": description,
@@ -178,3 +180,15 @@ def dumps(document: Any) -> bytes:
 
 def json_response(document: Any, *, status: int = 200, headers: dict[str, str] | None = None) -> Response:
     return Response(dumps(document), status_code=status, headers=headers, media_type=JSON_MEDIA_TYPE)
+
+
+def replayable(body: bytes | str) -> bytes:
+    """A task response stored for an Idempotency-Key replay. One stored before tasks had
+    `object` gets it, so that a replay matches the contract as it is now."""
+    raw = body.encode() if isinstance(body, str) else body
+    if raw.startswith(b'{"object":'):
+        return raw
+    document = orjson.loads(raw)
+    if isinstance(document, dict) and "object" not in document:
+        return dumps({"object": "task", **document})
+    return raw

@@ -73,9 +73,19 @@ class Route:
     # serialised once from the database's rows).
     return_type: str
     responses: dict[int, tuple[str, str]]  # status -> (model, description)
-    secured: bool
+    # The security schemes of the operation's requirements, any one of which is enough.
+    security: list[str]
     params: list[Param] = field(default_factory=list)
     request_media_type: str | None = None
+    # The response class when it is not FastAPI's JSON default: `Response` for a success
+    # without content (no Content-Type on a 204), `HeadResponse` for HEAD.
+    response_class: str | None = None
+    # HEAD: the GET of the same path, whose handler method answers it (RFC 9110 §9.3.2).
+    head_of: str | None = None
+
+    @property
+    def handler_method(self) -> str:
+        return self.head_of or self.method_name
 
 
 def bodiless_alternatives(operation_id: str, responses: dict[int, Any]) -> list[int]:
@@ -163,6 +173,7 @@ class Contract:
         default_security = self.raw.get("security", [])
         for path, item in self.raw["paths"].items():
             shared = item.get("parameters", [])
+            routes: dict[str, Route] = {}
             for http_method in HTTP_METHODS:
                 if http_method not in item:
                     continue
@@ -176,7 +187,10 @@ class Contract:
                     parsed=parsed,
                     default_security=default_security,
                 )
+                routes[http_method] = route
                 by_tag.setdefault(operation["tags"][0], []).append(route)
+            if "head" in routes:
+                head_of_get(routes["head"], routes.get("get"))
         return by_tag
 
     def route(
@@ -202,9 +216,10 @@ class Contract:
             model = "None"
             for media in response.get("content", {}).values():
                 ref = media.get("schema", {}).get("$ref", "")
-                model = pascal(ref.rsplit("/", 1)[-1]) if ref else "None"
+                model = ref.rsplit("/", 1)[-1] if ref else "None"
             extra[code] = (model, " ".join(response["description"].split()))
-        security = operation.get("security", default_security)
+        requirements = operation.get("security", default_security)
+        security = security_scheme_names(operation["operationId"], requirements)
         params_by_key = {}
         for raw_param in [*shared, *operation.get("parameters", [])]:
             spec = self.resolve(raw_param)
@@ -221,7 +236,7 @@ class Contract:
             model = next((a.type_hint for a in parsed.arguments_list if a.name == "body"), None)
             if media_type == FORM_MEDIA_TYPE:
                 ref = body["content"][media_type]["schema"]["$ref"]
-                model = pascal(ref.rsplit("/", 1)[-1])
+                model = ref.rsplit("/", 1)[-1]
                 declaration = f"body: Annotated[{model}, Form()]"
             elif media_type == JSON_MEDIA_TYPE and model:
                 declaration = f"body: Annotated[{model}, Body()]"
@@ -241,10 +256,69 @@ class Contract:
             # A handler may always answer with a ready Response (e.g. JSON serialised once).
             return_type=(parsed.response or "None") + " | Response",
             responses=extra,
-            secured=bool(security) and any(requirement for requirement in security),
+            security=security,
             params=sorted(params, key=lambda p: not p.required),
             request_media_type=media_type,
+            response_class=None if responses[status_code].get("content") else "Response",
         )
+
+
+def security_scheme_names(operation_id: str, requirements: list[dict[str, list[str]]]) -> list[str]:
+    """The schemes of the requirements, each of which must name one scheme without scopes:
+    alternatives (any one is enough), which is all FastAPI's Security() dependencies express."""
+    names = []
+    for requirement in requirements:
+        if len(requirement) > 1 or any(requirement.values()):
+            raise SystemExit(f"{operation_id}: a security requirement names one scheme, without scopes")
+        names.extend(name for name in requirement if name not in names)
+    return names
+
+
+def head_of_get(head: Route, get: Route | None) -> None:
+    """HEAD is answered by the GET of the same path with the same parameters: the handler
+    interface gets no method for it, and the body is dropped (HeadResponse, and the server)."""
+    if get is None:
+        raise SystemExit(f"{head.operation_id}: a HEAD operation needs a GET on {head.path}")
+    if [(p.name, p.annotation) for p in head.params] != [(p.name, p.annotation) for p in get.params]:
+        raise SystemExit(f"{head.operation_id}: HEAD takes exactly the parameters of {get.operation_id}")
+    if head.status_code != get.status_code or head.response_class != "Response":
+        raise SystemExit(f"{head.operation_id}: HEAD answers {get.status_code}, without content")
+    if head.security != get.security:
+        raise SystemExit(f"{head.operation_id}: HEAD has the security of {get.operation_id}")
+    head.head_of = get.method_name
+    head.response_model = get.response_model
+    head.return_type = get.return_type
+    head.response_class = "HeadResponse"
+
+
+def security_schemes(raw: dict[str, Any]) -> list[dict[str, str | None]]:
+    """The contract's security schemes, as security.jinja2 declares them for FastAPI."""
+    schemes = []
+    for name, scheme in raw.get("components", {}).get("securitySchemes", {}).items():
+        description = " ".join(scheme.get("description", "").split())
+        if scheme.get("type") == "oauth2" and set(scheme.get("flows", {})) == {"password"}:
+            flow = scheme["flows"]["password"]
+            schemes.append(
+                {
+                    "name": name,
+                    "kind": "oauth2_password",
+                    "token_url": flow["tokenUrl"],
+                    "refresh_url": flow.get("refreshUrl"),
+                    "description": description,
+                }
+            )
+        elif scheme.get("type") == "http" and scheme.get("scheme", "").lower() == "bearer":
+            schemes.append(
+                {
+                    "name": name,
+                    "kind": "http_bearer",
+                    "bearer_format": scheme.get("bearerFormat"),
+                    "description": description,
+                }
+            )
+        else:
+            raise SystemExit(f"security scheme {name}: an OAuth2 password flow or HTTP bearer is supported")
+    return schemes
 
 
 def visit(parser: OpenAPIParser, model_path: Path) -> dict[str, object]:
@@ -252,12 +326,6 @@ def visit(parser: OpenAPIParser, model_path: Path) -> dict[str, object]:
     # The document served as /openapi.json: openapi.yaml itself, as JSON.
     document = json.dumps(yaml.safe_load(str(parser.source)), ensure_ascii=False, separators=(",", ":"))
     routes = contract.routes()
-    schemes = contract.raw.get("components", {}).get("securitySchemes", {})
-    if len(schemes) != 1:
-        raise SystemExit("exactly one security scheme is supported")
-    ((scheme_name, scheme),) = schemes.items()
-    if scheme.get("type") != "oauth2" or "password" not in scheme.get("flows", {}):
-        raise SystemExit("the security scheme must be an OAuth2 password flow")
     models = {
         tag: sorted(
             (
@@ -274,10 +342,10 @@ def visit(parser: OpenAPIParser, model_path: Path) -> dict[str, object]:
         "contract_routes": routes,
         "contract_models": models,
         "contract_tags": sorted(routes),
-        "contract_scheme": {
-            "name": scheme_name,
-            "token_url": scheme["flows"]["password"]["tokenUrl"],
-            "description": " ".join(scheme.get("description", "").split()),
+        "contract_schemes": security_schemes(contract.raw),
+        "contract_scheme_names": {
+            tag: sorted({name for route in tag_routes for name in route.security})
+            for tag, tag_routes in routes.items()
         },
         "pascal": pascal,
         "py": repr,

@@ -7,8 +7,9 @@ them is still tried:
 
 - A page cursor is opaque, signed by the server and bound to the query that returned it: a
   string that merely matches the parameter's pattern is not one. Positive cases keep a cursor
-  only if the server issued it, and then repeat the query it was issued for (the stateful
-  phase follows the `next_cursor` link with real ones).
+  only if the server issued it for the same listing (tasks or tags, GET or HEAD), and then
+  repeat the query it was issued for (the stateful phase follows the `next_cursor` links
+  with real ones).
 - `updated_since` must be within the tombstone retention period (older: 410, resync).
 - An Idempotency-Key stands for one request: the same key with another body is a 422, and a
   replay answers for a task that may be gone since. Positive cases get a fresh key.
@@ -41,8 +42,10 @@ RECENT = timedelta(days=1)
 ENTITY_TAGS = re.compile(r'^(\*|(W/)?"[\x21\x23-\x7E]*"([ \t]*,[ \t]*(W/)?"[\x21\x23-\x7E]*")*)$')
 TASK_BODIES = {"createTask", "replaceTask", "updateTask"}
 IDEMPOTENT = {"createTask", "completeTask"}
-# next_cursor -> the query (without cursor and limit) of the request that returned it.
-ISSUED_CURSORS: dict[str, dict[str, Any]] = {}
+# The operations that page, and the listing their cursors belong to.
+LISTINGS = {"listTasks": "tasks", "headTasks": "tasks", "listTags": "tags", "headTags": "tags"}
+# next_cursor -> its listing, and the query (without cursor and limit) that returned it.
+ISSUED_CURSORS: dict[str, tuple[str, dict[str, Any]]] = {}
 
 
 def operation_id(context: schemathesis.HookContext) -> str:
@@ -103,7 +106,7 @@ def _later(first: str, second: str) -> bool:
         return False
 
 
-def valid_listing(case: schemathesis.Case[Any]) -> None:
+def valid_listing(case: schemathesis.Case[Any], listing: str) -> None:
     if not isinstance(case.query, dict):
         return
     case.query = dict(case.query)
@@ -118,11 +121,11 @@ def valid_listing(case: schemathesis.Case[Any]) -> None:
     cursor = case.query.get("cursor")
     if cursor is None:
         return
-    if cursor not in ISSUED_CURSORS:
+    if cursor not in ISSUED_CURSORS or ISSUED_CURSORS[cursor][0] != listing:
         case.query.pop("cursor")
         return
     limit = case.query.get("limit")
-    query = {**ISSUED_CURSORS[cursor], "cursor": cursor}
+    query = {**ISSUED_CURSORS[cursor][1], "cursor": cursor}
     if limit is not None:
         query["limit"] = limit
     case.query = query
@@ -158,8 +161,8 @@ def map_case(context: schemathesis.HookContext, case: schemathesis.Case[Any]) ->
     if not is_positive(case):
         return case
     name = operation_id(context)
-    if name == "listTasks":
-        valid_listing(case)
+    if name in LISTINGS:
+        valid_listing(case, LISTINGS[name])
     if case.headers:
         valid_headers(case, name)
     if isinstance(case.body, dict) and (name in TASK_BODIES or name == "batchTasks"):
@@ -174,13 +177,15 @@ def map_case(context: schemathesis.HookContext, case: schemathesis.Case[Any]) ->
 
 @schemathesis.hook
 def after_call(context: schemathesis.HookContext, case: schemathesis.Case[Any], response: Any) -> None:
-    if operation_id(context) != "listTasks" or response.status_code != 200:
+    name = operation_id(context)
+    if name not in {"listTasks", "listTags"} or response.status_code != 200:
         return
     try:
         cursor = response.json().get("next_cursor")
     except ValueError:
         return
     if isinstance(cursor, str) and isinstance(case.query, dict):
-        ISSUED_CURSORS[cursor] = {
-            key: value for key, value in case.query.items() if key not in {"cursor", "limit"}
-        }
+        ISSUED_CURSORS[cursor] = (
+            LISTINGS[name],
+            {key: value for key, value in case.query.items() if key not in {"cursor", "limit"}},
+        )

@@ -1,6 +1,8 @@
 """A deterministic probe that random fuzzing can miss: "\\u0000" in every string field of
 every request body and in every string query parameter is refused with a 4xx problem that
-names the field (PostgreSQL cannot store NUL in text; it must never reach the database)."""
+names the field (PostgreSQL cannot store NUL in text; it must never reach the database); the
+token endpoint refuses it as an OAuth2 invalid_request (unsupported_grant_type for
+grant_type) that names the field."""
 
 from __future__ import annotations
 
@@ -14,7 +16,7 @@ from fastapi.testclient import TestClient
 
 from generated.contract import CONTRACT
 
-from ..conftest import Account, assert_problem
+from ..conftest import Account, assert_oauth2_error, assert_problem
 from ..openapi_document import HTTP_METHODS, resolve
 
 NUL = "\u0000"
@@ -86,6 +88,7 @@ def test_every_probe_is_found() -> None:
         "listTasks.due_after",
         "listTasks.q",
         "listTasks.updated_since",
+        "listTags.cursor",
     ]
 
 
@@ -97,6 +100,11 @@ def test_nul_in_a_body_field_is_refused(client: TestClient, alice: Account, prob
         response = client.request(method, url, headers=alice.headers, data=probe.body)
     else:
         response = client.request(method, url, headers=alice.headers, json=probe.body)
+    if probe.path == "/api/v1/auth/token":
+        error = "unsupported_grant_type" if probe.field == "grant_type" else "invalid_request"
+        body = assert_oauth2_error(response, error)
+        assert error != "invalid_request" or body["error_description"].startswith(probe.field)
+        return
     problem = assert_problem(response, 422)
     assert f"/body/{probe.field}" in pointers(problem)
 

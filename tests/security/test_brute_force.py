@@ -48,7 +48,7 @@ def test_failed_logins_per_address_are_limited_and_the_victim_still_gets_in(
     victim = register(client_from(app, "198.51.100.10"), "victim@example.com")
     attacker = client_from(app, "203.0.113.66")
     statuses = [getattr(wrong_login(attacker, victim.email), "status_code", 0) for _ in range(40)]
-    assert statuses[:10] == [401] * 10
+    assert statuses[:10] == [400] * 10  # invalid_grant (RFC 6749 §5.2)
     assert set(statuses[10:]) == {429}
     assert_rate_limited(wrong_login(attacker, victim.email), "login-address")
     # Even the right password is refused from the attacker's address...
@@ -68,7 +68,7 @@ def test_failed_logins_per_account_are_limited_across_addresses(
     for attempt in range(4):
         assert (
             getattr(wrong_login(client_from(app, f"203.0.113.{attempt}"), victim.email), "status_code", 0)
-            == 401
+            == 400
         )
     assert_rate_limited(wrong_login(client_from(app, "203.0.113.99"), victim.email), "login-account")
     # Case and spacing do not make another account.

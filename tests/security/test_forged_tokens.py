@@ -149,11 +149,19 @@ def test_key_url_headers_are_never_fetched(client: TestClient, alice: Account) -
         assert server.requests == {}
 
 
+@pytest.mark.parametrize("name", ["access_token", "token"])
+def test_a_token_in_the_query_string_is_a_422(client: TestClient, alice: Account, name: str) -> None:
+    """Not a parameter of any operation: refused as such, before authentication."""
+    response = client.get(ME, params={name: alice.access_token})
+    body = assert_problem(response, 422)
+    assert [error["pointer"] for error in body["errors"]] == [f"/query/{name}"]  # type: ignore[attr-defined]
+    assert alice.access_token not in response.text
+    assert alice.email not in response.text
+
+
 @pytest.mark.parametrize(
     ("where", "request_kwargs"),
     [
-        ("query access_token", {"params": {"access_token": "TOKEN"}}),
-        ("query token", {"params": {"token": "TOKEN"}}),
         ("Basic scheme", {"headers": {"Authorization": "Basic TOKEN"}}),
         ("no scheme", {"headers": {"Authorization": "TOKEN"}}),
     ],

@@ -12,7 +12,7 @@ from sqlmodel import Session, select
 from impl.auth.password_policy import common_passwords
 from impl.db.tables import UserRow
 
-from ..conftest import Account, assert_problem, login, register
+from ..conftest import Account, assert_oauth2_error, assert_problem, login, register
 
 REGISTER = "/api/v1/auth/register"
 CHANGE = "/api/v1/users/me/password"
@@ -82,13 +82,13 @@ def test_nothing_is_truncated(client: TestClient) -> None:
         response = client.post(
             "/api/v1/auth/token", data={"username": "dave@example.com", "password": near_miss}
         )
-        assert_problem(response, 401)
+        assert_oauth2_error(response, "invalid_grant")
     emoji = "🔑" * 128  # 512 bytes in UTF-8
     register(client, "erin@example.com", emoji)
     response = client.post(
         "/api/v1/auth/token", data={"username": "erin@example.com", "password": "🔑" * 127 + "🔒"}
     )
-    assert_problem(response, 401)
+    assert_oauth2_error(response, "invalid_grant")
 
 
 def test_a_new_password_follows_the_same_rules(client: TestClient, alice: Account) -> None:

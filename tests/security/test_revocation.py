@@ -8,7 +8,7 @@ from sqlmodel import Session, select
 
 from impl.db.tables import RefreshTokenRow, TaskRow, UserRow
 
-from ..conftest import Account, assert_problem, login
+from ..conftest import Account, assert_oauth2_error, assert_problem, login
 
 ME = "/api/v1/users/me"
 TASKS = "/api/v1/tasks"
@@ -31,8 +31,9 @@ def test_the_tokens_of_a_deleted_user_are_a_401(client: TestClient, alice: Accou
     assert_revoked(client.get(ME, headers=alice.headers))
     assert_revoked(client.get(TASKS, headers=alice.headers))
     assert_problem(client.post("/api/v1/auth/refresh", json={"refresh_token": alice.refresh_token}), 401)
-    assert_problem(
-        client.post("/api/v1/auth/token", data={"username": alice.email, "password": alice.password}), 401
+    assert_oauth2_error(
+        client.post("/api/v1/auth/token", data={"username": alice.email, "password": alice.password}),
+        "invalid_grant",
     )
     assert db.exec(select(UserRow).where(UserRow.email_key == alice.email)).first() is None
     assert db.exec(select(TaskRow)).all() == []
@@ -61,8 +62,9 @@ def test_a_password_change_revokes_every_earlier_token(
         assert_problem(client.post("/api/v1/auth/refresh", json={"refresh_token": token}), 401)
     assert all(row.revoked_at is not None for row in db.exec(select(RefreshTokenRow)))
 
-    assert_problem(
-        client.post("/api/v1/auth/token", data={"username": alice.email, "password": alice.password}), 401
+    assert_oauth2_error(
+        client.post("/api/v1/auth/token", data={"username": alice.email, "password": alice.password}),
+        "invalid_grant",
     )
     fresh = login(client, alice.email, NEW_PASSWORD)
     assert client.get(ME, headers=bearer(fresh["access_token"])).status_code == 200

@@ -9,7 +9,7 @@ from sqlmodel import Session, select
 
 from impl.db.tables import TaskRow, UserRow
 
-from ..conftest import Account, assert_problem
+from ..conftest import Account, assert_oauth2_error, assert_problem
 
 TASKS = "/api/v1/tasks"
 SMALL = 2_000  # bytes: a problem document, not the input
@@ -35,9 +35,10 @@ def test_a_huge_or_forged_cursor_is_a_422(client: TestClient, alice: Account, cu
     assert body["errors"][0]["pointer"] == "/query/cursor"  # type: ignore[index]
 
 
-def test_a_huge_offset_is_ignored(client: TestClient, alice: Account) -> None:
+def test_a_huge_offset_is_a_small_422(client: TestClient, alice: Account) -> None:
     response = client.get(TASKS, params={"offset": "9" * 5000}, headers=alice.headers)
-    assert response.status_code == 200
+    problem = assert_small_problem(response, 422)
+    assert [error["pointer"] for error in problem["errors"]] == ["/query/offset"]  # type: ignore[attr-defined]
 
 
 def test_a_10_mb_body_is_a_413_before_parsing(client: TestClient, alice: Account, db: Session) -> None:
@@ -84,9 +85,12 @@ def test_nul_bytes_are_a_422(
     assert len(db.exec(select(UserRow)).all()) == 1
 
 
-def test_nul_bytes_in_a_login_form_are_a_422(client: TestClient) -> None:
+def test_nul_bytes_in_a_login_form_are_an_invalid_request(client: TestClient) -> None:
     response = client.post("/api/v1/auth/token", data={"username": "a\x00@example.com", "password": "x\x00y"})
-    assert_small_problem(response, 422)
+    body = assert_oauth2_error(response, "invalid_request")
+    assert body["error_description"] == (
+        "username must not contain the NUL character. password must not contain the NUL character."
+    )
 
 
 @pytest.mark.parametrize(

@@ -1,18 +1,21 @@
-// End to end through the client generated from openapi.yaml, against a live server:
-//   node build/src/e2e.mjs http://127.0.0.1:PORT
+// End to end through the client generated from openapi.yaml, against a live server (through
+// Prism's validating proxy in scripts/client-check):
+//   node build/src/e2e.mjs BASE_URL [HEAD_URL]   (HEAD_URL: where HEAD goes, if not to BASE_URL)
 // Every response's status, media type and body shape is checked against the contract, so the
 // run fails when the server and the contract disagree.
 import createClient, { type Middleware } from "openapi-fetch";
-import type { paths } from "../generated/api.js";
+import type { components, paths } from "../generated/api.js";
 import * as shapes from "./shapes.mjs";
 
 // Node's `process`, declared here rather than pulling in @types/node for one field.
 declare const process: { argv: string[] };
 
 const baseUrl = process.argv[2];
-if (!baseUrl) throw new Error("usage: e2e.mjs BASE_URL");
+if (!baseUrl) throw new Error("usage: e2e.mjs BASE_URL [HEAD_URL]");
+const headUrl = process.argv[3] ?? baseUrl;
 
 const client = createClient<paths>({ baseUrl });
+const direct = createClient<paths>({ baseUrl: headUrl });
 let accessToken: string | undefined;
 const bearer: Middleware = {
   onRequest({ request }) {
@@ -21,6 +24,7 @@ const bearer: Middleware = {
   },
 };
 client.use(bearer);
+direct.use(bearer);
 
 let steps = 0;
 function expect(response: Response, status: number, mediaType: string | null, step: string): void {
@@ -36,17 +40,23 @@ const PROBLEM_TYPE = "application/problem+json";
 const email = `ts-client-${Date.now()}@example.com`;
 const password = "typescript client password";
 
-// Register, then log in with the OAuth2 password grant (a form body).
+// Register, then log in with the OAuth2 password grant (a form body); a failed grant is an
+// OAuth2 error (RFC 6749 §5.2), typed as such.
 const registered = await client.POST("/api/v1/auth/register", { body: { email, password } });
 expect(registered.response, 201, JSON_TYPE, "register");
 const user = shapes.user(registered.data);
 if (user.email !== email) throw new shapes.ContractViolation(`registered ${user.email}, not ${email}`);
 
-const login = await client.POST("/api/v1/auth/token", {
-  body: { grant_type: "password", username: email, password },
-  bodySerializer: (body) => new URLSearchParams(body as Record<string, string>),
+const form = {
+  bodySerializer: (body: Record<string, string>) => new URLSearchParams(body),
   headers: { "Content-Type": "application/x-www-form-urlencoded" },
-});
+};
+const refused = await client.POST("/api/v1/auth/token", { body: { grant_type: "password", username: email, password: "wrong password" }, ...form });
+expect(refused.response, 400, JSON_TYPE, "log in with a wrong password: 400 OAuth2 error");
+const grantError: components["schemas"]["OAuth2Error"] = shapes.oauth2Error(refused.error);
+if (grantError.error !== "invalid_grant") throw new shapes.ContractViolation(`wrong password: ${grantError.error}`);
+
+const login = await client.POST("/api/v1/auth/token", { body: { grant_type: "password", username: email, password }, ...form });
 expect(login.response, 200, JSON_TYPE, "log in (form body)");
 let tokens = shapes.tokenPair(login.data);
 accessToken = tokens.access_token;
@@ -73,6 +83,27 @@ expect(next.response, 200, JSON_TYPE, "list tasks, next page by cursor");
 const second = shapes.taskPage(next.data);
 if (second.items[0]?.id !== task.id || second.next_cursor !== null) throw new shapes.ContractViolation("second page");
 
+// A filtered listing (tags, priorities, sort), followed over three pages.
+for (const [index, priority] of (["high", "medium", "high", "low"] as const).entries()) {
+  const paged = await client.POST("/api/v1/tasks", {
+    body: { title: `Paged ${index}`, tags: ["paged"], due_at: `2030-01-0${index + 1}T09:00:00Z`, priority },
+  });
+  expect(paged.response, 201, JSON_TYPE, `create a task with tags, a due date and priority ${priority}`);
+}
+const pagedTitles: string[] = [];
+let cursor: string | null = null;
+let pages = 0;
+do {
+  const query = { tag: ["paged"], priority: ["high" as const, "medium" as const], sort: "due_at" as const, limit: 1 };
+  const listed = await client.GET("/api/v1/tasks", { params: { query: cursor === null ? query : { ...query, cursor } } });
+  expect(listed.response, 200, JSON_TYPE, `filtered listing, page ${pages + 1}`);
+  const body = shapes.taskPage(listed.data);
+  for (const item of body.items) if (item.object === "task") pagedTitles.push(item.title);
+  cursor = body.next_cursor;
+  pages += 1;
+} while (cursor !== null && pages < 10);
+if (pages !== 3 || pagedTitles.join(",") !== "Paged 0,Paged 1,Paged 2") throw new shapes.ContractViolation(`filtered pages: ${pagedTitles.join(",")}`);
+
 const fetched = await client.GET("/api/v1/tasks/{task_id}", { params: { path: { task_id: task.id } } });
 expect(fetched.response, 200, JSON_TYPE, "get the task");
 if (JSON.stringify(shapes.task(fetched.data)) !== JSON.stringify(task)) throw new shapes.ContractViolation("fetched task differs");
@@ -98,17 +129,23 @@ const stale = await client.PATCH("/api/v1/tasks/{task_id}", {
   body: { title: "lost update" },
 });
 expect(stale.response, 412, PROBLEM_TYPE, "patch with a stale If-Match: 412 problem");
-shapes.problem(stale.error, 412);
+const staleProblem: components["schemas"]["Problem"] = shapes.problem(stale.error, 412);
+if (!staleProblem.detail.includes("changed")) throw new shapes.ContractViolation(`412 detail: ${staleProblem.detail}`);
 const unchanged = await client.GET("/api/v1/tasks/{task_id}", {
   params: { path: { task_id: task.id }, header: { "If-None-Match": replacement.etag } },
 });
 expect(unchanged.response, 304, null, "get with a current If-None-Match: 304");
+const headed = await direct.HEAD("/api/v1/tasks/{task_id}", { params: { path: { task_id: task.id } } });
+expect(headed.response, 200, JSON_TYPE, "HEAD the task: the GET's headers");
+if (headed.response.headers.get("etag") !== replacement.etag) throw new shapes.ContractViolation("HEAD ETag");
+if (unchanged.response.headers.get("content-type") !== null) throw new shapes.ContractViolation("a 304 has a Content-Type");
 
 const since = new Date().toISOString();
 const deleted = await client.DELETE("/api/v1/tasks/{task_id}", {
   params: { path: { task_id: task.id }, header: { "If-Match": replacement.etag } },
 });
 expect(deleted.response, 204, null, "delete the task (If-Match)");
+if (deleted.response.headers.get("content-type") !== null) throw new shapes.ContractViolation("a 204 has a Content-Type");
 
 // A recurring task, created once whatever the retries, completed: its next occurrence exists.
 const recurringBody = {
@@ -136,7 +173,7 @@ if (shapes.task(next_occurrence.data).completed) throw new shapes.ContractViolat
 
 const tags = await client.GET("/api/v1/tags");
 expect(tags.response, 200, JSON_TYPE, "list the tags");
-if (shapes.tagList(tags.data).items.map((tag) => `${tag.name}:${tag.count}`).join(",") !== "home:2,Plants:2") {
+if (shapes.tagList(tags.data).items.map((tag) => `${tag.name}:${tag.count}`).join(",") !== "home:2,paged:4,Plants:2") {
   throw new shapes.ContractViolation("tag counts");
 }
 
@@ -152,18 +189,25 @@ if (shapes.batchResult(batch.data).results.map((result) => result.op).join(",") 
 const delta = await client.GET("/api/v1/tasks", { params: { query: { updated_since: since, sort: "updated_at" } } });
 expect(delta.response, 200, JSON_TYPE, "delta sync with updated_since");
 const changes = shapes.taskPage(delta.data).items;
-const gone = changes.filter((item) => "deleted" in item).map((item) => item.id);
+// Narrowed by the discriminator: a tombstone has deleted_at, a task has a title.
+const gone = changes.flatMap((item) => (item.object === "task_tombstone" ? [item.id] : []));
+if (changes.some((item) => item.object === "task" && item.title === undefined)) throw new shapes.ContractViolation("a task without a title");
 if (!gone.includes(task.id) || !gone.includes(following)) throw new shapes.ContractViolation("tombstones missing");
 
-// Errors are problem documents: a 404 for the deleted task, a 422 for an empty title.
+// Errors are problem documents: a 404 for the deleted task, a 422 for fields that the schema
+// allows but the server refuses together (Prism refuses requests the schema does not allow
+// before they reach the server).
 const missing = await client.GET("/api/v1/tasks/{task_id}", { params: { path: { task_id: task.id } } });
 expect(missing.response, 404, PROBLEM_TYPE, "get the deleted task: 404 problem");
 shapes.problem(missing.error, 404);
 
-const invalid = await client.POST("/api/v1/tasks", { body: { title: "" } });
-expect(invalid.response, 422, PROBLEM_TYPE, "create with an empty title: 422 problem");
-const problem = shapes.problem(invalid.error, 422);
-if (!problem.errors?.some((error) => error.pointer === "/body/title")) throw new shapes.ContractViolation("422 names no /body/title");
+const invalid = await client.POST("/api/v1/tasks", {
+  body: { title: "x", due_at: "2030-01-01T09:00:00Z", remind_at: "2030-01-02T09:00:00Z", recurrence: "FREQ=DAILY;COUNT=0" },
+});
+expect(invalid.response, 422, PROBLEM_TYPE, "create with a reminder after the due date and a rule without occurrences: 422 problem");
+const problem: components["schemas"]["ValidationProblem"] = shapes.validationProblem(invalid.error);
+const pointers = problem.errors.map((error) => error.pointer).sort().join(",");
+if (pointers !== "/body/recurrence,/body/remind_at") throw new shapes.ContractViolation(`422 names ${pointers}`);
 
 // Refresh rotates the refresh token; logout revokes the login, so its refresh token is dead.
 const refreshed = await client.POST("/api/v1/auth/refresh", { body: { refresh_token: tokens.refresh_token } });

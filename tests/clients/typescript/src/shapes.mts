@@ -39,13 +39,15 @@ const ENTITY_TAG = /^"[0-9]+"$/;
 
 export function task(value: Json): Schemas["Task"] {
   const t = object(value, "Task", [
-    "id", "title", "description", "completed", "completed_at", "priority", "tags", "due_at", "remind_at",
+    "object", "id", "title", "description", "completed", "completed_at", "priority", "tags", "due_at", "remind_at",
     "recurrence", "next_occurrence_id", "etag", "created_at", "updated_at",
   ]);
+  if (t.object !== "task") fail("Task.object is not task", value);
   if (typeof t.completed !== "boolean") fail("Task.completed is not a boolean", value);
   if (typeof t.priority !== "string" || !PRIORITIES.includes(t.priority)) fail("Task.priority", value);
   if (!Array.isArray(t.tags)) fail("Task.tags is not an array", value);
   return {
+    object: "task",
     id: string(t.id, "Task.id", UUID),
     title: string(t.title, "Task.title"),
     description: nullableString(t.description, "Task.description"),
@@ -64,26 +66,36 @@ export function task(value: Json): Schemas["Task"] {
 }
 
 export function tombstone(value: Json): Schemas["TaskTombstone"] {
-  const t = object(value, "TaskTombstone", ["id", "deleted", "deleted_at"]);
+  const t = object(value, "TaskTombstone", ["object", "id", "deleted", "deleted_at"]);
+  if (t.object !== "task_tombstone") fail("TaskTombstone.object is not task_tombstone", value);
   if (t.deleted !== true) fail("TaskTombstone.deleted is not true", value);
-  return { id: string(t.id, "TaskTombstone.id", UUID), deleted: true, deleted_at: string(t.deleted_at, "TaskTombstone.deleted_at", DATE_TIME) };
+  return {
+    object: "task_tombstone",
+    id: string(t.id, "TaskTombstone.id", UUID),
+    deleted: true,
+    deleted_at: string(t.deleted_at, "TaskTombstone.deleted_at", DATE_TIME),
+  };
 }
 
-function isTombstone(value: Json): boolean {
-  return typeof value === "object" && value !== null && "deleted" in value;
+// The page's items are told apart by their discriminator, `object`.
+function taskPageItem(value: Json): Schemas["TaskPageItem"] {
+  const kind = typeof value === "object" && value !== null ? (value as Record<string, Json>).object : undefined;
+  if (kind === "task") return task(value);
+  if (kind === "task_tombstone") return tombstone(value);
+  return fail("TaskPageItem.object is neither task nor task_tombstone", value);
 }
 
 export function taskPage(value: Json): Schemas["TaskPage"] {
   const page = object(value, "TaskPage", ["items", "next_cursor"]);
   if (!Array.isArray(page.items)) fail("TaskPage.items is not an array", value);
   return {
-    items: page.items.map((item) => (isTombstone(item) ? tombstone(item) : task(item))),
+    items: page.items.map(taskPageItem),
     next_cursor: nullableString(page.next_cursor, "TaskPage.next_cursor"),
   };
 }
 
 export function tagList(value: Json): Schemas["TagList"] {
-  const list = object(value, "TagList", ["items"]);
+  const list = object(value, "TagList", ["items", "next_cursor"]);
   if (!Array.isArray(list.items)) fail("TagList.items is not an array", value);
   return {
     items: list.items.map((item) => {
@@ -91,6 +103,7 @@ export function tagList(value: Json): Schemas["TagList"] {
       if (typeof tag.count !== "number" || !Number.isInteger(tag.count) || tag.count < 1) fail("TagCount.count", item);
       return { name: string(tag.name, "TagCount.name"), count: tag.count };
     }),
+    next_cursor: nullableString(list.next_cursor, "TagList.next_cursor"),
   };
 }
 
@@ -123,19 +136,37 @@ export function tokenPair(value: Json): Schemas["TokenPair"] {
   };
 }
 
+function fieldErrors(value: Json, what: string): Schemas["FieldError"][] {
+  if (!Array.isArray(value) || value.length === 0) return fail(`${what} is not a non-empty array`, value);
+  return value.map((error) => {
+    const e = object(error, "FieldError", ["pointer", "detail"]);
+    return { pointer: string(e.pointer, "FieldError.pointer", /^\//), detail: string(e.detail, "FieldError.detail") };
+  });
+}
+
 export function problem(value: Json, status: number): Schemas["Problem"] {
-  const p = object(value, "Problem", ["type", "title", "status"], ["detail", "instance", "request_id", "errors"]);
+  const p = object(value, "Problem", ["type", "title", "status", "detail", "instance", "request_id"], ["errors"]);
   if (p.status !== status) fail(`Problem.status is not ${status}`, value);
-  const result: Schemas["Problem"] = { type: string(p.type, "Problem.type", /^urn:tasks-api:problem:/), title: string(p.title, "Problem.title"), status };
-  if ("detail" in p) result.detail = string(p.detail, "Problem.detail");
-  if ("instance" in p) result.instance = string(p.instance, "Problem.instance", /^\//);
-  if ("request_id" in p) result.request_id = string(p.request_id, "Problem.request_id");
-  if ("errors" in p) {
-    if (!Array.isArray(p.errors)) fail("Problem.errors is not an array", value);
-    result.errors = p.errors.map((error) => {
-      const e = object(error, "FieldError", ["pointer", "detail"]);
-      return { pointer: string(e.pointer, "FieldError.pointer", /^\//), detail: string(e.detail, "FieldError.detail") };
-    });
-  }
+  const result: Schemas["Problem"] = {
+    type: string(p.type, "Problem.type", /^urn:tasks-api:problem:/),
+    title: string(p.title, "Problem.title"),
+    status,
+    detail: string(p.detail, "Problem.detail"),
+    instance: string(p.instance, "Problem.instance", /^\//),
+    request_id: string(p.request_id, "Problem.request_id", /^[A-Za-z0-9._-]+$/),
+  };
+  if ("errors" in p) result.errors = fieldErrors(p.errors, "Problem.errors");
   return result;
+}
+
+// A 422: a problem that always lists what is invalid.
+export function validationProblem(value: Json): Schemas["ValidationProblem"] {
+  const base = problem(value, 422);
+  return { ...base, errors: fieldErrors((value as Record<string, Json>).errors, "ValidationProblem.errors") };
+}
+
+export function oauth2Error(value: Json): Schemas["OAuth2Error"] {
+  const e = object(value, "OAuth2Error", ["error", "error_description"]);
+  if (e.error !== "invalid_request" && e.error !== "invalid_grant" && e.error !== "unsupported_grant_type") fail("OAuth2Error.error", value);
+  return { error: e.error, error_description: string(e.error_description, "OAuth2Error.error_description", /^[\x20-\x21\x23-\x5B\x5D-\x7E]*$/) };
 }
