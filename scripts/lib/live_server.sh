@@ -22,6 +22,10 @@ stop_live_server() {
 
 start_live_server() {
   local name=$1 port=$2
+  if curl -s -o /dev/null --max-time 2 "http://127.0.0.1:$port/"; then
+    echo "port $port already answers (another run's server?): choose another with the script's *_PORT variable" >&2
+    return 1
+  fi
   mkdir -p "artifacts/$name"
   LIVE_DB="tasks_api_${name//-/_}_$$"
   createdb -h "${PGHOST:-127.0.0.1}" -p "${PGPORT:-5432}" -U "${PGUSER:-postgres}" "$LIVE_DB"
@@ -35,7 +39,7 @@ start_live_server() {
   LIVE_PID=$!
   LIVE_URL="http://127.0.0.1:$port"
   for _ in $(seq 1 100); do
-    if curl -fsS "$LIVE_URL/api/v1/health/ready" >/dev/null 2>&1; then
+    if curl -fsS "$LIVE_URL/api/v1/health/ready" >/dev/null 2>&1 && kill -0 "$LIVE_PID" 2>/dev/null; then
       return 0
     fi
     kill -0 "$LIVE_PID" 2>/dev/null || break
