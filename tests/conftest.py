@@ -18,8 +18,7 @@ from impl.app import create_app
 from impl.db.engine import build_engine
 from impl.migrate import upgrade
 from impl.settings import Settings
-
-from .databases import BACKENDS, POSTGRES_URL, temporary_database
+from tests.databases import BACKENDS, POSTGRES_URL, temporary_database
 
 TEST_SECRET = "test-secret-" + "x" * 40
 PASSWORD = "correct horse battery staple"

@@ -13,9 +13,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from generated.contract import CONTRACT
-
-from ..conftest import Account, assert_problem
-from ..openapi_document import HTTP_METHODS, resolve
+from tests.conftest import Account, assert_problem
+from tests.openapi_document import HTTP_METHODS, resolve
 
 NUL = "\u0000"
 

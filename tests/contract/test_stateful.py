@@ -8,10 +8,10 @@ from typing import Any
 
 from hypothesis import HealthCheck, Phase, settings
 
-from ..databases import BACKENDS
-from .apps import reset_database
-from .auth import Generation
-from .schemas import contract_schema
+from tests.contract.apps import reset_database
+from tests.contract.auth import Generation
+from tests.contract.schemas import contract_schema
+from tests.databases import BACKENDS
 
 # Generation only, as schemathesis's own defaults for state machines.
 STATEFUL = settings(

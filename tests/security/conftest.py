@@ -11,8 +11,7 @@ from sqlalchemy import Connection
 from sqlmodel import Session
 
 from impl.app import create_app
-
-from ..conftest import Backend, make_settings
+from tests.conftest import Backend, make_settings
 
 AppFactory = Callable[..., FastAPI]
 ClientFactory = Callable[..., TestClient]

@@ -8,7 +8,7 @@ import time
 
 from fastapi.testclient import TestClient
 
-from ..conftest import Account, assert_problem
+from tests.conftest import Account, assert_problem
 
 TOKEN = "/api/v1/auth/token"
 ROUNDS = 7

@@ -12,9 +12,8 @@ from fastapi.testclient import TestClient
 from limits import parse_many
 
 from impl.settings import Settings
-
-from ..conftest import PASSWORD, Account, assert_problem, register
-from .conftest import AppFactory, ClientFactory
+from tests.conftest import PASSWORD, Account, assert_problem, register
+from tests.security.conftest import AppFactory, ClientFactory
 
 TOKEN = "/api/v1/auth/token"
 RATE_LIMIT = re.compile(r'^"(?P<name>[a-z-]+(?:-\d+s)?)";r=0;t=(?P<t>\d+)$')

@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 from fastapi.testclient import TestClient
 
-from ..conftest import Account
-from .conftest import AppFactory, ClientFactory
+from tests.conftest import Account
+from tests.security.conftest import AppFactory, ClientFactory
 
 LISTED = "https://app.example.com"
 CORS_HEADERS = (

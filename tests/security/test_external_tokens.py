@@ -18,11 +18,10 @@ from joserfc.jwk import ECKey, OKPKey, RSAKey
 from sqlmodel import Session, select
 
 from impl.db.tables import UserRow
-
-from ..conftest import Account, assert_problem
-from .conftest import AppFactory, ClientFactory
-from .forge import ed25519_signed, hmac_signed, signed, unsigned
-from .jwks_server import JwksServer
+from tests.conftest import Account, assert_problem
+from tests.security.conftest import AppFactory, ClientFactory
+from tests.security.forge import ed25519_signed, hmac_signed, signed, unsigned
+from tests.security.jwks_server import JwksServer
 
 ME = "/api/v1/users/me"
 TASKS = "/api/v1/tasks"

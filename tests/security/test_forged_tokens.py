@@ -12,9 +12,18 @@ from cryptography.hazmat.primitives import serialization
 from fastapi.testclient import TestClient
 from joserfc.jwk import RSAKey
 
-from ..conftest import Account, assert_problem
-from .forge import OWN_AUDIENCE, OWN_ISSUER, b64url, hmac_signed, own_token, segment, signed, unsigned
-from .jwks_server import JwksServer
+from tests.conftest import Account, assert_problem
+from tests.security.forge import (
+    OWN_AUDIENCE,
+    OWN_ISSUER,
+    b64url,
+    hmac_signed,
+    own_token,
+    segment,
+    signed,
+    unsigned,
+)
+from tests.security.jwks_server import JwksServer
 
 ME = "/api/v1/users/me"
 TASKS = "/api/v1/tasks"

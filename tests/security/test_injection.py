@@ -7,7 +7,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import inspect
 from sqlmodel import Session
 
-from ..conftest import Account, assert_problem, login, register
+from tests.conftest import Account, assert_problem, login, register
 
 TASKS = "/api/v1/tasks"
 PAYLOADS = [

@@ -10,9 +10,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from impl.app import create_app
-
-from ..conftest import make_settings
-from .forge import own_token
+from tests.conftest import make_settings
+from tests.security.forge import own_token
 
 CLOSED_PORT = 18499  # in this suite's port range, with nothing listening
 LEAKS = (

@@ -10,8 +10,7 @@ from fastapi.testclient import TestClient
 from sqlmodel import Session, select
 
 from impl.db.tables import TaskRow, UserRow
-
-from ..conftest import Account, assert_problem
+from tests.conftest import Account, assert_problem
 
 TASKS = "/api/v1/tasks"
 SERVER_FIELDS = ["id", "owner_id", "user_id", "created_at", "updated_at", "completed_at"]

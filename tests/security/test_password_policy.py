@@ -11,8 +11,7 @@ from sqlmodel import Session, select
 
 from impl.auth.password_policy import common_passwords
 from impl.db.tables import UserRow
-
-from ..conftest import Account, assert_problem, login, register
+from tests.conftest import Account, assert_problem, login, register
 
 REGISTER = "/api/v1/auth/register"
 CHANGE = "/api/v1/users/me/password"

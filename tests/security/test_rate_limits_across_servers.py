@@ -12,8 +12,8 @@ import httpx
 import pytest
 import redis
 
-from ..conftest import PASSWORD, TEST_SECRET
-from ..servers import running_server
+from tests.conftest import PASSWORD, TEST_SECRET
+from tests.servers import running_server
 
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 

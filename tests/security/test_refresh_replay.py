@@ -7,8 +7,7 @@ from fastapi.testclient import TestClient
 from sqlmodel import Session, select
 
 from impl.db.tables import RefreshTokenRow
-
-from ..conftest import Account, assert_problem, login
+from tests.conftest import Account, assert_problem, login
 
 REFRESH = "/api/v1/auth/refresh"
 

@@ -7,8 +7,7 @@ from fastapi.testclient import TestClient
 from sqlmodel import Session, select
 
 from impl.db.tables import RefreshTokenRow, TaskRow, UserRow
-
-from ..conftest import Account, assert_problem, login
+from tests.conftest import Account, assert_problem, login
 
 ME = "/api/v1/users/me"
 TASKS = "/api/v1/tasks"

@@ -8,8 +8,8 @@ import uuid
 import pytest
 from fastapi.testclient import TestClient
 
-from ..conftest import Account
-from .conftest import AppFactory, ClientFactory
+from tests.conftest import Account
+from tests.security.conftest import AppFactory, ClientFactory
 
 API_CSP = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'"
 

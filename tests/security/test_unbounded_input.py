@@ -8,8 +8,7 @@ from fastapi.testclient import TestClient
 from sqlmodel import Session, select
 
 from impl.db.tables import TaskRow, UserRow
-
-from ..conftest import Account, assert_problem
+from tests.conftest import Account, assert_problem
 
 TASKS = "/api/v1/tasks"
 SMALL = 2_000  # bytes: a problem document, not the input

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from fastapi.testclient import TestClient
 
-from .conftest import Account, assert_problem
-from .task_requests import TASKS, create, task_url
+from tests.conftest import Account, assert_problem
+from tests.tasks.task_requests import TASKS, create, task_url
 
 
 def test_defaults_of_a_new_task(client: TestClient, alice: Account) -> None:

@@ -14,8 +14,7 @@ from sqlalchemy import text
 from impl.db.engine import build_engine
 from impl.migrate import alembic_config, upgrade
 from impl.tasks.fields import search_key
-
-from .databases import BACKENDS, temporary_database
+from tests.databases import BACKENDS, temporary_database
 
 
 @pytest.mark.parametrize("backend_name", BACKENDS)

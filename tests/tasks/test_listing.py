@@ -7,8 +7,8 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from .conftest import Account, assert_problem
-from .task_requests import TASKS, create, listed, task_url, titles
+from tests.conftest import Account, assert_problem
+from tests.tasks.task_requests import TASKS, create, listed, task_url, titles
 
 RANK = {"none": 0, "low": 1, "medium": 2, "high": 3}
 SORTS = ["created_at", "updated_at", "due_at", "priority", "title"]

@@ -7,8 +7,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from .databases import BACKENDS, temporary_database
-from .servers import running_server
+from tests.databases import BACKENDS, temporary_database
+from tests.servers import running_server
 
 
 @pytest.mark.parametrize("backend_name", BACKENDS)

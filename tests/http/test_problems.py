@@ -7,7 +7,7 @@ from collections.abc import Iterator
 import pytest
 from fastapi.testclient import TestClient
 
-from .conftest import Account, assert_problem
+from tests.conftest import Account, assert_problem
 
 TASKS = "/api/v1/tasks"
 

@@ -12,8 +12,7 @@ from sqlalchemy import text
 
 from impl.db.engine import build_engine
 from impl.migrate import alembic_config, upgrade
-
-from .databases import BACKENDS, temporary_database
+from tests.databases import BACKENDS, temporary_database
 
 
 @pytest.mark.parametrize("backend_name", BACKENDS)

@@ -8,7 +8,7 @@ import uuid
 import pytest
 from fastapi.testclient import TestClient
 
-from .conftest import Account, assert_problem
+from tests.conftest import Account, assert_problem
 
 TASKS = "/api/v1/tasks"
 

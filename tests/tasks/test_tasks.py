@@ -9,8 +9,7 @@ from fastapi.testclient import TestClient
 from sqlmodel import Session, select
 
 from impl.db.tables import TaskRow
-
-from .conftest import Account, assert_problem
+from tests.conftest import Account, assert_problem
 
 TASKS = "/api/v1/tasks"
 

@@ -6,9 +6,8 @@ from fastapi.testclient import TestClient
 
 from impl.app import create_app
 from impl.db.engine import build_engine
-
-from .conftest import assert_problem, make_settings
-from .servers import free_port
+from tests.conftest import assert_problem, make_settings
+from tests.servers import free_port
 
 
 def test_live_and_ready(client: TestClient) -> None:

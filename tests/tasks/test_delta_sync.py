@@ -17,9 +17,8 @@ from impl.db.tables import IdempotencyKeyRow, TaskRow, TaskTagRow
 from impl.migrate import upgrade
 from impl.purge import purge
 from impl.settings import Settings
-
-from .conftest import Account, assert_problem, make_settings
-from .task_requests import TASKS, create, listed, task_url
+from tests.conftest import Account, assert_problem, make_settings
+from tests.tasks.task_requests import TASKS, create, listed, task_url
 
 
 def since(moment: datetime) -> str:
@@ -137,7 +136,7 @@ def test_the_purge_command(tmp_path: Path, arguments: list[str]) -> None:
     environment = {**os.environ, "DATABASE_URL": url, "ENVIRONMENT": "development", "LOG_LEVEL": "warning"}
     result = subprocess.run(
         [sys.executable, "-m", "impl.purge", *arguments],
-        cwd=Path(__file__).resolve().parent.parent,
+        cwd=Path(__file__).resolve().parents[2],
         env=environment,
         capture_output=True,
         text=True,

@@ -15,8 +15,7 @@ from sqlmodel import SQLModel
 from impl.db import tables  # noqa: F401  (registers the models)
 from impl.db.engine import build_engine
 from impl.migrate import MIGRATIONS, alembic_config, upgrade
-
-from .databases import BACKENDS, temporary_database
+from tests.databases import BACKENDS, temporary_database
 
 
 @pytest.mark.parametrize("backend_name", BACKENDS)

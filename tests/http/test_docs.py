@@ -7,7 +7,7 @@ import re
 import pytest
 from fastapi.testclient import TestClient
 
-from .conftest import assert_problem
+from tests.conftest import assert_problem
 
 ASSET_URL = re.compile(r'(?:src|href)="([^"]+)"')
 

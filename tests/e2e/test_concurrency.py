@@ -15,8 +15,8 @@ from typing import Any
 import httpx
 import pytest
 
-from .databases import BACKENDS, temporary_database
-from .servers import running_server
+from tests.databases import BACKENDS, temporary_database
+from tests.servers import running_server
 
 CLIENTS = 16
 # This suite's servers listen on 127.0.0.1:18500-18599 (one port per test and backend).

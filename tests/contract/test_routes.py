@@ -15,9 +15,8 @@ from fastapi.testclient import TestClient
 
 from generated.contract import CONTRACT
 from impl.app import create_app
-
-from .conftest import make_settings
-from .openapi_document import resolve
+from tests.conftest import make_settings
+from tests.openapi_document import resolve
 
 HTTP_METHODS = {"get", "put", "post", "delete", "patch", "options", "head", "trace"}
 CONSTRAINTS = (

@@ -13,8 +13,7 @@ from sqlmodel import Session, select
 
 from impl.auth.tokens import hash_refresh_token
 from impl.db.tables import RefreshTokenRow, UserRow
-
-from .conftest import PASSWORD, TEST_SECRET, Account, assert_problem, login, register
+from tests.conftest import PASSWORD, TEST_SECRET, Account, assert_problem, login, register
 
 ME = "/api/v1/users/me"
 

@@ -6,8 +6,7 @@ from fastapi.testclient import TestClient
 from sqlmodel import Session, select
 
 from impl.db.tables import TaskRow, UserRow
-
-from .conftest import Account, assert_problem, login
+from tests.conftest import Account, assert_problem, login
 
 ME = "/api/v1/users/me"
 NEW_PASSWORD = "purple elephant juggles seven lanterns"

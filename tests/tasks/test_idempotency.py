@@ -8,9 +8,8 @@ from fastapi.testclient import TestClient
 from sqlmodel import Session, select
 
 from impl.db.tables import IdempotencyKeyRow
-
-from .conftest import Account, assert_problem
-from .task_requests import TASKS, create, listed, task_url
+from tests.conftest import Account, assert_problem
+from tests.tasks.task_requests import TASKS, create, listed, task_url
 
 
 def post(client: TestClient, account: Account, body: dict[str, object], key: str) -> object:

@@ -11,9 +11,8 @@ from fastapi.testclient import TestClient
 from sqlmodel import Session, col, select
 
 from impl.db.tables import TaskRow
-
-from .conftest import Account, assert_problem
-from .task_requests import TASKS, create, listed, task_url
+from tests.conftest import Account, assert_problem
+from tests.tasks.task_requests import TASKS, create, listed, task_url
 
 WEEKLY = {
     "title": "Water the plants",

@@ -7,8 +7,8 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from .conftest import Account, assert_problem
-from .task_requests import TASKS, create, task_url
+from tests.conftest import Account, assert_problem
+from tests.tasks.task_requests import TASKS, create, task_url
 
 WRITES = [
     ("PUT", "", {"title": "replaced", "completed": False}),

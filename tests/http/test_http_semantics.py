@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from fastapi.testclient import TestClient
 
-from .conftest import Account, assert_problem
+from tests.conftest import Account, assert_problem
 
 
 def test_head_answers_like_get_without_a_body(client: TestClient, alice: Account) -> None:
