@@ -1,6 +1,6 @@
 """Sync or async database access? Measure both on PostgreSQL for the hot paths.
 
-    .venv/bin/python scripts/bench/db_mode.py [postgresql://postgres@127.0.0.1:5432/test]
+    .venv-dev/bin/python scripts/bench/db_mode.py [postgresql://postgres@127.0.0.1:5432/test]
 
 For each of: list a page of 100 tasks, create a task, and a login (user lookup + argon2id
 verify + refresh-token insert), run the same SQLAlchemy statements through a sync Session

@@ -3,7 +3,7 @@
 #                                 on 127.0.0.1:PORT (log: artifacts/NAME/server.log) and sets
 #                                 LIVE_URL; an EXIT trap stops the server by PID and drops
 #                                 the database.
-# Needs PostgreSQL on PGHOST:PGPORT (default 127.0.0.1:5432, user postgres) and .venv.
+# Needs PostgreSQL on PGHOST:PGPORT (default 127.0.0.1:5432, user postgres) and .venv-dev.
 
 LIVE_PID=""
 LIVE_DB=""
@@ -28,10 +28,10 @@ start_live_server() {
   trap stop_live_server EXIT
   export DATABASE_URL="postgresql://${PGUSER:-postgres}@${PGHOST:-127.0.0.1}:${PGPORT:-5432}/$LIVE_DB"
   export ENVIRONMENT=test HOST=127.0.0.1 PORT="$port" LOG_LEVEL=warning
-  JWT_SECRET=$(.venv/bin/python -c 'import secrets; print(secrets.token_urlsafe(48))')
+  JWT_SECRET=$(.venv-dev/bin/python -c 'import secrets; print(secrets.token_urlsafe(48))')
   export JWT_SECRET
-  .venv/bin/python -m impl.migrate upgrade
-  .venv/bin/python -m impl.serve >"artifacts/$name/server.log" 2>&1 &
+  .venv-dev/bin/python -m impl.migrate upgrade
+  .venv-dev/bin/python -m impl.serve >"artifacts/$name/server.log" 2>&1 &
   LIVE_PID=$!
   LIVE_URL="http://127.0.0.1:$port"
   for _ in $(seq 1 100); do
