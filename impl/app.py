@@ -1,9 +1,15 @@
-"""The composition root: the generated app factory, wired to impl/."""
+"""The composition root: the generated app factory, wired to impl/.
+
+`impl.app:app` is the app built from the environment's settings, for any ASGI server
+(`uvicorn impl.app:app`, `fastapi run impl/app.py`); it is built on first access, not at
+import. It serves the database as it finds it: apply the migrations first
+(`tasks-api migrate`). `tasks-api serve` (impl/serve.py) runs `app_factory` the same way.
+"""
 
 from __future__ import annotations
 
 import logging
-from typing import Any
+from functools import lru_cache
 
 from fastapi import Depends, FastAPI
 from sqlalchemy import Engine
@@ -114,8 +120,26 @@ def configure_logging(level: str) -> None:
     logging.basicConfig(level=level.upper(), format="%(asctime)s %(levelname)s %(name)s %(message)s")
 
 
-def app_factory() -> Any:
-    """`uvicorn --factory impl.app:app_factory`."""
+def app_factory() -> FastAPI:
+    """`uvicorn --factory impl.app:app_factory`: the app of the environment's settings."""
     settings = get_settings()
     configure_logging(settings.log_level)
     return create_app(settings)
+
+
+@lru_cache(maxsize=1)
+def _module_app() -> FastAPI:
+    return app_factory()
+
+
+def __getattr__(name: str) -> FastAPI:
+    # `impl.app:app`, built on first use: importing impl.app (as tests and tools do) must not
+    # read the environment, open a database or write the development secret.
+    if name == "app":
+        return _module_app()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    # FastAPI's CLI (`fastapi run impl/app.py`) looks for the app among the module's names.
+    return [*globals(), "app"]

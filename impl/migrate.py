@@ -1,8 +1,12 @@
-"""Apply the Alembic migrations: `python -m impl.migrate [upgrade|downgrade REV|current]`."""
+"""`tasks-api migrate` (or `python -m impl.migrate`): the Alembic migrations of DATABASE_URL.
+
+`upgrade [REV]` (the default, to head), `downgrade REV`, `current`.
+"""
 
 from __future__ import annotations
 
-import sys
+import argparse
+from collections.abc import Sequence
 from pathlib import Path
 
 from alembic import command
@@ -30,20 +34,31 @@ def upgrade(url: str, revision: str = "head") -> None:
     command.upgrade(alembic_config(url), revision)
 
 
-def main(argv: list[str]) -> int:
+def parser() -> argparse.ArgumentParser:
+    parse = argparse.ArgumentParser(
+        prog="tasks-api migrate",
+        description="Migrate the database at DATABASE_URL (default: upgrade to the latest revision).",
+    )
+    actions = parse.add_subparsers(dest="action", metavar="{upgrade,downgrade,current}")
+    upgrade_action = actions.add_parser("upgrade", help="apply the migrations up to REV (default: head)")
+    upgrade_action.add_argument("revision", nargs="?", default="head", metavar="REV")
+    downgrade_action = actions.add_parser("downgrade", help="revert the migrations down to REV")
+    downgrade_action.add_argument("revision", metavar="REV")
+    actions.add_parser("current", help="print the revision the database is at")
+    return parse
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    options = parser().parse_args(argv)
     url = get_settings().database_url
-    action = argv[0] if argv else "upgrade"
-    if action == "upgrade":
-        upgrade(url, argv[1] if len(argv) > 1 else "head")
-    elif action == "downgrade" and len(argv) == 2:
-        command.downgrade(alembic_config(url), argv[1])
-    elif action == "current":
-        command.current(alembic_config(url), verbose=True)
+    if options.action in (None, "upgrade"):
+        upgrade(url, getattr(options, "revision", "head"))
+    elif options.action == "downgrade":
+        command.downgrade(alembic_config(url), options.revision)
     else:
-        print(__doc__, file=sys.stderr)
-        return 2
+        command.current(alembic_config(url), verbose=True)
     return 0
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))
+    raise SystemExit(main())

@@ -1,4 +1,4 @@
-"""Forget what delta sync and retries no longer need: `python -m impl.purge`.
+"""`tasks-api purge` (or `python -m impl.purge`): forget what delta sync and retries no longer need.
 
 Deletes the tombstones of tasks deleted more than TOMBSTONE_RETENTION_DAYS ago (default 30)
 and the Idempotency-Keys used more than IDEMPOTENCY_KEY_TTL_HOURS ago (default 24). Run it
@@ -9,7 +9,8 @@ from `GET /api/v1/tasks?updated_since=...` and resyncs fully.
 
 from __future__ import annotations
 
-import sys
+import argparse
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -38,10 +39,12 @@ def purge(session: Session, settings: Settings, *, now: datetime) -> Purged:
     return Purged(tombstones=tombstones, idempotency_keys=keys)
 
 
-def main(argv: list[str]) -> int:
-    if argv:
-        print(__doc__, file=sys.stderr)
-        return 2
+def main(argv: Sequence[str] | None = None) -> int:
+    argparse.ArgumentParser(
+        prog="tasks-api purge",
+        description=__doc__.split("\n\n", 1)[1] if __doc__ else None,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    ).parse_args(argv)
     settings = get_settings()
     engine = build_engine(settings.database_url)
     try:
@@ -55,4 +58,4 @@ def main(argv: list[str]) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))
+    raise SystemExit(main())

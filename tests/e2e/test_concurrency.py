@@ -19,15 +19,6 @@ from tests.databases import BACKENDS, temporary_database
 from tests.servers import running_server
 
 CLIENTS = 16
-# This suite's servers listen on 127.0.0.1:18500-18599 (one port per test and backend).
-PORTS = {
-    ("if_match", "sqlite"): 18501,
-    ("if_match", "postgresql"): 18502,
-    ("idempotency", "sqlite"): 18503,
-    ("idempotency", "postgresql"): 18504,
-    ("walk", "sqlite"): 18505,
-    ("walk", "postgresql"): 18506,
-}
 PASSWORD = "concurrency test password"
 
 
@@ -36,7 +27,7 @@ def server(test: str, backend_name: str, tmp_path: Path) -> Iterator[tuple[str, 
     """A fresh database and server, and the headers of a registered, logged-in user."""
     with (
         temporary_database(backend_name, tmp_path) as url,
-        running_server(url, PORT=str(PORTS[test, backend_name])) as base,
+        running_server(url) as base,
     ):
         with httpx.Client(base_url=base, timeout=30) as http:
             email = f"{test}@example.com"

@@ -2,19 +2,13 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 import uuid
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
-import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import Session, select
 
 from impl.db.tables import IdempotencyKeyRow, TaskRow, TaskTagRow
-from impl.migrate import upgrade
 from impl.purge import purge
 from impl.settings import Settings
 from tests.conftest import Account, assert_problem, make_settings
@@ -127,25 +121,3 @@ def test_purge_forgets_old_tombstones_and_keys_only(client: TestClient, alice: A
     )
     assert (later.tombstones, later.idempotency_keys) == (0, 1)
     assert db.exec(select(IdempotencyKeyRow)).all() == []
-
-
-@pytest.mark.parametrize("arguments", [[], ["--help"]])
-def test_the_purge_command(tmp_path: Path, arguments: list[str]) -> None:
-    url = f"sqlite:///{tmp_path / 'purge.db'}"
-    upgrade(url)
-    environment = {**os.environ, "DATABASE_URL": url, "ENVIRONMENT": "development", "LOG_LEVEL": "warning"}
-    result = subprocess.run(
-        [sys.executable, "-m", "impl.purge", *arguments],
-        cwd=Path(__file__).resolve().parents[2],
-        env=environment,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
-    if arguments:
-        assert result.returncode == 2
-        assert "python -m impl.purge" in result.stderr
-    else:
-        assert result.returncode == 0, result.stderr
-        assert result.stdout.strip() == "purged 0 tombstone(s) and 0 idempotency key(s)"
