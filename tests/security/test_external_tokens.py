@@ -22,6 +22,7 @@ from tests.conftest import Account, assert_problem
 from tests.security.conftest import AppFactory, ClientFactory
 from tests.security.forge import ed25519_signed, hmac_signed, signed, unsigned
 from tests.security.jwks_server import JwksServer
+from tests.servers import free_port
 
 ME = "/api/v1/users/me"
 TASKS = "/api/v1/tasks"
@@ -310,7 +311,7 @@ def test_an_unreachable_jwks_is_a_401_not_a_500(
     assert "keys are unavailable" in str(body["detail"])
     assert provider.server.url("") not in response.text
 
-    closed = client_from(external_app(external_jwt_jwks_url="http://127.0.0.1:18497/jwks"))
+    closed = client_from(external_app(external_jwt_jwks_url=f"http://127.0.0.1:{free_port()}/jwks"))
     assert_problem(closed.get(ME, headers=bearer(sign(provider.keys["EdDSA"], provider.claims()))), 401)
 
 

@@ -12,8 +12,8 @@ from fastapi.testclient import TestClient
 from impl.app import create_app
 from tests.conftest import make_settings
 from tests.security.forge import own_token
+from tests.servers import free_port
 
-CLOSED_PORT = 18499  # in this suite's port range, with nothing listening
 LEAKS = (
     "Traceback",
     "psycopg",
@@ -30,7 +30,7 @@ LEAKS = (
 
 @pytest.fixture
 def unreachable_client() -> TestClient:
-    url = f"postgresql://postgres@127.0.0.1:{CLOSED_PORT}/nowhere?connect_timeout=2"
+    url = f"postgresql://postgres@127.0.0.1:{free_port()}/nowhere?connect_timeout=2"
     app = create_app(make_settings(url, rate_limit_enabled=False))
     return TestClient(app, raise_server_exceptions=False)
 
