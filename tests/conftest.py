@@ -18,10 +18,10 @@ from impl.app import create_app
 from impl.db.engine import build_engine
 from impl.migrate import upgrade
 from impl.settings import Settings
+from tests.accounts import Account, LoggedIn, register, seed_account
 from tests.databases import BACKENDS, POSTGRES_URL, temporary_database
 
 TEST_SECRET = "test-secret-" + "x" * 40
-PASSWORD = "correct horse battery staple"
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -40,7 +40,7 @@ def make_settings(database_url: str, **overrides: object) -> Settings:
         "rate_limit_enabled": False,
     }
     values.update(overrides)
-    return Settings(**values)  # type: ignore[arg-type]
+    return Settings.model_validate(values)
 
 
 @dataclass
@@ -95,36 +95,17 @@ def client(app: FastAPI) -> Iterator[TestClient]:
         yield test_client
 
 
-@dataclass
-class Account:
-    email: str
-    password: str
-    user_id: str
-    access_token: str
-    refresh_token: str
-
-    @property
-    def headers(self) -> dict[str, str]:
-        return {"Authorization": f"Bearer {self.access_token}"}
-
-
-def register(client: TestClient, email: str, password: str = PASSWORD) -> Account:
-    response = client.post("/api/v1/auth/register", json={"email": email, "password": password})
-    assert response.status_code == 201, response.text
-    user_id = response.json()["id"]
-    tokens = login(client, email, password)
-    return Account(email, password, user_id, tokens["access_token"], tokens["refresh_token"])
-
-
-def login(client: TestClient, email: str, password: str = PASSWORD) -> dict[str, str]:
-    response = client.post("/api/v1/auth/token", data={"username": email, "password": password})
-    assert response.status_code == 200, response.text
-    tokens: dict[str, str] = response.json()
-    return tokens
+@pytest.fixture
+def make_account(app: FastAPI, db: Session) -> Callable[[str], Account]:
+    """A user written straight to the database, with an access token from the app's
+    TokenService: no registration or login request, no argon2 per account."""
+    return lambda email: seed_account(db, app.state.tokens, email)
 
 
 @pytest.fixture
-def make_account(client: TestClient) -> Callable[[str], Account]:
+def log_in(client: TestClient) -> Callable[[str], LoggedIn]:
+    """An account registered and logged in through the API, with its refresh token: for the
+    tests about registration, login and refresh."""
     return lambda email: register(client, email)
 
 
@@ -136,19 +117,6 @@ def alice(make_account: Callable[[str], Account]) -> Account:
 @pytest.fixture
 def bob(make_account: Callable[[str], Account]) -> Account:
     return make_account("bob@example.com")
-
-
-def assert_problem(response: object, status: int) -> dict[str, object]:
-    """The response is an RFC 9457 problem document with this status."""
-    assert getattr(response, "status_code", None) == status, getattr(response, "text", response)
-    headers = getattr(response, "headers", {})
-    assert headers["content-type"] == "application/problem+json"
-    body: dict[str, object] = response.json()  # type: ignore[attr-defined]
-    assert body["status"] == status
-    assert str(body["type"]).startswith("urn:tasks-api:problem:")
-    assert body["title"]
-    assert "Traceback" not in getattr(response, "text", "")
-    return body
 
 
 @pytest.fixture(scope="session")

@@ -10,7 +10,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -35,7 +35,10 @@ def tasks_api_serve(port: int) -> list[str]:
 
 @contextmanager
 def running_server(
-    database_url: str, *, command: Callable[[int], list[str]] = tasks_api_serve, **env: str
+    database_url: str,
+    *,
+    env: Mapping[str, str] | None = None,
+    command: Callable[[int], list[str]] = tasks_api_serve,
 ) -> Iterator[str]:
     """Migrate the database, start the server (`command` for a free port) on 127.0.0.1, yield
     its base URL, stop it by PID. `env` overrides the server's environment."""
@@ -50,7 +53,7 @@ def running_server(
         "ENVIRONMENT": "test",
         "JWT_SECRET": "server-test-secret-" + "z" * 40,
         "LOG_LEVEL": "warning",
-        **env,
+        **(env or {}),
     }
     # The server's output goes to a file: an unread pipe would fill up and block its logging.
     log_path = Path(tempfile.mkdtemp(prefix="tasks-api-server-")) / "server.log"

@@ -13,8 +13,9 @@ import pytest
 from fastapi.testclient import TestClient
 
 from generated.contract import CONTRACT
-from tests.conftest import Account, assert_problem
+from tests.accounts import Account
 from tests.openapi_document import HTTP_METHODS, resolve
+from tests.problems import assert_problem
 
 NUL = "\u0000"
 

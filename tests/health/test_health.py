@@ -6,7 +6,8 @@ from fastapi.testclient import TestClient
 
 from impl.app import create_app
 from impl.db.engine import build_engine
-from tests.conftest import assert_problem, make_settings
+from tests.conftest import make_settings
+from tests.problems import assert_problem
 from tests.servers import free_port
 
 

@@ -7,7 +7,7 @@ import re
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.conftest import assert_problem
+from tests.problems import assert_problem
 
 ASSET_URL = re.compile(r'(?:src|href)="([^"]+)"')
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from fastapi.testclient import TestClient
 
-from tests.conftest import Account, assert_problem
+from tests.accounts import Account
+from tests.problems import assert_problem
 
 
 def test_head_answers_like_get_without_a_body(client: TestClient, alice: Account) -> None:
@@ -58,7 +59,7 @@ def test_explicit_null_is_refused_where_the_contract_says_string_or_boolean(
     for body in ({"title": None}, {"completed": None}):
         response = client.patch(f"/api/v1/tasks/{task['id']}", json=body, headers=alice.headers)
         problem = assert_problem(response, 422)
-        assert problem["errors"][0]["pointer"] == f"/body/{next(iter(body))}"  # type: ignore[index]
+        assert problem["errors"][0]["pointer"] == f"/body/{next(iter(body))}"
     cleared = client.patch(f"/api/v1/tasks/{task['id']}", json={"description": None}, headers=alice.headers)
     assert cleared.status_code == 200
 

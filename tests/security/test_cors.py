@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.conftest import Account
+from tests.accounts import Account
 from tests.security.conftest import AppFactory, ClientFactory
 
 LISTED = "https://app.example.com"

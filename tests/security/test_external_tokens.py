@@ -18,7 +18,8 @@ from joserfc.jwk import ECKey, OKPKey, RSAKey
 from sqlmodel import Session, select
 
 from impl.db.tables import UserRow
-from tests.conftest import Account, assert_problem
+from tests.accounts import Account
+from tests.problems import Response, assert_problem
 from tests.security.conftest import AppFactory, ClientFactory
 from tests.security.forge import ed25519_signed, hmac_signed, signed, unsigned
 from tests.security.jwks_server import JwksServer
@@ -131,9 +132,9 @@ def bearer(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
 
 
-def assert_refused(response: object) -> None:
+def assert_refused(response: Response) -> None:
     assert_problem(response, 401)
-    assert getattr(response, "headers", {})["www-authenticate"].startswith("Bearer")
+    assert response.headers["www-authenticate"].startswith("Bearer")
 
 
 @pytest.mark.parametrize("alg", ["EdDSA", "ES256", "RS256"])

@@ -8,13 +8,14 @@ import uuid
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.conftest import Account
+from tests.accounts import Account
+from tests.problems import Response
 from tests.security.conftest import AppFactory, ClientFactory
 
 API_CSP = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'"
 
 
-def requests_of_every_kind(client: TestClient, account: Account) -> dict[str, object]:
+def requests_of_every_kind(client: TestClient, account: Account) -> dict[str, Response]:
     tasks = "/api/v1/tasks"
     return {
         "200": client.get(tasks, headers=account.headers),
@@ -41,7 +42,7 @@ def requests_of_every_kind(client: TestClient, account: Account) -> dict[str, ob
 
 def test_every_api_response_carries_the_security_headers(client: TestClient, alice: Account) -> None:
     for name, response in requests_of_every_kind(client, alice).items():
-        headers = getattr(response, "headers", {})
+        headers = response.headers
         assert headers["x-content-type-options"] == "nosniff", name
         assert headers["referrer-policy"] == "no-referrer", name
         assert headers["x-frame-options"] == "DENY", name

@@ -6,7 +6,7 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
-from tests.conftest import Account
+from tests.accounts import Account
 
 TASKS = "/api/v1/tasks"
 

@@ -8,7 +8,8 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.conftest import Account, assert_problem
+from tests.accounts import Account
+from tests.problems import assert_problem
 from tests.tasks.task_requests import TASKS, create, listed, task_url
 
 BATCH = f"{TASKS}/batch"
@@ -95,7 +96,7 @@ def test_one_failing_operation_applies_nothing_and_is_named(
         operation,
     )
     body = assert_problem(response, status)
-    assert pointer in [error["pointer"] for error in body["errors"]]  # type: ignore[attr-defined]
+    assert pointer in [error["pointer"] for error in body["errors"]]
     failing_batch_leaves_everything_as_it_was(client, alice, before)
 
 
@@ -111,7 +112,7 @@ def test_a_foreign_id_fails_like_a_missing_one(client: TestClient, alice: Accoun
 def test_the_number_of_operations_is_1_to_100(client: TestClient, alice: Account, count: int) -> None:
     operations = [{"op": "create", "task": {"title": f"t{i}"}} for i in range(count)]
     body = assert_problem(client.post(BATCH, json={"operations": operations}, headers=alice.headers), 422)
-    assert body["errors"][0]["pointer"] == "/body/operations"  # type: ignore[index]
+    assert body["errors"][0]["pointer"] == "/body/operations"
     assert listed(client, alice) == []
 
 

@@ -11,7 +11,8 @@ from fastapi.testclient import TestClient
 from sqlmodel import Session, col, select
 
 from impl.db.tables import TaskRow
-from tests.conftest import Account, assert_problem
+from tests.accounts import Account
+from tests.problems import assert_problem
 from tests.tasks.task_requests import TASKS, create, listed, task_url
 
 WEEKLY = {
@@ -142,10 +143,10 @@ def test_recurrence_needs_a_valid_rule_and_a_due_date(client: TestClient, alice:
             headers=alice.headers,
         )
         errors = assert_problem(response, 422)["errors"]
-        assert [error["pointer"] for error in errors] == ["/body/recurrence"], rule  # type: ignore[attr-defined]
+        assert [error["pointer"] for error in errors] == ["/body/recurrence"], rule
     task = create(client, alice, **WEEKLY)
     unanchored = client.patch(task_url(task), json={"due_at": None}, headers=alice.headers)
-    assert assert_problem(unanchored, 422)["errors"][0]["pointer"] == "/body/due_at"  # type: ignore[index]
+    assert assert_problem(unanchored, 422)["errors"][0]["pointer"] == "/body/due_at"
 
 
 def test_completion_of_a_missing_or_foreign_task_is_404(

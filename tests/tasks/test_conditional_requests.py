@@ -7,7 +7,8 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.conftest import Account, assert_problem
+from tests.accounts import Account
+from tests.problems import assert_problem
 from tests.tasks.task_requests import TASKS, create, task_url
 
 WRITES = [
@@ -110,4 +111,4 @@ def test_a_malformed_condition_is_422(client: TestClient, alice: Account, header
             json={} if method == "PATCH" else None,
             headers={**alice.headers, name: header},
         )
-        assert assert_problem(response, 422)["errors"][0]["pointer"] == f"/header/{name}"  # type: ignore[index]
+        assert assert_problem(response, 422)["errors"][0]["pointer"] == f"/header/{name}"

@@ -11,7 +11,9 @@ from sqlmodel import Session, select
 from impl.db.tables import IdempotencyKeyRow, TaskRow, TaskTagRow
 from impl.purge import purge
 from impl.settings import Settings
-from tests.conftest import Account, assert_problem, make_settings
+from tests.accounts import Account
+from tests.conftest import make_settings
+from tests.problems import assert_problem
 from tests.tasks.task_requests import TASKS, create, listed, task_url
 
 

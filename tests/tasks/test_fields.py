@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.conftest import Account, assert_problem
+from tests.accounts import Account
+from tests.problems import assert_problem
 from tests.tasks.task_requests import TASKS, create, task_url
 
 
@@ -82,7 +83,7 @@ def test_invalid_fields_are_422_naming_the_field(
     client: TestClient, alice: Account, fields: dict[str, object], pointer: str
 ) -> None:
     body = assert_problem(client.post(TASKS, json={"title": "t", **fields}, headers=alice.headers), 422)
-    assert pointer in [error["pointer"] for error in body["errors"]]  # type: ignore[attr-defined]
+    assert pointer in [error["pointer"] for error in body["errors"]]
     assert client.get(TASKS, headers=alice.headers).json()["items"] == []
 
 
@@ -102,7 +103,7 @@ def test_patching_due_at_before_the_reminder_blames_due_at(client: TestClient, a
 def test_date_time_query_parameters_refuse_numbers(client: TestClient, alice: Account) -> None:
     for name in ("due_before", "due_after", "updated_since"):
         body = assert_problem(client.get(TASKS, params={name: "1767225600"}, headers=alice.headers), 422)
-        assert body["errors"][0]["pointer"] == f"/query/{name}"  # type: ignore[index]
+        assert body["errors"][0]["pointer"] == f"/query/{name}"
 
 
 def test_tag_list_counts_the_callers_live_tasks(client: TestClient, alice: Account, bob: Account) -> None:

@@ -8,7 +8,8 @@ from fastapi.testclient import TestClient
 from sqlmodel import Session, select
 
 from impl.db.tables import IdempotencyKeyRow
-from tests.conftest import Account, assert_problem
+from tests.accounts import Account
+from tests.problems import assert_problem
 from tests.tasks.task_requests import TASKS, create, listed, task_url
 
 
@@ -46,7 +47,7 @@ def test_the_same_key_with_another_body_is_422(client: TestClient, alice: Accoun
     response = client.post(TASKS, json={"title": "b"}, headers={**alice.headers, "Idempotency-Key": "k"})
     body = assert_problem(response, 422)
     assert body["type"] == "urn:tasks-api:problem:idempotency-key-reused"
-    assert body["errors"][0]["pointer"] == "/header/Idempotency-Key"  # type: ignore[index]
+    assert body["errors"][0]["pointer"] == "/header/Idempotency-Key"
     assert [task["title"] for task in listed(client, alice)] == ["a"]
 
 
@@ -102,4 +103,4 @@ def test_completion_with_a_key_replays_including_the_next_occurrence(
 def test_a_malformed_key_is_422(client: TestClient, alice: Account) -> None:
     for key in ("", "x" * 256, "has space", "tab\tkey"):
         response = client.post(TASKS, json={"title": "t"}, headers={**alice.headers, "Idempotency-Key": key})
-        assert assert_problem(response, 422)["errors"][0]["pointer"] == "/header/Idempotency-Key"  # type: ignore[index]
+        assert assert_problem(response, 422)["errors"][0]["pointer"] == "/header/Idempotency-Key"

@@ -7,7 +7,8 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.conftest import Account, assert_problem
+from tests.accounts import Account
+from tests.problems import assert_problem
 from tests.tasks.task_requests import TASKS, create, listed, task_url, titles
 
 RANK = {"none": 0, "low": 1, "medium": 2, "high": 3}
@@ -129,7 +130,7 @@ def test_filters_do_not_see_other_users_tasks(client: TestClient, alice: Account
 )
 def test_bad_parameters_are_422(client: TestClient, alice: Account, params: dict[str, Any]) -> None:
     body = assert_problem(client.get(TASKS, params=params, headers=alice.headers), 422)
-    assert str(body["errors"][0]["pointer"]).startswith("/query/")  # type: ignore[index]
+    assert str(body["errors"][0]["pointer"]).startswith("/query/")
 
 
 def test_a_cursor_only_works_with_its_own_query(client: TestClient, alice: Account) -> None:
@@ -150,8 +151,8 @@ def test_a_cursor_only_works_with_its_own_query(client: TestClient, alice: Accou
     ):
         response = client.get(TASKS, params={**other, "cursor": cursor}, headers=alice.headers)
         errors = assert_problem(response, 422)["errors"]
-        assert errors[0]["pointer"] == "/query/cursor"  # type: ignore[index]
-        assert "another query" in errors[0]["detail"]  # type: ignore[index]
+        assert errors[0]["pointer"] == "/query/cursor"
+        assert "another query" in errors[0]["detail"]
 
 
 def test_cursor_over_the_undated_tasks_keeps_the_null_segment(client: TestClient, alice: Account) -> None:

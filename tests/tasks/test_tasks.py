@@ -9,7 +9,8 @@ from fastapi.testclient import TestClient
 from sqlmodel import Session, select
 
 from impl.db.tables import TaskRow
-from tests.conftest import Account, assert_problem
+from tests.accounts import Account
+from tests.problems import assert_problem
 
 TASKS = "/api/v1/tasks"
 

@@ -6,7 +6,8 @@ from fastapi.testclient import TestClient
 from sqlmodel import Session, select
 
 from impl.db.tables import TaskRow, UserRow
-from tests.conftest import Account, assert_problem, login
+from tests.accounts import Account, login
+from tests.problems import assert_problem
 
 ME = "/api/v1/users/me"
 NEW_PASSWORD = "purple elephant juggles seven lanterns"

@@ -1,0 +1,36 @@
+"""Assertions on RFC 9457 problem documents, for TestClient and httpx responses alike."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, Protocol
+
+
+class Response(Protocol):
+    """What the assertions read of a response: httpx's and Starlette's TestClient's (httpx2)."""
+
+    @property
+    def status_code(self) -> int: ...
+
+    @property
+    def headers(self) -> Mapping[str, str]: ...
+
+    @property
+    def text(self) -> str: ...
+
+    @property
+    def content(self) -> bytes: ...
+
+    def json(self) -> Any: ...
+
+
+def assert_problem(response: Response, status: int) -> dict[str, Any]:
+    """The response is an RFC 9457 problem document with this status; its body."""
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"] == "application/problem+json"
+    body: dict[str, Any] = response.json()
+    assert body["status"] == status
+    assert str(body["type"]).startswith("urn:tasks-api:problem:")
+    assert body["title"]
+    assert "Traceback" not in response.text
+    return body
