@@ -22,6 +22,7 @@ from tests.accounts import Account, LoggedIn, register, seed_account
 from tests.databases import BACKENDS, POSTGRES_URL, temporary_database
 
 TEST_SECRET = "test-secret-" + "x" * 40
+pytest_plugins = ["tests.clock"]
 
 
 def pytest_configure(config: pytest.Config) -> None:

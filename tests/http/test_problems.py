@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 from fastapi.testclient import TestClient
 
@@ -41,24 +39,6 @@ def test_wrong_media_type_is_415(client: TestClient, alice: Account) -> None:
     assert_problem(form, 415)
 
 
-def test_a_body_over_the_limit_is_413_before_parsing(client: TestClient, alice: Account) -> None:
-    big = b'{"title": "' + b"a" * (1024 * 1024) + b'"}'
-    response = client.post(TASKS, content=big, headers={**alice.headers, "Content-Type": "application/json"})
-    assert_problem(response, 413)
-    assert len(response.content) < 1000
-
-
-def test_a_chunked_body_over_the_limit_is_413(client: TestClient, alice: Account) -> None:
-    def chunks() -> Iterator[bytes]:
-        for _ in range(20):
-            yield b"a" * 100_000
-
-    response = client.post(
-        TASKS, content=chunks(), headers={**alice.headers, "Content-Type": "application/json"}
-    )
-    assert_problem(response, 413)
-
-
 @pytest.mark.parametrize(
     ("body", "pointer"),
     [
@@ -86,41 +66,3 @@ def test_malformed_bodies_are_422_with_a_pointer(
     pointers = [error["pointer"] for error in problem["errors"]]
     assert pointer in pointers, problem
     assert client.get(TASKS, headers=alice.headers).json()["items"] == []
-
-
-def test_a_huge_title_is_rejected_without_echoing_it(client: TestClient, alice: Account) -> None:
-    title = "A" * 500_000
-    response = client.post(TASKS, json={"title": title}, headers=alice.headers)
-    assert_problem(response, 422)
-    assert len(response.content) < 2000
-
-
-@pytest.mark.parametrize(
-    "query", ["limit=0", "limit=101", "limit=-1", "limit=abc", "limit=1.5", f"limit={2**70}", "cursor="]
-)
-def test_bad_query_parameters_are_422(client: TestClient, alice: Account, query: str) -> None:
-    problem = assert_problem(client.get(f"{TASKS}?{query}", headers=alice.headers), 422)
-    assert problem["errors"][0]["pointer"].startswith("/query/")
-
-
-def test_bad_path_parameter_is_422(client: TestClient, alice: Account) -> None:
-    problem = assert_problem(client.get(f"{TASKS}/not-a-uuid", headers=alice.headers), 422)
-    assert problem["errors"][0]["pointer"] == "/path/task_id"
-
-
-def test_sql_metacharacters_are_data(client: TestClient, alice: Account) -> None:
-    title = "'; DROP TABLE tasks; -- %_\\"
-    created = client.post(TASKS, json={"title": title}, headers=alice.headers)
-    assert created.status_code == 201
-    assert client.get(f"{TASKS}/{created.json()['id']}", headers=alice.headers).json()["title"] == title
-
-
-def test_every_response_carries_security_headers_and_a_request_id(client: TestClient, alice: Account) -> None:
-    for response in (client.get(TASKS, headers=alice.headers), client.get("/api/v1/nothing")):
-        assert response.headers["x-content-type-options"] == "nosniff"
-        assert response.headers["referrer-policy"] == "no-referrer"
-        assert "default-src 'none'" in response.headers["content-security-policy"]
-        assert response.headers["cache-control"] == "no-store"
-        assert len(response.headers["x-request-id"]) >= 8
-    problem = client.get("/api/v1/nothing")
-    assert problem.json()["request_id"] == problem.headers["x-request-id"]

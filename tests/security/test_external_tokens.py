@@ -19,6 +19,7 @@ from sqlmodel import Session, select
 
 from impl.db.tables import UserRow
 from tests.accounts import Account
+from tests.clock import FakeClock
 from tests.problems import Response, assert_problem
 from tests.security.conftest import AppFactory, ClientFactory
 from tests.security.forge import ed25519_signed, hmac_signed, signed, unsigned
@@ -268,16 +269,19 @@ def test_key_headers_are_never_followed(ext_client: TestClient, provider: Provid
 
 
 def test_a_rotated_key_is_picked_up(
-    external_app: Callable[..., FastAPI], client_from: ClientFactory, provider: Provider
+    external_app: Callable[..., FastAPI], client_from: ClientFactory, provider: Provider, clock: FakeClock
 ) -> None:
-    client = client_from(external_app(external_jwt_jwks_refetch_seconds=1))
+    client = client_from(external_app())
     old = provider.keys["EdDSA"]
     assert client.get(ME, headers=bearer(sign(old, provider.claims()))).status_code == 200
     assert provider.fetches == 1
 
     new = make_key("EdDSA", "eddsa-2")
     provider.publish(new)  # the provider rotates: only the new key now
-    time.sleep(1.1)
+    clock.advance(59)  # within the refetch interval (60 s by default), the new kid waits...
+    assert_refused(client.get(ME, headers=bearer(sign(new, provider.claims()))))
+    assert provider.fetches == 1
+    clock.advance(1)  # ...and then it is fetched
     assert client.get(ME, headers=bearer(sign(new, provider.claims()))).status_code == 200
     assert provider.fetches == 2
     # The old key is gone from the set; the cache follows the provider.
@@ -317,13 +321,13 @@ def test_an_unreachable_jwks_is_a_401_not_a_500(
 
 
 def test_cached_keys_outlive_a_provider_outage(
-    external_app: Callable[..., FastAPI], client_from: ClientFactory, provider: Provider
+    external_app: Callable[..., FastAPI], client_from: ClientFactory, provider: Provider, clock: FakeClock
 ) -> None:
-    client = client_from(external_app(external_jwt_jwks_refetch_seconds=1))
+    client = client_from(external_app())
     token = bearer(sign(provider.keys["EdDSA"], provider.claims()))
     assert client.get(ME, headers=token).status_code == 200
     provider.server.failing.add(JWKS_PATH)
-    time.sleep(1.1)
+    clock.advance(60)
     assert_refused(client.get(ME, headers=bearer(sign(make_key("EdDSA", "new"), provider.claims()))))
     assert provider.fetches == 2  # it tried, failed, and kept what it had
     assert client.get(ME, headers=token).status_code == 200

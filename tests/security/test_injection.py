@@ -50,8 +50,8 @@ def test_metacharacters_in_login_fields_match_nothing(
 ) -> None:
     for username in (payload, f"{payload}@example.com", alice.email + payload):
         response = client.post("/api/v1/auth/token", data={"username": username, "password": payload})
-        assert response.status_code in {401, 422}
-        assert_problem(response, response.status_code)
+        body = assert_problem(response, 401)
+        assert body["type"] == "urn:tasks-api:problem:invalid-credentials"
     # A LIKE wildcard for the email does not find alice.
     for wildcard in ("%", "%@example.com", "alic_@example.com"):
         response = client.post("/api/v1/auth/token", data={"username": wildcard, "password": alice.password})

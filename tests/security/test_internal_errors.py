@@ -79,10 +79,3 @@ def test_an_unreachable_database_is_a_generic_500(
     assert logged, "the error is logged under the request id"
     assert logged[0].exc_info is not None  # with the traceback, in the log only
     assert "OperationalError" in caplog.text
-
-
-def test_the_readiness_probe_reports_the_database_without_details(unreachable_client: TestClient) -> None:
-    response = unreachable_client.get("/api/v1/health/ready")
-    assert response.status_code == 503
-    assert "127.0.0.1" not in response.text
-    assert "psycopg" not in response.text.lower()

@@ -1,4 +1,4 @@
-"""The account operations: change the password, delete the account."""
+"""The account operations: the caller's profile, change the password, delete the account."""
 
 from __future__ import annotations
 
@@ -11,6 +11,11 @@ from tests.problems import assert_problem
 
 ME = "/api/v1/users/me"
 NEW_PASSWORD = "purple elephant juggles seven lanterns"
+
+
+def test_me_returns_the_caller(client: TestClient, alice: Account, bob: Account) -> None:
+    assert client.get(ME, headers=alice.headers).json()["email"] == alice.email
+    assert client.get(ME, headers=bob.headers).json()["email"] == bob.email
 
 
 def test_change_password(client: TestClient, alice: Account, db: Session) -> None:
