@@ -25,7 +25,7 @@ STATEFUL = settings(
 
 
 def stateful_test_case(backend: str) -> Any:
-    class Workflow(contract_schema(backend).as_state_machine()):  # type: ignore[misc]
+    class Workflow(contract_schema(backend).as_state_machine()):  # type: ignore[misc]  # schemathesis is untyped: an Any base
         def setup(self) -> None:
             # Every scenario starts on an empty database, so that the same choices meet the
             # same responses (hypothesis requires it) and scenarios cannot see each other.

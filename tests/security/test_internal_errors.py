@@ -36,16 +36,18 @@ def unreachable_client() -> TestClient:
 
 
 @pytest.mark.parametrize(
-    ("method", "path", "kwargs"),
+    ("method", "path", "authorized", "json", "form"),
     [
-        ("GET", "/api/v1/tasks", {"authorized": True}),
-        ("POST", "/api/v1/tasks", {"authorized": True, "json": {"title": "x"}}),
+        ("GET", "/api/v1/tasks", True, None, None),
+        ("POST", "/api/v1/tasks", True, {"title": "x"}, None),
         (
             "POST",
             "/api/v1/auth/register",
-            {"json": {"email": "a@example.com", "password": "a long passphrase"}},
+            False,
+            {"email": "a@example.com", "password": "a long passphrase"},
+            None,
         ),
-        ("POST", "/api/v1/auth/token", {"data": {"username": "a@example.com", "password": "whatever"}}),
+        ("POST", "/api/v1/auth/token", False, None, {"username": "a@example.com", "password": "whatever"}),
     ],
 )
 def test_an_unreachable_database_is_a_generic_500(
@@ -53,13 +55,15 @@ def test_an_unreachable_database_is_a_generic_500(
     caplog: pytest.LogCaptureFixture,
     method: str,
     path: str,
-    kwargs: dict[str, object],
+    authorized: bool,
+    json: dict[str, str] | None,
+    form: dict[str, str] | None,
 ) -> None:
     headers = {"X-Request-ID": "attack-suite-12345"}
-    if kwargs.pop("authorized", False):
+    if authorized:
         headers["Authorization"] = f"Bearer {own_token('0b9d1c9e-4a57-4f55-9d0c-2c3b5d1c7a10')}"
     with caplog.at_level(logging.ERROR, logger="tasks_api.requests"):
-        response = unreachable_client.request(method, path, headers=headers, **kwargs)  # type: ignore[arg-type]
+        response = unreachable_client.request(method, path, headers=headers, json=json, data=form)
 
     assert response.status_code == 500
     assert response.headers["content-type"] == "application/problem+json"
