@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -20,7 +21,8 @@ MIGRATIONS = Path(__file__).resolve().parent / "db" / "migrations"
 
 
 def alembic_config(url: str | None = None, connection: Connection | None = None) -> Config:
-    config = Config()
+    # stdout as it is now: alembic binds its default when it is imported.
+    config = Config(stdout=sys.stdout)
     config.set_main_option("script_location", str(MIGRATIONS))
     if url is not None:
         rendered = normalize_url(url).render_as_string(hide_password=False)
