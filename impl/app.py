@@ -34,7 +34,7 @@ from impl.http.middleware import BodyGuardMiddleware, RequestContextMiddleware
 from impl.http.negotiation import require_acceptable_response, require_declared_media_type
 from impl.http.problems import install_problem_handlers
 from impl.http.rate_limits import RateLimits
-from impl.settings import Settings, get_settings
+from impl.settings import Settings, get_settings, with_development_secret
 from impl.tags.handlers import TagsImpl
 from impl.tasks.handlers import TasksImpl
 from impl.users.handlers import UsersImpl
@@ -62,7 +62,7 @@ DOCS_PATHS = ("/docs", "/redoc")
 
 
 def create_app(settings: Settings | None = None, *, engine: Engine | None = None) -> FastAPI:
-    settings = settings or get_settings()
+    settings = with_development_secret(settings or get_settings())
     accept_special_use_domains()
     app = create_contract_app(
         auth=AuthImpl,

@@ -1,7 +1,9 @@
-"""Every token this service issues or accepts is made and checked here, and nowhere else.
+"""This service's own tokens are made and checked here, and nowhere else.
 
 Access tokens are short-lived JWTs (RFC 9068 profile: `typ: at+jwt`). Refresh tokens are
-opaque random strings; only their SHA-256 is stored.
+opaque random strings; only their SHA-256 is stored (impl/auth/refresh_tokens.py keeps them).
+Elsewhere: an external identity provider's tokens are verified by impl/auth/external_tokens.py
+with its published keys, and page cursors are signed by impl/http/cursors.py.
 """
 
 from __future__ import annotations
@@ -37,7 +39,7 @@ class TokenService:
     """Issues and verifies access tokens with one key and an explicit algorithm allow-list."""
 
     def __init__(self, settings: Settings) -> None:
-        assert settings.jwt_secret is not None  # Settings generates one in development
+        assert settings.jwt_secret is not None  # with_development_secret supplies one in development
         self._key = OctKey.import_key(settings.jwt_secret.get_secret_value().encode())
         self._algorithm = settings.jwt_algorithm
         self._issuer = settings.jwt_issuer

@@ -1,6 +1,6 @@
 """One error hierarchy, rendered one way: RFC 9457 problem+json.
 
-Handlers raise `Problem` subclasses; repositories return values or None. The exception
+Handlers raise `ProblemError` subclasses; repositories return values or None. The exception
 handlers installed by `install_problem_handlers` turn everything else FastAPI and Starlette
 raise (validation errors, unknown routes, wrong methods) into the same format.
 """
@@ -24,7 +24,10 @@ MAX_DETAIL_CHARS = 300
 PATH_SAFE = "/!$&'()*+,;=:@"
 
 
-class Problem(Exception):
+class ProblemError(Exception):
+    """The base of every error a handler raises on purpose; rendered as a problem document.
+    (The document itself is the contract's `Problem` schema, generated.models.Problem.)"""
+
     status = 500
     slug = "internal-error"
     title = "Internal Server Error"
@@ -42,7 +45,7 @@ class Problem(Exception):
         self.headers = dict(headers or {})
 
 
-class Unauthorized(Problem):
+class Unauthorized(ProblemError):
     status, slug, title = 401, "unauthorized", "Unauthorized"
 
     def __init__(self, detail: str = "The access token is missing, invalid or expired.") -> None:
@@ -69,14 +72,14 @@ class InvalidRefreshToken(Unauthorized):
         super().__init__("The refresh token is invalid, expired or revoked.")
 
 
-class WrongPassword(Problem):
+class WrongPassword(ProblemError):
     status, slug, title = 403, "wrong-password", "Wrong password"
 
     def __init__(self, detail: str = "The password is incorrect.") -> None:
         super().__init__(detail)
 
 
-class RateLimited(Problem):
+class RateLimited(ProblemError):
     status, slug, title = 429, "rate-limited", "Too Many Requests"
 
     def __init__(self, *, retry_after: int, policy: str, limit: int, window: int) -> None:
@@ -90,11 +93,11 @@ class RateLimited(Problem):
         )
 
 
-class NotFound(Problem):
+class NotFound(ProblemError):
     status, slug, title = 404, "not-found", "Not Found"
 
 
-class Conflict(Problem):
+class Conflict(ProblemError):
     status, slug, title = 409, "conflict", "Conflict"
 
 
@@ -105,11 +108,11 @@ class EmailTaken(Conflict):
         super().__init__("An account with this email already exists.")
 
 
-class NotAcceptable(Problem):
+class NotAcceptable(ProblemError):
     status, slug, title = 406, "not-acceptable", "Not Acceptable"
 
 
-class PreconditionFailed(Problem):
+class PreconditionFailed(ProblemError):
     status, slug, title = 412, "precondition-failed", "Precondition Failed"
 
     def __init__(
@@ -122,11 +125,11 @@ class PreconditionFailed(Problem):
         super().__init__(detail, errors=errors, headers={"ETag": current_etag} if current_etag else None)
 
 
-class SyncExpired(Problem):
+class SyncExpired(ProblemError):
     status, slug, title = 410, "sync-expired", "Full resync required"
 
 
-class IdempotencyKeyReused(Problem):
+class IdempotencyKeyReused(ProblemError):
     status, slug, title = 422, "idempotency-key-reused", "Idempotency-Key reused"
 
     def __init__(self) -> None:
@@ -141,26 +144,26 @@ class IdempotencyKeyInUse(Conflict):
         super().__init__("A request with this Idempotency-Key is still being processed; retry later.")
 
 
-class PayloadTooLarge(Problem):
+class PayloadTooLarge(ProblemError):
     status, slug, title = 413, "payload-too-large", "Payload Too Large"
 
 
-class UnsupportedMediaType(Problem):
+class UnsupportedMediaType(ProblemError):
     status, slug, title = 415, "unsupported-media-type", "Unsupported Media Type"
 
 
-class ValidationFailed(Problem):
+class ValidationFailed(ProblemError):
     status, slug, title = 422, "validation-error", "Validation failed"
 
     def __init__(self, errors: Sequence[Mapping[str, str]], detail: str | None = None) -> None:
         super().__init__(detail or "The request is invalid; see errors.", errors=errors)
 
 
-class MethodNotAllowed(Problem):
+class MethodNotAllowed(ProblemError):
     status, slug, title = 405, "method-not-allowed", "Method Not Allowed"
 
 
-class ServiceUnavailable(Problem):
+class ServiceUnavailable(ProblemError):
     status, slug, title = 503, "service-unavailable", "Service Unavailable"
 
 
@@ -192,7 +195,7 @@ def problem_body(
     return json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
 
 
-def problem_response(problem: Problem, request: Request) -> Response:
+def problem_response(problem: ProblemError, request: Request) -> Response:
     body = problem_body(
         status=problem.status,
         slug=problem.slug,
@@ -249,7 +252,7 @@ def validation_errors(raw_errors: Sequence[Any], body: Any = None) -> list[dict[
 
 
 async def _on_problem(request: Request, exc: Exception) -> Response:
-    assert isinstance(exc, Problem)
+    assert isinstance(exc, ProblemError)
     return problem_response(exc, request)
 
 
@@ -258,7 +261,7 @@ async def _on_validation_error(request: Request, exc: Exception) -> Response:
     return problem_response(ValidationFailed(validation_errors(exc.errors(), exc.body)), request)
 
 
-HTTP_STATUS_PROBLEMS: dict[int, type[Problem]] = {
+HTTP_STATUS_PROBLEMS: dict[int, type[ProblemError]] = {
     401: Unauthorized,
     404: NotFound,
     413: PayloadTooLarge,
@@ -284,17 +287,17 @@ async def _on_http_exception(request: Request, exc: Exception) -> Response:
     if exc.status_code == 404:
         return problem_response(NotFound(f"There is no resource at {request.url.path}."), request)
     problem_type = HTTP_STATUS_PROBLEMS.get(exc.status_code)
-    problem: Problem
+    problem: ProblemError
     if problem_type is not None:
         problem = problem_type(_short(str(exc.detail)))
     else:
-        problem = Problem(_short(str(exc.detail)))
+        problem = ProblemError(_short(str(exc.detail)))
         problem.status, problem.slug, problem.title = exc.status_code, "http-error", "HTTP Error"
     problem.headers.update(exc.headers or {})
     return problem_response(problem, request)
 
 
 def install_problem_handlers(app: FastAPI) -> None:
-    app.add_exception_handler(Problem, _on_problem)
+    app.add_exception_handler(ProblemError, _on_problem)
     app.add_exception_handler(RequestValidationError, _on_validation_error)
     app.add_exception_handler(StarletteHTTPException, _on_http_exception)

@@ -1,6 +1,6 @@
 """POST /api/v1/tasks/batch: up to 100 creates, updates and deletes, all or nothing.
 
-The operations run in order in the request's transaction, so any failure (a Problem raised
+The operations run in order in the request's transaction, so any failure (a ProblemError raised
 here) rolls every one of them back; its JSON pointer names the operation. The tasks the batch
 changes are locked first, in id order, so that two batches cannot deadlock each other.
 """
