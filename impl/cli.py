@@ -24,10 +24,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="tasks-api",
         description="The tasks-api service. Run `tasks-api COMMAND --help` for a command's options.",
+        epilog="\n".join(f"  {name:8} {summary}" for name, (_, summary) in COMMANDS.items()),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("command", choices=COMMANDS, metavar="{serve,migrate,purge}")
-    parser.epilog = "\n".join(f"  {name:8} {summary}" for name, (_, summary) in COMMANDS.items())
-    parser.formatter_class = argparse.RawDescriptionHelpFormatter
     if not arguments or arguments[0] in {"-h", "--help"}:
         parser.print_help()
         return 0 if arguments else 2
