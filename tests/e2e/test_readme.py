@@ -5,6 +5,7 @@ announces the status in a comment (`# 412, ETag: "2"`)."""
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 from pathlib import Path
@@ -52,7 +53,7 @@ def test_the_readme_examples_work_when_pasted(tmp_path: Path) -> None:
             ["bash", "-c", script],
             cwd=tmp_path,
             env={
-                "PATH": "/usr/local/bin:/usr/bin:/bin",
+                "PATH": os.environ["PATH"],
                 "HOME": str(tmp_path),
                 "README_STATUSES": str(statuses),
             },
