@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import inspect
-from collections.abc import Callable
 from typing import Any
 
 from fastapi import APIRouter, FastAPI
@@ -47,8 +46,15 @@ def check_implementation(tag: str, provider: object) -> None:
         raise ContractMismatchError(
             f"{tag}: {provider.__name__} does not implement {', '.join(missing)}"
         )
+    if not inspect.iscoroutinefunction(provider.from_request):
+        raise ContractMismatchError(f"{tag}: {provider.__name__}.from_request must be `async def`")
     for method_name, parameters in OPERATIONS[tag].items():
-        signature = inspect.signature(getattr(provider, method_name))
+        method = getattr(provider, method_name)
+        if not inspect.iscoroutinefunction(method):
+            raise ContractMismatchError(
+                f"{tag}: {provider.__name__}.{method_name} must be `async def` (no thread-pool hops)"
+            )
+        signature = inspect.signature(method)
         accepts_any = any(p.kind is p.VAR_KEYWORD for p in signature.parameters.values())
         absent = [
             name for name in parameters if name not in signature.parameters and not accepts_any
@@ -61,15 +67,15 @@ def check_implementation(tag: str, provider: object) -> None:
 
 def create_app(
     *,
-    auth: Callable[..., auth_routes.AuthHandlers],
-    health: Callable[..., health_routes.HealthHandlers],
-    tags: Callable[..., tags_routes.TagsHandlers],
-    tasks: Callable[..., tasks_routes.TasksHandlers],
-    users: Callable[..., users_routes.UsersHandlers],
+    auth: type[auth_routes.AuthHandlers],
+    health: type[health_routes.HealthHandlers],
+    tags: type[tags_routes.TagsHandlers],
+    tasks: type[tasks_routes.TasksHandlers],
+    users: type[users_routes.UsersHandlers],
     **fastapi_options: Any,
 ) -> FastAPI:
     """Build the FastAPI app with one router per tag, each backed by its implementation."""
-    providers: dict[str, Callable[..., Any]] = {
+    providers: dict[str, type[Any]] = {
         'auth': auth,
         'health': health,
         'tags': tags,

@@ -9,10 +9,11 @@ import. It serves the database as it finds it: apply the migrations first
 from __future__ import annotations
 
 import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from functools import lru_cache
 
 from fastapi import Depends, FastAPI
-from sqlalchemy import Engine
 
 from generated.contract import CONTRACT
 from generated.main import create_app as create_contract_app
@@ -22,8 +23,10 @@ from impl.auth.handlers import AuthImpl
 from impl.auth.password_policy import common_passwords
 from impl.auth.passwords import warm_up
 from impl.auth.tokens import TokenService
-from impl.db.engine import build_engine, session_factory
+from impl.db.database import Database
+from impl.db.engine import build_database
 from impl.health.handlers import HealthImpl
+from impl.http.admission import AdmissionMiddleware
 from impl.http.allowed_methods import AllowedMethods
 from impl.http.cors import ListedOriginsCORSMiddleware
 from impl.http.cursors import CursorCodec
@@ -61,9 +64,20 @@ CORS_EXPOSED = [
 DOCS_PATHS = ("/docs", "/redoc")
 
 
-def create_app(settings: Settings | None = None, *, engine: Engine | None = None) -> FastAPI:
+def create_app(settings: Settings | None = None, *, database: Database | None = None) -> FastAPI:
     settings = with_development_secret(settings or get_settings())
     accept_special_use_domains()
+    database = database or build_database(settings)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        # Connections are pooled on the server's event loop for as long as it serves.
+        await database.open()
+        try:
+            yield
+        finally:
+            await database.close()
+
     app = create_contract_app(
         auth=AuthImpl,
         health=HealthImpl,
@@ -78,6 +92,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
         redoc_url=None,
         # Only the contract's paths exist: /api/v1/tasks/ is a 404, not a redirect.
         redirect_slashes=False,
+        lifespan=lifespan,
     )
     # Clients see openapi.yaml itself; tests compare it with what the routes would produce.
     app.openapi = lambda: CONTRACT  # type: ignore[method-assign]
@@ -85,12 +100,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
 
     app.state.settings = settings
     app.state.allowed_methods = AllowedMethods(CONTRACT)
-    app.state.engine = engine or build_engine(
-        settings.database_url,
-        pool_size=settings.database_pool_size,
-        max_overflow=settings.database_max_overflow,
-    )
-    app.state.make_session = session_factory(app.state.engine)
+    app.state.database = database
     app.state.tokens = TokenService(settings)
     app.state.external_tokens = ExternalTokenVerifier(settings) if settings.external_jwt_jwks_url else None
     app.state.rate_limits = RateLimits(settings)
@@ -103,6 +113,8 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     install_problem_handlers(app)
     app.add_middleware(BodyGuardMiddleware, max_body_bytes=settings.max_body_bytes)
     app.add_middleware(HeadAsGetMiddleware, allowed_methods=app.state.allowed_methods)
+    # Inside CORS, so that a browser can read the 503 it gets.
+    app.add_middleware(AdmissionMiddleware, max_in_flight=settings.max_in_flight_requests)
     app.add_middleware(
         ListedOriginsCORSMiddleware,
         allow_origins=settings.cors_origins,

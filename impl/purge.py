@@ -10,13 +10,13 @@ from `GET /api/v1/tasks?updated_since=...` and resyncs fully.
 from __future__ import annotations
 
 import argparse
+import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlmodel import Session
-
-from impl.db.engine import build_engine, session_factory
+from impl.db.database import Connection
+from impl.db.engine import build_database
 from impl.db.timestamps import utc_now
 from impl.settings import Settings, get_settings
 from impl.tasks import idempotency_keys as key_store
@@ -29,14 +29,24 @@ class Purged:
     idempotency_keys: int
 
 
-def purge(session: Session, settings: Settings, *, now: datetime) -> Purged:
-    tombstones = task_store.purge_tombstones(
-        session, deleted_before=now - timedelta(days=settings.tombstone_retention_days)
+async def purge(connection: Connection, settings: Settings, *, now: datetime) -> Purged:
+    tombstones = await task_store.purge_tombstones(
+        connection, deleted_before=now - timedelta(days=settings.tombstone_retention_days)
     )
-    keys = key_store.purge_keys(
-        session, created_before=now - timedelta(hours=settings.idempotency_key_ttl_hours)
+    keys = await key_store.purge_keys(
+        connection, created_before=now - timedelta(hours=settings.idempotency_key_ttl_hours)
     )
     return Purged(tombstones=tombstones, idempotency_keys=keys)
+
+
+async def _purge_now(settings: Settings) -> Purged:
+    database = build_database(settings)
+    await database.open()
+    try:
+        async with database.write() as connection:
+            return await purge(connection, settings, now=utc_now())
+    finally:
+        await database.close()
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -45,14 +55,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         description=__doc__.split("\n\n", 1)[1] if __doc__ else None,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     ).parse_args(argv)
-    settings = get_settings()
-    engine = build_engine(settings.database_url)
-    try:
-        with session_factory(engine)(write=True) as session:
-            purged = purge(session, settings, now=utc_now())
-            session.commit()
-    finally:
-        engine.dispose()
+    purged = asyncio.run(_purge_now(get_settings()))
     print(f"purged {purged.tombstones} tombstone(s) and {purged.idempotency_keys} idempotency key(s)")
     return 0
 

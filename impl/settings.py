@@ -36,8 +36,19 @@ class Settings(BaseSettings):
     forwarded_allow_ips: str = "127.0.0.1"
 
     database_url: str = "sqlite:///./var/tasks.db"
-    database_pool_size: int = Field(default=10, ge=1)
-    database_max_overflow: int = Field(default=10, ge=0)
+    # Connections per process. More is not faster: on a 2-core server 8 keep PostgreSQL busy
+    # (scripts/bench-http measures it); on Neon, stay under its per-compute connection limit
+    # divided by the number of processes (or use the -pooler endpoint).
+    database_pool_size: int = Field(default=8, ge=1, le=1000)
+    # A request waits this long for a free connection, then gets 503 + Retry-After.
+    database_pool_timeout_seconds: float = Field(default=5.0, gt=0, le=120)
+    # At most this many requests wait for a connection; the next one gets 503 at once.
+    database_max_waiting: int = Field(default=256, ge=0, le=100_000)
+    database_connect_timeout_seconds: float = Field(default=5.0, ge=1, le=120)
+    # PostgreSQL's statement_timeout and lock_timeout; on SQLite the lock timeout is how long
+    # a writer waits for the single write lock.
+    database_statement_timeout_ms: int = Field(default=10_000, ge=100, le=3_600_000)
+    database_lock_timeout_ms: int = Field(default=5_000, ge=100, le=3_600_000)
 
     jwt_secret: SecretStr | None = None
     # Development only: where a generated secret is kept, so that restarts and several
@@ -54,6 +65,9 @@ class Settings(BaseSettings):
     cors_allow_credentials: bool = False
 
     max_body_bytes: int = Field(default=1_048_576, ge=1024)
+    # Requests in progress per process beyond which the next one gets 503 + Retry-After at once
+    # (impl/http/admission.py); the health probes are always admitted.
+    max_in_flight_requests: int = Field(default=1000, ge=1, le=100_000)
 
     # Deleted tasks stay as tombstones for delta sync this long (`python -m impl.purge`).
     tombstone_retention_days: int = Field(default=30, ge=1, le=3650)

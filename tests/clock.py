@@ -8,7 +8,7 @@ import time
 import pytest
 
 # The modules whose `time.time()` / `time.monotonic()` the fake clock answers.
-CLOCKED_MODULES = ("impl.http.rate_limits", "impl.auth.jwks", "limits.storage.memory")
+CLOCKED_MODULES = ("impl.http.rate_limits", "impl.auth.jwks", "limits.aio.storage.memory")
 
 
 class FakeClock:

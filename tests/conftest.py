@@ -1,5 +1,6 @@
 """Fixtures: every database test runs once per backend (SQLite, and PostgreSQL when
-TEST_DATABASE_URL is set), against the real app, inside a transaction rolled back after it."""
+TEST_DATABASE_URL is set), against the real app and its real commits; every table is emptied
+after each test, so tests never see each other's rows."""
 
 from __future__ import annotations
 
@@ -11,8 +12,8 @@ from pathlib import Path
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from sqlalchemy import Connection, Engine
-from sqlmodel import Session
+from sqlalchemy import Engine, delete
+from sqlmodel import Session, SQLModel
 
 from impl.app import create_app
 from impl.db.engine import build_engine
@@ -57,36 +58,30 @@ def backend(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFac
     """A migrated database and an app on it, shared by the tests of one backend."""
     with temporary_database(request.param, tmp_path_factory.mktemp("db")) as url:
         upgrade(url)
-        engine = build_engine(url)
-        app = create_app(make_settings(url), engine=engine)
+        # Autocommit: what a test writes directly is there for the app at once, and a read
+        # holds no snapshot that would hide the app's later commits.
+        engine = build_engine(url).execution_options(isolation_level="AUTOCOMMIT")
+        app = create_app(make_settings(url))
         yield Backend(request.param, url, engine, app)
         engine.dispose()
 
 
-@pytest.fixture
-def connection(backend: Backend) -> Iterator[Connection]:
-    """One connection in an outer transaction that is rolled back: tests never see each other."""
-    with backend.engine.connect() as connection:
-        transaction = connection.begin()
-        try:
-            yield connection
-        finally:
-            transaction.rollback()
+def empty_tables(engine: Engine) -> None:
+    with engine.begin() as connection:
+        for table in reversed(SQLModel.metadata.sorted_tables):
+            connection.execute(delete(table))
 
 
 @pytest.fixture
-def app(backend: Backend, connection: Connection) -> FastAPI:
-    # Request sessions join the test's transaction; their commits become savepoint releases.
-    backend.app.state.make_session = lambda *, write: Session(
-        bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False
-    )
-    return backend.app
+def app(backend: Backend) -> Iterator[FastAPI]:
+    yield backend.app
+    empty_tables(backend.engine)
 
 
 @pytest.fixture
-def db(connection: Connection) -> Iterator[Session]:
-    """A session on the test's transaction, to look at the database directly."""
-    with Session(bind=connection, join_transaction_mode="create_savepoint") as session:
+def db(backend: Backend, app: FastAPI) -> Iterator[Session]:
+    """A session to look at (and tamper with) the database directly, outside the app."""
+    with Session(backend.engine) as session:
         yield session
 
 
@@ -98,8 +93,8 @@ def client(app: FastAPI) -> Iterator[TestClient]:
 
 @pytest.fixture
 def make_account(app: FastAPI, db: Session) -> Callable[[str], Account]:
-    """A user written straight to the database, with an access token from the app's
-    TokenService: no registration or login request, no argon2 per account."""
+    """A user and a login session written straight to the database, with an access token from
+    the app's TokenService: no registration or login request, no argon2 per account."""
     return lambda email: seed_account(db, app.state.tokens, email)
 
 

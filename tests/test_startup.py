@@ -35,11 +35,23 @@ def test_a_missing_operation_fails_at_start_up() -> None:
 
 def test_a_missing_parameter_fails_at_start_up() -> None:
     class WrongSignature(TasksImpl):
-        def list_tasks(self, *, limit: int) -> TaskPage:  # type: ignore[override]  # on purpose
+        async def list_tasks(self, *, limit: int) -> TaskPage:  # type: ignore[override]  # on purpose
             raise NotImplementedError
 
     with pytest.raises(ContractMismatchError, match=r"list_tasks lacks parameter.*cursor"):
         build(WrongSignature)
+
+
+def test_an_operation_that_is_not_a_coroutine_fails_at_start_up() -> None:
+    """A plain `def` would run on a worker thread: a hop per request that the event loop does
+    not need, and a thread held while the request waits for the database."""
+
+    class Blocking(TasksImpl):
+        def get_task(self, *, task_id: uuid.UUID, if_none_match: str | None) -> Task:  # type: ignore[override]
+            raise NotImplementedError
+
+    with pytest.raises(ContractMismatchError, match=r"get_task must be `async def`"):
+        build(Blocking)
 
 
 def test_a_class_that_is_not_the_interface_fails_at_start_up() -> None:

@@ -2,9 +2,8 @@
 #   filename:  openapi.yaml
 
 from abc import ABC, abstractmethod
-from collections.abc import Callable
 from datetime import date
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal, Self
 from uuid import UUID
 
 from fastapi import APIRouter, Body, Depends, Form, Header, Path, Query, Response, Security
@@ -23,22 +22,33 @@ from ..security import oauth2
 
 
 class AuthHandlers(ABC):
-    """The operations tagged `auth`; impl/ implements one method per operationId."""
+    """The operations tagged `auth`; impl/ implements one method per operationId.
+
+    Every method is a coroutine: the event loop runs it, never a thread. A method returns the
+    response model (FastAPI validates and serialises it) or a ready `Response` (sent as is:
+    for bodies serialised once, straight from the database's rows).
+    """
+
+    @classmethod
+    @abstractmethod
+    async def from_request(cls, *args: Any, **kwargs: Any) -> Self:
+        """The handlers for one request. FastAPI resolves this method's parameters as the
+        dependencies every operation of the tag needs, and nothing more."""
 
     @abstractmethod
-    def register_user(self, *, body: RegisterRequest) -> User:
+    async def register_user(self, *, body: RegisterRequest) -> User | Response:
         """Register a new user (POST /api/v1/auth/register)."""
 
     @abstractmethod
-    def issue_token(self, *, body: TokenRequest) -> TokenPair:
+    async def issue_token(self, *, body: TokenRequest) -> TokenPair | Response:
         """Log in and obtain tokens (POST /api/v1/auth/token)."""
 
     @abstractmethod
-    def refresh_token(self, *, body: RefreshRequest) -> TokenPair:
+    async def refresh_token(self, *, body: RefreshRequest) -> TokenPair | Response:
         """Rotate a refresh token (POST /api/v1/auth/refresh)."""
 
     @abstractmethod
-    def logout(self, *, body: RefreshRequest) -> None:
+    async def logout(self, *, body: RefreshRequest) -> None | Response:
         """Log out (POST /api/v1/auth/logout)."""
 
 
@@ -50,9 +60,10 @@ OPERATIONS: dict[str, tuple[str, ...]] = {
 }
 
 
-def build_router(provider: Callable[..., AuthHandlers]) -> APIRouter:
-    """Routes for the `auth` tag, each delegating to `provider`'s implementation."""
+def build_router(implementation: type[AuthHandlers]) -> APIRouter:
+    """Routes for the `auth` tag, each delegating to `implementation`."""
     router = APIRouter(tags=['auth'])
+    provider = implementation.from_request
 
     @router.post(
         '/api/v1/auth/register',
@@ -88,15 +99,15 @@ def build_router(provider: Callable[..., AuthHandlers]) -> APIRouter:
             },
             503: {
                 "model": Problem,
-                "description": 'A dependency such as the database, or the store that keeps rate-limit counts, is not available.',
+                "description": 'The request was not carried out, and may be retried after `Retry-After` seconds: a dependency such as the database, or the store that keeps rate-limit counts, is not available or too slow, or the service is at capacity. The problem `type` says which: `urn:tasks-api:problem:database-unavailable`, `...:database-timeout`, `...:database-busy` (every database connection is in use), `...:overloaded` (too many requests in progress), `...:service-unavailable` (another dependency).',
             },
         },
     )
-    def register_user(
+    async def register_user(
         handlers: Annotated[AuthHandlers, Depends(provider)],
         body: Annotated[RegisterRequest, Body()],
-    ) -> User:
-        return handlers.register_user(
+    ) -> User | Response:
+        return await handlers.register_user(
             body=body,
         )
 
@@ -137,15 +148,15 @@ def build_router(provider: Callable[..., AuthHandlers]) -> APIRouter:
             },
             503: {
                 "model": Problem,
-                "description": 'A dependency such as the database, or the store that keeps rate-limit counts, is not available.',
+                "description": 'The request was not carried out, and may be retried after `Retry-After` seconds: a dependency such as the database, or the store that keeps rate-limit counts, is not available or too slow, or the service is at capacity. The problem `type` says which: `urn:tasks-api:problem:database-unavailable`, `...:database-timeout`, `...:database-busy` (every database connection is in use), `...:overloaded` (too many requests in progress), `...:service-unavailable` (another dependency).',
             },
         },
     )
-    def issue_token(
+    async def issue_token(
         handlers: Annotated[AuthHandlers, Depends(provider)],
         body: Annotated[TokenRequest, Form()],
-    ) -> TokenPair:
-        return handlers.issue_token(
+    ) -> TokenPair | Response:
+        return await handlers.issue_token(
             body=body,
         )
 
@@ -186,15 +197,15 @@ def build_router(provider: Callable[..., AuthHandlers]) -> APIRouter:
             },
             503: {
                 "model": Problem,
-                "description": 'A dependency such as the database, or the store that keeps rate-limit counts, is not available.',
+                "description": 'The request was not carried out, and may be retried after `Retry-After` seconds: a dependency such as the database, or the store that keeps rate-limit counts, is not available or too slow, or the service is at capacity. The problem `type` says which: `urn:tasks-api:problem:database-unavailable`, `...:database-timeout`, `...:database-busy` (every database connection is in use), `...:overloaded` (too many requests in progress), `...:service-unavailable` (another dependency).',
             },
         },
     )
-    def refresh_token(
+    async def refresh_token(
         handlers: Annotated[AuthHandlers, Depends(provider)],
         body: Annotated[RefreshRequest, Body()],
-    ) -> TokenPair:
-        return handlers.refresh_token(
+    ) -> TokenPair | Response:
+        return await handlers.refresh_token(
             body=body,
         )
 
@@ -225,14 +236,18 @@ def build_router(provider: Callable[..., AuthHandlers]) -> APIRouter:
                 "model": Problem,
                 "description": 'An unexpected error; the details are logged under the request id.',
             },
+            503: {
+                "model": Problem,
+                "description": 'The request was not carried out, and may be retried after `Retry-After` seconds: a dependency such as the database, or the store that keeps rate-limit counts, is not available or too slow, or the service is at capacity. The problem `type` says which: `urn:tasks-api:problem:database-unavailable`, `...:database-timeout`, `...:database-busy` (every database connection is in use), `...:overloaded` (too many requests in progress), `...:service-unavailable` (another dependency).',
+            },
         },
         dependencies=[Security(oauth2)],
     )
-    def logout(
+    async def logout(
         handlers: Annotated[AuthHandlers, Depends(provider)],
         body: Annotated[RefreshRequest, Body()],
-    ) -> None:
-        return handlers.logout(
+    ) -> None | Response:
+        return await handlers.logout(
             body=body,
         )
 

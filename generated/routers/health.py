@@ -2,9 +2,8 @@
 #   filename:  openapi.yaml
 
 from abc import ABC, abstractmethod
-from collections.abc import Callable
 from datetime import date
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal, Self
 from uuid import UUID
 
 from fastapi import APIRouter, Body, Depends, Form, Header, Path, Query, Response, Security
@@ -19,14 +18,25 @@ from ..security import oauth2
 
 
 class HealthHandlers(ABC):
-    """The operations tagged `health`; impl/ implements one method per operationId."""
+    """The operations tagged `health`; impl/ implements one method per operationId.
+
+    Every method is a coroutine: the event loop runs it, never a thread. A method returns the
+    response model (FastAPI validates and serialises it) or a ready `Response` (sent as is:
+    for bodies serialised once, straight from the database's rows).
+    """
+
+    @classmethod
+    @abstractmethod
+    async def from_request(cls, *args: Any, **kwargs: Any) -> Self:
+        """The handlers for one request. FastAPI resolves this method's parameters as the
+        dependencies every operation of the tag needs, and nothing more."""
 
     @abstractmethod
-    def get_liveness(self) -> Health:
+    async def get_liveness(self) -> Health | Response:
         """Liveness probe (GET /api/v1/health/live)."""
 
     @abstractmethod
-    def get_readiness(self) -> Health:
+    async def get_readiness(self) -> Health | Response:
         """Readiness probe (GET /api/v1/health/ready)."""
 
 
@@ -36,9 +46,10 @@ OPERATIONS: dict[str, tuple[str, ...]] = {
 }
 
 
-def build_router(provider: Callable[..., HealthHandlers]) -> APIRouter:
-    """Routes for the `health` tag, each delegating to `provider`'s implementation."""
+def build_router(implementation: type[HealthHandlers]) -> APIRouter:
+    """Routes for the `health` tag, each delegating to `implementation`."""
     router = APIRouter(tags=['health'])
+    provider = implementation.from_request
 
     @router.get(
         '/api/v1/health/live',
@@ -57,10 +68,10 @@ def build_router(provider: Callable[..., HealthHandlers]) -> APIRouter:
             },
         },
     )
-    def get_liveness(
+    async def get_liveness(
         handlers: Annotated[HealthHandlers, Depends(provider)],
-    ) -> Health:
-        return handlers.get_liveness()
+    ) -> Health | Response:
+        return await handlers.get_liveness()
 
     @router.get(
         '/api/v1/health/ready',
@@ -79,13 +90,13 @@ def build_router(provider: Callable[..., HealthHandlers]) -> APIRouter:
             },
             503: {
                 "model": Problem,
-                "description": 'A dependency such as the database, or the store that keeps rate-limit counts, is not available.',
+                "description": 'The request was not carried out, and may be retried after `Retry-After` seconds: a dependency such as the database, or the store that keeps rate-limit counts, is not available or too slow, or the service is at capacity. The problem `type` says which: `urn:tasks-api:problem:database-unavailable`, `...:database-timeout`, `...:database-busy` (every database connection is in use), `...:overloaded` (too many requests in progress), `...:service-unavailable` (another dependency).',
             },
         },
     )
-    def get_readiness(
+    async def get_readiness(
         handlers: Annotated[HealthHandlers, Depends(provider)],
-    ) -> Health:
-        return handlers.get_readiness()
+    ) -> Health | Response:
+        return await handlers.get_readiness()
 
     return router

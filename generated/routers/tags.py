@@ -2,9 +2,8 @@
 #   filename:  openapi.yaml
 
 from abc import ABC, abstractmethod
-from collections.abc import Callable
 from datetime import date
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal, Self
 from uuid import UUID
 
 from fastapi import APIRouter, Body, Depends, Form, Header, Path, Query, Response, Security
@@ -19,10 +18,21 @@ from ..security import oauth2
 
 
 class TagsHandlers(ABC):
-    """The operations tagged `tags`; impl/ implements one method per operationId."""
+    """The operations tagged `tags`; impl/ implements one method per operationId.
+
+    Every method is a coroutine: the event loop runs it, never a thread. A method returns the
+    response model (FastAPI validates and serialises it) or a ready `Response` (sent as is:
+    for bodies serialised once, straight from the database's rows).
+    """
+
+    @classmethod
+    @abstractmethod
+    async def from_request(cls, *args: Any, **kwargs: Any) -> Self:
+        """The handlers for one request. FastAPI resolves this method's parameters as the
+        dependencies every operation of the tag needs, and nothing more."""
 
     @abstractmethod
-    def list_tags(self) -> TagList:
+    async def list_tags(self) -> TagList | Response:
         """List the caller's tags (GET /api/v1/tags)."""
 
 
@@ -31,9 +41,10 @@ OPERATIONS: dict[str, tuple[str, ...]] = {
 }
 
 
-def build_router(provider: Callable[..., TagsHandlers]) -> APIRouter:
-    """Routes for the `tags` tag, each delegating to `provider`'s implementation."""
+def build_router(implementation: type[TagsHandlers]) -> APIRouter:
+    """Routes for the `tags` tag, each delegating to `implementation`."""
     router = APIRouter(tags=['tags'])
+    provider = implementation.from_request
 
     @router.get(
         '/api/v1/tags',
@@ -54,12 +65,16 @@ def build_router(provider: Callable[..., TagsHandlers]) -> APIRouter:
                 "model": Problem,
                 "description": 'An unexpected error; the details are logged under the request id.',
             },
+            503: {
+                "model": Problem,
+                "description": 'The request was not carried out, and may be retried after `Retry-After` seconds: a dependency such as the database, or the store that keeps rate-limit counts, is not available or too slow, or the service is at capacity. The problem `type` says which: `urn:tasks-api:problem:database-unavailable`, `...:database-timeout`, `...:database-busy` (every database connection is in use), `...:overloaded` (too many requests in progress), `...:service-unavailable` (another dependency).',
+            },
         },
         dependencies=[Security(oauth2)],
     )
-    def list_tags(
+    async def list_tags(
         handlers: Annotated[TagsHandlers, Depends(provider)],
-    ) -> TagList:
-        return handlers.list_tags()
+    ) -> TagList | Response:
+        return await handlers.list_tags()
 
     return router

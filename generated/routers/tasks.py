@@ -2,9 +2,8 @@
 #   filename:  openapi.yaml
 
 from abc import ABC, abstractmethod
-from collections.abc import Callable
 from datetime import date
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal, Self
 from uuid import UUID
 
 from fastapi import APIRouter, Body, Depends, Form, Header, Path, Query, Response, Security
@@ -25,10 +24,21 @@ from ..security import oauth2
 
 
 class TasksHandlers(ABC):
-    """The operations tagged `tasks`; impl/ implements one method per operationId."""
+    """The operations tagged `tasks`; impl/ implements one method per operationId.
+
+    Every method is a coroutine: the event loop runs it, never a thread. A method returns the
+    response model (FastAPI validates and serialises it) or a ready `Response` (sent as is:
+    for bodies serialised once, straight from the database's rows).
+    """
+
+    @classmethod
+    @abstractmethod
+    async def from_request(cls, *args: Any, **kwargs: Any) -> Self:
+        """The handlers for one request. FastAPI resolves this method's parameters as the
+        dependencies every operation of the tag needs, and nothing more."""
 
     @abstractmethod
-    def list_tasks(
+    async def list_tasks(
         self,
         *,
         limit: int,
@@ -53,41 +63,47 @@ class TasksHandlers(ABC):
         overdue: bool | None,
         q: str | None,
         updated_since: RFC3339DateTime | None,
-    ) -> TaskPage:
+    ) -> TaskPage | Response:
         """List the caller's tasks (GET /api/v1/tasks)."""
 
     @abstractmethod
-    def create_task(self, *, body: TaskCreate, idempotency_key: str | None) -> Task:
+    async def create_task(
+        self, *, body: TaskCreate, idempotency_key: str | None
+    ) -> Task | Response:
         """Create a task (POST /api/v1/tasks)."""
 
     @abstractmethod
-    def batch_tasks(self, *, body: TaskBatch) -> TaskBatchResult:
+    async def batch_tasks(self, *, body: TaskBatch) -> TaskBatchResult | Response:
         """Apply several task changes at once (POST /api/v1/tasks/batch)."""
 
     @abstractmethod
-    def get_task(self, *, task_id: UUID, if_none_match: str | None) -> Task | Response:
+    async def get_task(self, *, task_id: UUID, if_none_match: str | None) -> Task | Response:
         """Get a task (GET /api/v1/tasks/{task_id})."""
 
     @abstractmethod
-    def replace_task(self, *, task_id: UUID, body: TaskReplace, if_match: str | None) -> Task:
+    async def replace_task(
+        self, *, task_id: UUID, body: TaskReplace, if_match: str | None
+    ) -> Task | Response:
         """Replace a task (PUT /api/v1/tasks/{task_id})."""
 
     @abstractmethod
-    def delete_task(self, *, task_id: UUID, if_match: str | None) -> None:
+    async def delete_task(self, *, task_id: UUID, if_match: str | None) -> None | Response:
         """Delete a task (DELETE /api/v1/tasks/{task_id})."""
 
     @abstractmethod
-    def update_task(self, *, task_id: UUID, body: TaskUpdate, if_match: str | None) -> Task:
+    async def update_task(
+        self, *, task_id: UUID, body: TaskUpdate, if_match: str | None
+    ) -> Task | Response:
         """Update a task partially (PATCH /api/v1/tasks/{task_id})."""
 
     @abstractmethod
-    def complete_task(
+    async def complete_task(
         self, *, task_id: UUID, if_match: str | None, idempotency_key: str | None
-    ) -> Task:
+    ) -> Task | Response:
         """Complete a task (POST /api/v1/tasks/{task_id}/complete)."""
 
     @abstractmethod
-    def reopen_task(self, *, task_id: UUID, if_match: str | None) -> Task:
+    async def reopen_task(self, *, task_id: UUID, if_match: str | None) -> Task | Response:
         """Reopen a task (POST /api/v1/tasks/{task_id}/reopen)."""
 
 
@@ -140,9 +156,10 @@ OPERATIONS: dict[str, tuple[str, ...]] = {
 }
 
 
-def build_router(provider: Callable[..., TasksHandlers]) -> APIRouter:
-    """Routes for the `tasks` tag, each delegating to `provider`'s implementation."""
+def build_router(implementation: type[TasksHandlers]) -> APIRouter:
+    """Routes for the `tasks` tag, each delegating to `implementation`."""
     router = APIRouter(tags=['tasks'])
+    provider = implementation.from_request
 
     @router.get(
         '/api/v1/tasks',
@@ -171,10 +188,14 @@ def build_router(provider: Callable[..., TasksHandlers]) -> APIRouter:
                 "model": Problem,
                 "description": 'An unexpected error; the details are logged under the request id.',
             },
+            503: {
+                "model": Problem,
+                "description": 'The request was not carried out, and may be retried after `Retry-After` seconds: a dependency such as the database, or the store that keeps rate-limit counts, is not available or too slow, or the service is at capacity. The problem `type` says which: `urn:tasks-api:problem:database-unavailable`, `...:database-timeout`, `...:database-busy` (every database connection is in use), `...:overloaded` (too many requests in progress), `...:service-unavailable` (another dependency).',
+            },
         },
         dependencies=[Security(oauth2)],
     )
-    def list_tasks(
+    async def list_tasks(
         handlers: Annotated[TasksHandlers, Depends(provider)],
         limit: Annotated[
             int,
@@ -279,8 +300,8 @@ def build_router(provider: Callable[..., TasksHandlers]) -> APIRouter:
                 description='Delta sync: only tasks changed at or after this instant, plus tombstones of tasks\ndeleted since then (RFC 3339, with an offset). Older than the tombstone retention\nperiod → 410.',
             ),
         ] = None,
-    ) -> TaskPage:
-        return handlers.list_tasks(
+    ) -> TaskPage | Response:
+        return await handlers.list_tasks(
             limit=limit,
             cursor=cursor,
             sort=sort,
@@ -329,10 +350,14 @@ def build_router(provider: Callable[..., TasksHandlers]) -> APIRouter:
                 "model": Problem,
                 "description": 'An unexpected error; the details are logged under the request id.',
             },
+            503: {
+                "model": Problem,
+                "description": 'The request was not carried out, and may be retried after `Retry-After` seconds: a dependency such as the database, or the store that keeps rate-limit counts, is not available or too slow, or the service is at capacity. The problem `type` says which: `urn:tasks-api:problem:database-unavailable`, `...:database-timeout`, `...:database-busy` (every database connection is in use), `...:overloaded` (too many requests in progress), `...:service-unavailable` (another dependency).',
+            },
         },
         dependencies=[Security(oauth2)],
     )
-    def create_task(
+    async def create_task(
         handlers: Annotated[TasksHandlers, Depends(provider)],
         body: Annotated[TaskCreate, Body()],
         idempotency_key: Annotated[
@@ -345,8 +370,8 @@ def build_router(provider: Callable[..., TasksHandlers]) -> APIRouter:
                 description='A client-chosen unique key (such as a UUID) that makes retries safe: for 24 hours the\nsame key with the same request gets the original response without repeating the\noperation; the same key with a different request is refused with 422. Keys are\nscoped to the caller.',
             ),
         ] = None,
-    ) -> Task:
-        return handlers.create_task(
+    ) -> Task | Response:
+        return await handlers.create_task(
             body=body,
             idempotency_key=idempotency_key,
         )
@@ -387,14 +412,18 @@ def build_router(provider: Callable[..., TasksHandlers]) -> APIRouter:
                 "model": Problem,
                 "description": 'An unexpected error; the details are logged under the request id.',
             },
+            503: {
+                "model": Problem,
+                "description": 'The request was not carried out, and may be retried after `Retry-After` seconds: a dependency such as the database, or the store that keeps rate-limit counts, is not available or too slow, or the service is at capacity. The problem `type` says which: `urn:tasks-api:problem:database-unavailable`, `...:database-timeout`, `...:database-busy` (every database connection is in use), `...:overloaded` (too many requests in progress), `...:service-unavailable` (another dependency).',
+            },
         },
         dependencies=[Security(oauth2)],
     )
-    def batch_tasks(
+    async def batch_tasks(
         handlers: Annotated[TasksHandlers, Depends(provider)],
         body: Annotated[TaskBatch, Body()],
-    ) -> TaskBatchResult:
-        return handlers.batch_tasks(
+    ) -> TaskBatchResult | Response:
+        return await handlers.batch_tasks(
             body=body,
         )
 
@@ -425,10 +454,14 @@ def build_router(provider: Callable[..., TasksHandlers]) -> APIRouter:
                 "model": Problem,
                 "description": 'An unexpected error; the details are logged under the request id.',
             },
+            503: {
+                "model": Problem,
+                "description": 'The request was not carried out, and may be retried after `Retry-After` seconds: a dependency such as the database, or the store that keeps rate-limit counts, is not available or too slow, or the service is at capacity. The problem `type` says which: `urn:tasks-api:problem:database-unavailable`, `...:database-timeout`, `...:database-busy` (every database connection is in use), `...:overloaded` (too many requests in progress), `...:service-unavailable` (another dependency).',
+            },
         },
         dependencies=[Security(oauth2)],
     )
-    def get_task(
+    async def get_task(
         handlers: Annotated[TasksHandlers, Depends(provider)],
         task_id: Annotated[UUID, Path(alias='task_id', description="The task's id.")],
         if_none_match: Annotated[
@@ -442,7 +475,7 @@ def build_router(provider: Callable[..., TasksHandlers]) -> APIRouter:
             ),
         ] = None,
     ) -> Task | Response:
-        return handlers.get_task(
+        return await handlers.get_task(
             task_id=task_id,
             if_none_match=if_none_match,
         )
@@ -483,10 +516,14 @@ def build_router(provider: Callable[..., TasksHandlers]) -> APIRouter:
                 "model": Problem,
                 "description": 'An unexpected error; the details are logged under the request id.',
             },
+            503: {
+                "model": Problem,
+                "description": 'The request was not carried out, and may be retried after `Retry-After` seconds: a dependency such as the database, or the store that keeps rate-limit counts, is not available or too slow, or the service is at capacity. The problem `type` says which: `urn:tasks-api:problem:database-unavailable`, `...:database-timeout`, `...:database-busy` (every database connection is in use), `...:overloaded` (too many requests in progress), `...:service-unavailable` (another dependency).',
+            },
         },
         dependencies=[Security(oauth2)],
     )
-    def replace_task(
+    async def replace_task(
         handlers: Annotated[TasksHandlers, Depends(provider)],
         task_id: Annotated[UUID, Path(alias='task_id', description="The task's id.")],
         body: Annotated[TaskReplace, Body()],
@@ -500,8 +537,8 @@ def build_router(provider: Callable[..., TasksHandlers]) -> APIRouter:
                 description='Make the write conditional (RFC 9110): one or more entity tags from `ETag`, or `*`\nfor any current version. If the task has changed since, the answer is 412 and\nnothing changes.',
             ),
         ] = None,
-    ) -> Task:
-        return handlers.replace_task(
+    ) -> Task | Response:
+        return await handlers.replace_task(
             task_id=task_id,
             body=body,
             if_match=if_match,
@@ -531,10 +568,14 @@ def build_router(provider: Callable[..., TasksHandlers]) -> APIRouter:
                 "model": Problem,
                 "description": 'An unexpected error; the details are logged under the request id.',
             },
+            503: {
+                "model": Problem,
+                "description": 'The request was not carried out, and may be retried after `Retry-After` seconds: a dependency such as the database, or the store that keeps rate-limit counts, is not available or too slow, or the service is at capacity. The problem `type` says which: `urn:tasks-api:problem:database-unavailable`, `...:database-timeout`, `...:database-busy` (every database connection is in use), `...:overloaded` (too many requests in progress), `...:service-unavailable` (another dependency).',
+            },
         },
         dependencies=[Security(oauth2)],
     )
-    def delete_task(
+    async def delete_task(
         handlers: Annotated[TasksHandlers, Depends(provider)],
         task_id: Annotated[UUID, Path(alias='task_id', description="The task's id.")],
         if_match: Annotated[
@@ -547,8 +588,8 @@ def build_router(provider: Callable[..., TasksHandlers]) -> APIRouter:
                 description='Make the write conditional (RFC 9110): one or more entity tags from `ETag`, or `*`\nfor any current version. If the task has changed since, the answer is 412 and\nnothing changes.',
             ),
         ] = None,
-    ) -> None:
-        return handlers.delete_task(
+    ) -> None | Response:
+        return await handlers.delete_task(
             task_id=task_id,
             if_match=if_match,
         )
@@ -589,10 +630,14 @@ def build_router(provider: Callable[..., TasksHandlers]) -> APIRouter:
                 "model": Problem,
                 "description": 'An unexpected error; the details are logged under the request id.',
             },
+            503: {
+                "model": Problem,
+                "description": 'The request was not carried out, and may be retried after `Retry-After` seconds: a dependency such as the database, or the store that keeps rate-limit counts, is not available or too slow, or the service is at capacity. The problem `type` says which: `urn:tasks-api:problem:database-unavailable`, `...:database-timeout`, `...:database-busy` (every database connection is in use), `...:overloaded` (too many requests in progress), `...:service-unavailable` (another dependency).',
+            },
         },
         dependencies=[Security(oauth2)],
     )
-    def update_task(
+    async def update_task(
         handlers: Annotated[TasksHandlers, Depends(provider)],
         task_id: Annotated[UUID, Path(alias='task_id', description="The task's id.")],
         body: Annotated[TaskUpdate, Body()],
@@ -606,8 +651,8 @@ def build_router(provider: Callable[..., TasksHandlers]) -> APIRouter:
                 description='Make the write conditional (RFC 9110): one or more entity tags from `ETag`, or `*`\nfor any current version. If the task has changed since, the answer is 412 and\nnothing changes.',
             ),
         ] = None,
-    ) -> Task:
-        return handlers.update_task(
+    ) -> Task | Response:
+        return await handlers.update_task(
             task_id=task_id,
             body=body,
             if_match=if_match,
@@ -649,10 +694,14 @@ def build_router(provider: Callable[..., TasksHandlers]) -> APIRouter:
                 "model": Problem,
                 "description": 'An unexpected error; the details are logged under the request id.',
             },
+            503: {
+                "model": Problem,
+                "description": 'The request was not carried out, and may be retried after `Retry-After` seconds: a dependency such as the database, or the store that keeps rate-limit counts, is not available or too slow, or the service is at capacity. The problem `type` says which: `urn:tasks-api:problem:database-unavailable`, `...:database-timeout`, `...:database-busy` (every database connection is in use), `...:overloaded` (too many requests in progress), `...:service-unavailable` (another dependency).',
+            },
         },
         dependencies=[Security(oauth2)],
     )
-    def complete_task(
+    async def complete_task(
         handlers: Annotated[TasksHandlers, Depends(provider)],
         task_id: Annotated[UUID, Path(alias='task_id', description="The task's id.")],
         if_match: Annotated[
@@ -675,8 +724,8 @@ def build_router(provider: Callable[..., TasksHandlers]) -> APIRouter:
                 description='A client-chosen unique key (such as a UUID) that makes retries safe: for 24 hours the\nsame key with the same request gets the original response without repeating the\noperation; the same key with a different request is refused with 422. Keys are\nscoped to the caller.',
             ),
         ] = None,
-    ) -> Task:
-        return handlers.complete_task(
+    ) -> Task | Response:
+        return await handlers.complete_task(
             task_id=task_id,
             if_match=if_match,
             idempotency_key=idempotency_key,
@@ -714,10 +763,14 @@ def build_router(provider: Callable[..., TasksHandlers]) -> APIRouter:
                 "model": Problem,
                 "description": 'An unexpected error; the details are logged under the request id.',
             },
+            503: {
+                "model": Problem,
+                "description": 'The request was not carried out, and may be retried after `Retry-After` seconds: a dependency such as the database, or the store that keeps rate-limit counts, is not available or too slow, or the service is at capacity. The problem `type` says which: `urn:tasks-api:problem:database-unavailable`, `...:database-timeout`, `...:database-busy` (every database connection is in use), `...:overloaded` (too many requests in progress), `...:service-unavailable` (another dependency).',
+            },
         },
         dependencies=[Security(oauth2)],
     )
-    def reopen_task(
+    async def reopen_task(
         handlers: Annotated[TasksHandlers, Depends(provider)],
         task_id: Annotated[UUID, Path(alias='task_id', description="The task's id.")],
         if_match: Annotated[
@@ -730,8 +783,8 @@ def build_router(provider: Callable[..., TasksHandlers]) -> APIRouter:
                 description='Make the write conditional (RFC 9110): one or more entity tags from `ETag`, or `*`\nfor any current version. If the task has changed since, the answer is 412 and\nnothing changes.',
             ),
         ] = None,
-    ) -> Task:
-        return handlers.reopen_task(
+    ) -> Task | Response:
+        return await handlers.reopen_task(
             task_id=task_id,
             if_match=if_match,
         )

@@ -2,9 +2,8 @@
 #   filename:  openapi.yaml
 
 from abc import ABC, abstractmethod
-from collections.abc import Callable
 from datetime import date
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal, Self
 from uuid import UUID
 
 from fastapi import APIRouter, Body, Depends, Form, Header, Path, Query, Response, Security
@@ -21,18 +20,29 @@ from ..security import oauth2
 
 
 class UsersHandlers(ABC):
-    """The operations tagged `users`; impl/ implements one method per operationId."""
+    """The operations tagged `users`; impl/ implements one method per operationId.
+
+    Every method is a coroutine: the event loop runs it, never a thread. A method returns the
+    response model (FastAPI validates and serialises it) or a ready `Response` (sent as is:
+    for bodies serialised once, straight from the database's rows).
+    """
+
+    @classmethod
+    @abstractmethod
+    async def from_request(cls, *args: Any, **kwargs: Any) -> Self:
+        """The handlers for one request. FastAPI resolves this method's parameters as the
+        dependencies every operation of the tag needs, and nothing more."""
 
     @abstractmethod
-    def get_current_user(self) -> User:
+    async def get_current_user(self) -> User | Response:
         """Get the authenticated user (GET /api/v1/users/me)."""
 
     @abstractmethod
-    def delete_current_user(self, *, body: AccountDeletionRequest) -> None:
+    async def delete_current_user(self, *, body: AccountDeletionRequest) -> None | Response:
         """Delete the authenticated user's account (DELETE /api/v1/users/me)."""
 
     @abstractmethod
-    def change_password(self, *, body: PasswordChangeRequest) -> None:
+    async def change_password(self, *, body: PasswordChangeRequest) -> None | Response:
         """Change the authenticated user's password (POST /api/v1/users/me/password)."""
 
 
@@ -43,9 +53,10 @@ OPERATIONS: dict[str, tuple[str, ...]] = {
 }
 
 
-def build_router(provider: Callable[..., UsersHandlers]) -> APIRouter:
-    """Routes for the `users` tag, each delegating to `provider`'s implementation."""
+def build_router(implementation: type[UsersHandlers]) -> APIRouter:
+    """Routes for the `users` tag, each delegating to `implementation`."""
     router = APIRouter(tags=['users'])
+    provider = implementation.from_request
 
     @router.get(
         '/api/v1/users/me',
@@ -66,13 +77,17 @@ def build_router(provider: Callable[..., UsersHandlers]) -> APIRouter:
                 "model": Problem,
                 "description": 'An unexpected error; the details are logged under the request id.',
             },
+            503: {
+                "model": Problem,
+                "description": 'The request was not carried out, and may be retried after `Retry-After` seconds: a dependency such as the database, or the store that keeps rate-limit counts, is not available or too slow, or the service is at capacity. The problem `type` says which: `urn:tasks-api:problem:database-unavailable`, `...:database-timeout`, `...:database-busy` (every database connection is in use), `...:overloaded` (too many requests in progress), `...:service-unavailable` (another dependency).',
+            },
         },
         dependencies=[Security(oauth2)],
     )
-    def get_current_user(
+    async def get_current_user(
         handlers: Annotated[UsersHandlers, Depends(provider)],
-    ) -> User:
-        return handlers.get_current_user()
+    ) -> User | Response:
+        return await handlers.get_current_user()
 
     @router.delete(
         '/api/v1/users/me',
@@ -111,16 +126,16 @@ def build_router(provider: Callable[..., UsersHandlers]) -> APIRouter:
             },
             503: {
                 "model": Problem,
-                "description": 'A dependency such as the database, or the store that keeps rate-limit counts, is not available.',
+                "description": 'The request was not carried out, and may be retried after `Retry-After` seconds: a dependency such as the database, or the store that keeps rate-limit counts, is not available or too slow, or the service is at capacity. The problem `type` says which: `urn:tasks-api:problem:database-unavailable`, `...:database-timeout`, `...:database-busy` (every database connection is in use), `...:overloaded` (too many requests in progress), `...:service-unavailable` (another dependency).',
             },
         },
         dependencies=[Security(oauth2)],
     )
-    def delete_current_user(
+    async def delete_current_user(
         handlers: Annotated[UsersHandlers, Depends(provider)],
         body: Annotated[AccountDeletionRequest, Body()],
-    ) -> None:
-        return handlers.delete_current_user(
+    ) -> None | Response:
+        return await handlers.delete_current_user(
             body=body,
         )
 
@@ -161,16 +176,16 @@ def build_router(provider: Callable[..., UsersHandlers]) -> APIRouter:
             },
             503: {
                 "model": Problem,
-                "description": 'A dependency such as the database, or the store that keeps rate-limit counts, is not available.',
+                "description": 'The request was not carried out, and may be retried after `Retry-After` seconds: a dependency such as the database, or the store that keeps rate-limit counts, is not available or too slow, or the service is at capacity. The problem `type` says which: `urn:tasks-api:problem:database-unavailable`, `...:database-timeout`, `...:database-busy` (every database connection is in use), `...:overloaded` (too many requests in progress), `...:service-unavailable` (another dependency).',
             },
         },
         dependencies=[Security(oauth2)],
     )
-    def change_password(
+    async def change_password(
         handlers: Annotated[UsersHandlers, Depends(provider)],
         body: Annotated[PasswordChangeRequest, Body()],
-    ) -> None:
-        return handlers.change_password(
+    ) -> None | Response:
+        return await handlers.change_password(
             body=body,
         )
 

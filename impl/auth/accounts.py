@@ -1,10 +1,10 @@
-"""A user account as the API shows it: the one mapping from a user row to the `User` model."""
+"""A user account as the API shows it: the one mapping from an account to the `User` model."""
 
 from __future__ import annotations
 
 from generated.models import User
-from impl.db.tables import UserRow
+from impl.auth.user_repository import Account
 
 
-def user_response(row: UserRow) -> User:
-    return User(id=row.id, email=row.email, created_at=row.created_at)
+def user_response(account: Account) -> User:
+    return User(id=account.id, email=account.email, created_at=account.created_at)

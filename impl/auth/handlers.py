@@ -1,3 +1,8 @@
+"""The `auth` operations: register, log in (OAuth2 password grant), refresh, log out.
+
+Password hashing runs on worker threads and never while a database connection is held.
+"""
+
 from __future__ import annotations
 
 import uuid
@@ -7,15 +12,14 @@ from fastapi import Request, Response
 
 from generated.models import RefreshRequest, RegisterRequest, TokenPair, TokenRequest, User
 from generated.routers.auth import AuthHandlers
-from impl.auth import refresh_tokens as refresh_store
-from impl.auth import user_repository as user_store
+from impl.auth import refresh_tokens, user_repository
 from impl.auth.accounts import user_response
-from impl.auth.dependencies import ExternalTokensDep, TokensDep, authenticate, bearer_token
+from impl.auth.caller import authenticate, bearer_token
 from impl.auth.password_policy import check_new_password
-from impl.auth.passwords import hash_password, spend_verification_time, verify_password
-from impl.auth.tokens import hash_refresh_token, new_refresh_token
-from impl.db.sessions import SessionDep
-from impl.db.tables import RefreshTokenRow, UserRow
+from impl.auth.passwords import hash_password_async, verify_password_async
+from impl.auth.refresh_tokens import NewRefreshToken
+from impl.auth.tokens import TokenService, hash_refresh_token, new_refresh_token
+from impl.db.database import Database
 from impl.db.timestamps import utc_now
 from impl.http.problems import EmailTaken, InvalidCredentials, InvalidRefreshToken
 from impl.http.rate_limits import (
@@ -23,106 +27,95 @@ from impl.http.rate_limits import (
     LOGIN_ADDRESS,
     REFRESH_ADDRESS,
     REGISTER_ADDRESS,
-    RateLimitsDep,
+    RateLimits,
     client_address,
     per_account,
     per_address,
 )
-from impl.http.state import SettingsDep
+from impl.settings import Settings
 
 
 class AuthImpl(AuthHandlers):
-    def __init__(  # noqa: PLR0917  (FastAPI resolves these per request)
-        self,
-        session: SessionDep,
-        settings: SettingsDep,
-        tokens: TokensDep,
-        external: ExternalTokensDep,
-        rate_limits: RateLimitsDep,
-        request: Request,
-        response: Response,
-    ) -> None:
+    def __init__(self, request: Request) -> None:
+        state = request.app.state
         self.request = request
-        self.session = session
-        self.settings = settings
-        self.tokens = tokens
-        self.external = external
-        self.rate_limits = rate_limits
+        self.database: Database = state.database
+        self.settings: Settings = state.settings
+        self.tokens: TokenService = state.tokens
+        self.rate_limits: RateLimits = state.rate_limits
         self.address = client_address(request)
-        self.response = response
 
-    def register_user(self, *, body: RegisterRequest) -> User:
-        self.rate_limits.enforce(per_address(REGISTER_ADDRESS, self.address))
+    @classmethod
+    async def from_request(cls, request: Request) -> AuthImpl:
+        return cls(request)
+
+    async def register_user(self, *, body: RegisterRequest) -> User:
+        await self.rate_limits.enforce(per_address(REGISTER_ADDRESS, self.address))
         check_new_password(body.password, email=str(body.email), pointer="/body/password")
-        user = user_store.create_user(
-            self.session, email=str(body.email), password_hash=hash_password(body.password)
+        password_hash = await hash_password_async(body.password)
+        account = await user_repository.create_user(
+            self.database, email=str(body.email), password_hash=password_hash, now=utc_now()
         )
-        if user is None:
+        if account is None:
             raise EmailTaken()
-        return user_response(user)
+        return user_response(account)
 
-    def issue_token(self, *, body: TokenRequest) -> TokenPair:
-        self.rate_limits.enforce(
+    async def issue_token(self, *, body: TokenRequest) -> TokenPair | Response:
+        await self.rate_limits.enforce(
             per_address(LOGIN_ADDRESS, self.address),
-            per_account(LOGIN_ACCOUNT, user_store.email_key(body.username)),
+            per_account(LOGIN_ACCOUNT, user_repository.email_key(body.username)),
         )
-        user = user_store.get_user_by_email(self.session, email=body.username)
-        if user is None or user.password_hash is None:
-            spend_verification_time(body.password)
+        account = await user_repository.get_by_email(self.database, email=body.username)
+        password_hash = account.password_hash if account is not None else None
+        if not await verify_password_async(body.password, password_hash) or account is None:
             raise InvalidCredentials()
-        if not verify_password(body.password, user.password_hash):
-            raise InvalidCredentials()
-        return self._token_pair(user, family_id=uuid.uuid4())
-
-    def refresh_token(self, *, body: RefreshRequest) -> TokenPair:
-        self.rate_limits.enforce(per_address(REFRESH_ADDRESS, self.address))
-        now = utc_now()
-        stored = refresh_store.get_by_hash(self.session, token_hash=hash_refresh_token(body.refresh_token))
-        if stored is None or stored.expires_at <= now:
-            raise InvalidRefreshToken()
-        if not refresh_store.mark_used(self.session, token_id=stored.id, now=now):
-            # A used or revoked token came back: it was stolen or replayed. Revoke the whole
-            # login, and keep that revocation although this request fails.
-            refresh_store.revoke_family(
-                self.session, user_id=stored.user_id, family_id=stored.family_id, now=now
+        refresh_token, stored = self._new_refresh_token()
+        async with self.database.write() as connection:
+            session_id = await refresh_tokens.start_session(
+                connection, user_id=account.id, token=stored, now=utc_now()
             )
-            self.session.commit()
-            raise InvalidRefreshToken()
-        user = user_store.get_user(self.session, user_id=stored.user_id)
-        if user is None:
-            raise InvalidRefreshToken()
-        return self._token_pair(user, family_id=stored.family_id)
+        return self._token_pair(account.id, account.token_version, session_id, refresh_token)
 
-    def logout(self, *, body: RefreshRequest) -> None:
+    async def refresh_token(self, *, body: RefreshRequest) -> TokenPair | Response:
+        await self.rate_limits.enforce(per_address(REFRESH_ADDRESS, self.address))
+        refresh_token, stored = self._new_refresh_token()
+        async with self.database.write() as connection:
+            refreshed = await refresh_tokens.spend(
+                connection, token_hash=hash_refresh_token(body.refresh_token), following=stored, now=utc_now()
+            )
+        if refreshed is None:
+            raise InvalidRefreshToken()
+        return self._token_pair(
+            refreshed.user_id, refreshed.token_version, refreshed.session_id, refresh_token
+        )
+
+    async def logout(self, *, body: RefreshRequest) -> None:
         # The other auth operations are public, so the caller is authenticated here rather
-        # than by a constructor dependency (that would mark every auth route as secured).
-        user = authenticate(
-            bearer_token(self.request), session=self.session, tokens=self.tokens, external=self.external
-        )
-        stored = refresh_store.get_by_hash(self.session, token_hash=hash_refresh_token(body.refresh_token))
-        if stored is not None and stored.user_id == user.id:
-            refresh_store.revoke_family(
-                self.session, user_id=user.id, family_id=stored.family_id, now=utc_now()
+        # than by a dependency of the whole tag (that would mark every auth route secured).
+        caller = await authenticate(self.request, bearer_token(self.request))
+        async with self.database.write() as connection:
+            await refresh_tokens.end_callers_session(
+                connection, caller, token_hash=hash_refresh_token(body.refresh_token), now=utc_now()
             )
 
-    def _token_pair(self, user: UserRow, *, family_id: uuid.UUID) -> TokenPair:
-        refresh_token = new_refresh_token()
-        now = utc_now()
-        refresh_store.add(
-            self.session,
-            token=RefreshTokenRow(
-                user_id=user.id,
-                family_id=family_id,
-                token_hash=hash_refresh_token(refresh_token),
-                created_at=now,
-                expires_at=now + timedelta(seconds=self.settings.refresh_token_ttl_seconds),
+    def _new_refresh_token(self) -> tuple[str, NewRefreshToken]:
+        token = new_refresh_token()
+        expires_at = utc_now() + timedelta(seconds=self.settings.refresh_token_ttl_seconds)
+        return token, NewRefreshToken(token_hash=hash_refresh_token(token), expires_at=expires_at)
+
+    def _token_pair(
+        self, user_id: uuid.UUID, token_version: int, session_id: uuid.UUID, refresh_token: str
+    ) -> Response:
+        pair = TokenPair(
+            access_token=self.tokens.issue_access_token(
+                user_id=user_id, token_version=token_version, session_id=session_id
             ),
-        )
-        self.response.headers["Cache-Control"] = "no-store"
-        self.response.headers["Pragma"] = "no-cache"
-        return TokenPair(
-            access_token=self.tokens.issue_access_token(user_id=user.id, token_version=user.token_version),
             token_type="bearer",  # noqa: S106  (the OAuth2 token type, not a secret)
             expires_in=self.tokens.access_ttl,
             refresh_token=refresh_token,
+        )
+        return Response(
+            pair.model_dump_json(),
+            media_type="application/json",
+            headers={"Cache-Control": "no-store", "Pragma": "no-cache"},
         )

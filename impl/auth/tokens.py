@@ -1,9 +1,10 @@
-"""This service's own tokens are made and checked here, and nowhere else.
+"""The tokens this service issues: made and checked here, and nowhere else. (An external
+identity provider's tokens are checked by impl/auth/external_tokens.py.)
 
-Access tokens are short-lived JWTs (RFC 9068 profile: `typ: at+jwt`). Refresh tokens are
-opaque random strings; only their SHA-256 is stored (impl/auth/refresh_tokens.py keeps them).
-Elsewhere: an external identity provider's tokens are verified by impl/auth/external_tokens.py
-with its published keys, and page cursors are signed by impl/http/cursors.py.
+Access tokens are short-lived JWTs (RFC 9068 profile: `typ: at+jwt`) naming the user, the
+user's token_version and the login session (`sid`); whether that user and session are still
+valid is checked by the database query each request makes anyway (impl/auth/caller.py).
+Refresh tokens are opaque random strings; only their SHA-256 is stored.
 """
 
 from __future__ import annotations
@@ -29,10 +30,17 @@ MAX_TOKEN_CHARS = 4096
 MAX_EXTERNAL_TOKEN_CHARS = 16_384
 
 
+# Verified tokens are remembered, so that a client's next requests with the same token skip
+# the signature check (the expiry is checked on every use). Bounded: the oldest go first.
+VERIFIED_CACHE_SIZE = 4096
+
+
 @dataclass(frozen=True)
 class AccessClaims:
     user_id: uuid.UUID
     token_version: int
+    session_id: uuid.UUID
+    expires_at: int
 
 
 class TokenService:
@@ -55,8 +63,9 @@ class TokenService:
             iat={"essential": True},
             jti={"essential": True},
         )
+        self._verified: dict[str, AccessClaims] = {}
 
-    def issue_access_token(self, *, user_id: uuid.UUID, token_version: int) -> str:
+    def issue_access_token(self, *, user_id: uuid.UUID, token_version: int, session_id: uuid.UUID) -> str:
         now = int(time.time())
         claims = {
             "iss": self._issuer,
@@ -66,11 +75,23 @@ class TokenService:
             "exp": now + self.access_ttl,
             "jti": uuid.uuid4().hex,
             "ver": token_version,
+            "sid": str(session_id),
         }
         header = {"alg": self._algorithm, "typ": ACCESS_TOKEN_TYPE}
         return jwt.encode(header, claims, self._key, algorithms=[self._algorithm])
 
     def verify_access_token(self, token: str) -> AccessClaims:
+        claims = self._verified.get(token)
+        if claims is None:
+            claims = self._verify(token)
+            if len(self._verified) >= VERIFIED_CACHE_SIZE:
+                del self._verified[next(iter(self._verified))]
+            self._verified[token] = claims
+        if claims.expires_at + self._leeway < time.time():
+            raise InvalidToken()
+        return claims
+
+    def _verify(self, token: str) -> AccessClaims:
         if len(token) > MAX_TOKEN_CHARS:
             raise InvalidToken()
         try:
@@ -89,9 +110,12 @@ class TokenService:
             raise InvalidToken()
         try:
             user_id = uuid.UUID(claims["sub"])
-        except (ValueError, TypeError, AttributeError) as error:
+            session_id = uuid.UUID(claims["sid"])
+        except (KeyError, ValueError, TypeError, AttributeError) as error:
             raise InvalidToken() from error
-        return AccessClaims(user_id=user_id, token_version=version)
+        return AccessClaims(
+            user_id=user_id, token_version=version, session_id=session_id, expires_at=int(claims["exp"])
+        )
 
 
 def unverified_issuer(token: str) -> str | None:

@@ -1,27 +1,25 @@
-"""Engines and the per-request session: one session per request, committed or rolled back."""
+"""From DATABASE_URL to a database: the async `Database` that requests use, and a SQLAlchemy
+engine for the migrations and for maintenance."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
-import anyio
-import anyio.to_thread
-from sqlalchemy import Connection, Engine, event
+from sqlalchemy import Engine, event
 from sqlalchemy.engine import URL, make_url
-from sqlmodel import Session, create_engine
+from sqlmodel import create_engine
+
+from impl.db.database import Database, DatabaseLimits
+from impl.db.postgres import PostgresDriver
+from impl.db.sqlite import SqliteDriver
+from impl.settings import Settings
 
 POSTGRES_SCHEMES = {"postgres", "postgresql", "postgresql+psycopg"}
-SQLITE_BEGIN = "tasks_api_sqlite_begin"
-# SQLite has one writer at a time: under a burst, writers queue for the lock this long
-# rather than fail.
-SQLITE_BUSY_TIMEOUT_MS = 30_000
-
-
-class SessionFactory(Protocol):
-    def __call__(self, *, write: bool) -> Session: ...
+SQLITE_SCHEMES = {"sqlite", "sqlite+pysqlite"}
+# What a unit of work may take beyond the statement timeout before the service gives up on
+# the database (a server that hangs instead of timing out its statements).
+DEADLINE_MARGIN_SECONDS = 2.0
 
 
 def normalize_url(raw_url: str) -> URL:
@@ -32,95 +30,69 @@ def normalize_url(raw_url: str) -> URL:
     url = make_url(raw_url)
     if url.drivername in POSTGRES_SCHEMES:
         return url.set(drivername="postgresql+psycopg")
-    if url.drivername in {"sqlite", "sqlite+pysqlite"}:
+    if url.drivername in SQLITE_SCHEMES:
         return url
     raise ValueError(f"unsupported DATABASE_URL scheme {url.drivername!r}: use postgresql:// or sqlite:///")
 
 
+def is_behind_pooler(url: URL) -> bool:
+    # Neon's pooled endpoints (PgBouncer in transaction mode) have "-pooler" in the host.
+    return bool(url.host and "-pooler." in url.host)
+
+
+def build_database(settings: Settings) -> Database:
+    url = normalize_url(settings.database_url)
+    limits = DatabaseLimits(
+        pool_size=settings.database_pool_size,
+        pool_timeout=settings.database_pool_timeout_seconds,
+        max_waiting=settings.database_max_waiting,
+        deadline=settings.database_statement_timeout_ms / 1000 + DEADLINE_MARGIN_SECONDS,
+        connect_timeout=settings.database_connect_timeout_seconds,
+    )
+    if url.get_backend_name() == "sqlite":
+        database = url.database or ""
+        if not database or database == ":memory:":
+            raise ValueError("DATABASE_URL must name a SQLite file (sqlite:///path/to/tasks.db)")
+        return Database(SqliteDriver(database, busy_timeout_ms=settings.database_lock_timeout_ms), limits)
+    conninfo = url.set(drivername="postgresql").render_as_string(hide_password=False)
+    driver = PostgresDriver(
+        conninfo,
+        connect_timeout=settings.database_connect_timeout_seconds,
+        statement_timeout_ms=settings.database_statement_timeout_ms,
+        lock_timeout_ms=settings.database_lock_timeout_ms,
+        behind_pooler=is_behind_pooler(url),
+    )
+    return Database(driver, limits)
+
+
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     # Let SQLAlchemy, not the sqlite3 module, decide where transactions begin, so that
-    # savepoints and transactional DDL behave as on PostgreSQL (SQLAlchemy's pysqlite recipe).
+    # transactional DDL behaves as on PostgreSQL (SQLAlchemy's pysqlite recipe).
     dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+    cursor.execute("PRAGMA busy_timeout=30000")
     cursor.close()
 
 
-def _sqlite_begin(connection: Connection) -> None:
-    # A deferred transaction that reads and then writes fails at once with "database is
-    # locked" when another writer committed in between (WAL cannot upgrade its snapshot), so
-    # transactions that will write take the write lock up front and queue on busy_timeout.
-    mode = connection.get_execution_options().get(SQLITE_BEGIN, "DEFERRED")
-    connection.exec_driver_sql(f"BEGIN {mode}")
+def _sqlite_begin(connection: Any) -> None:
+    if connection.get_execution_options().get("isolation_level") != "AUTOCOMMIT":
+        connection.exec_driver_sql("BEGIN")
 
 
-def build_engine(raw_url: str, *, pool_size: int = 10, max_overflow: int = 10) -> Engine:
+def build_engine(raw_url: str) -> Engine:
+    """A synchronous SQLAlchemy engine: Alembic migrations, tests that look at the tables."""
     url = normalize_url(raw_url)
     if url.get_backend_name() == "sqlite":
         database = url.database or ""
         if database and database != ":memory:" and not database.startswith("file:"):
             Path(database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(
-            url, connect_args={"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}
-        )
+        engine = create_engine(url, connect_args={"check_same_thread": False}, hide_parameters=True)
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin)
         return engine
-    connect_args: dict[str, Any] = {}
-    if url.host and "-pooler." in url.host:
-        # Neon's pooled endpoints run PgBouncer in transaction mode: server-side prepared
-        # statements would land on other backends.
-        connect_args["prepare_threshold"] = None
+    connect_args: dict[str, Any] = {"prepare_threshold": None} if is_behind_pooler(url) else {}
     return create_engine(
-        url,
-        pool_size=pool_size,
-        max_overflow=max_overflow,
-        # Serverless PostgreSQL (Neon) closes idle connections when it scales to zero.
-        pool_pre_ping=True,
-        pool_recycle=300,
-        connect_args=connect_args,
+        url, pool_pre_ping=True, pool_recycle=300, connect_args=connect_args, hide_parameters=True
     )
-
-
-def session_factory(engine: Engine) -> SessionFactory:
-    """Sessions for requests; on SQLite, those that will write begin IMMEDIATE."""
-    writer = (
-        engine.execution_options(**{SQLITE_BEGIN: "IMMEDIATE"}) if engine.dialect.name == "sqlite" else engine
-    )
-
-    def make_session(*, write: bool) -> Session:
-        return Session(writer if write else engine, expire_on_commit=False)
-
-    return make_session
-
-
-# Committing and closing get threads of their own. If they queued behind requests that wait
-# for a pooled connection, while holding the very connections those requests wait for, the
-# server would deadlock under load (every worker thread waiting for a connection, every
-# connection waiting for a worker thread to give it back).
-_release_limiter: anyio.CapacityLimiter | None = None
-
-
-def release_limiter() -> anyio.CapacityLimiter:
-    global _release_limiter  # noqa: PLW0603  (created lazily: it needs a running event loop)
-    if _release_limiter is None:
-        _release_limiter = anyio.CapacityLimiter(64)
-    return _release_limiter
-
-
-@asynccontextmanager
-async def session_scope(make_session: SessionFactory, *, write: bool) -> AsyncIterator[Session]:
-    """A session that commits if the request succeeded and rolls back otherwise."""
-    session = make_session(write=write)
-    try:
-        yield session
-    except BaseException:
-        await anyio.to_thread.run_sync(session.rollback, limiter=release_limiter())
-        raise
-    else:
-        await anyio.to_thread.run_sync(session.commit, limiter=release_limiter())
-    finally:
-        await anyio.to_thread.run_sync(session.close, limiter=release_limiter())

@@ -6,7 +6,18 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Column, ForeignKey, Index, Integer, SmallInteger, String, Text, UniqueConstraint, Uuid
+from sqlalchemy import (
+    Column,
+    ForeignKey,
+    Index,
+    Integer,
+    SmallInteger,
+    String,
+    Text,
+    UniqueConstraint,
+    Uuid,
+    text,
+)
 from sqlmodel import Field, SQLModel
 
 from impl.db.timestamps import UTCDateTime, utc_now
@@ -64,7 +75,13 @@ class TaskRow(SQLModel, table=True):
         Index("ix_tasks_owner_id_due_at_id", "owner_id", "due_at", "id"),
         Index("ix_tasks_owner_id_priority_id", "owner_id", "priority", "id"),
         Index("ix_tasks_owner_id_title_key_id", "owner_id", "title_key", "id"),
-        Index("ix_tasks_deleted_at", "deleted_at"),
+        # Only tombstones, for the purge: a list query (deleted_at IS NULL) cannot use it.
+        Index(
+            "ix_tasks_deleted_at",
+            "deleted_at",
+            postgresql_where=text("deleted_at IS NOT NULL"),
+            sqlite_where=text("deleted_at IS NOT NULL"),
+        ),
     )
     __mapper_args__: dict[str, Any] = {"version_id_col": _task_version}
 
@@ -124,6 +141,19 @@ class IdempotencyKeyRow(SQLModel, table=True):
     # JSON object of the headers to replay (Location, ETag).
     response_headers: str | None = Field(default=None, sa_type=Text)
     created_at: datetime = Field(default_factory=utc_now, sa_type=UTCDateTime)
+
+
+class LoginSessionRow(SQLModel, table=True):
+    """One login: its refresh tokens share the id (their family_id) and its access tokens carry
+    it (`sid`). Logging out revokes it, and with it every token of that login."""
+
+    __tablename__ = "login_sessions"
+    __table_args__ = (Index("ix_login_sessions_user_id", "user_id"),)
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    user_id: uuid.UUID = Field(sa_column=_owner_fk("users"))
+    created_at: datetime = Field(default_factory=utc_now, sa_type=UTCDateTime)
+    revoked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
 class RefreshTokenRow(SQLModel, table=True):

@@ -36,6 +36,7 @@ async def send_problem(
     title: str,
     detail: str,
     errors: list[dict[str, str]] | None = None,
+    headers: list[tuple[bytes, bytes]] | None = None,
 ) -> None:
     body = problem_body(
         status=status,
@@ -46,11 +47,12 @@ async def send_problem(
         request_id=scope.get("state", {}).get("request_id"),
         errors=errors,
     )
-    headers = [
+    sent_headers = [
         (b"content-type", PROBLEM_MEDIA_TYPE.encode()),
         (b"content-length", str(len(body)).encode()),
+        *(headers or []),
     ]
-    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.start", "status": status, "headers": sent_headers})
     await send({"type": "http.response.body", "body": body})
 
 

@@ -8,6 +8,7 @@ raise (validation errors, unknown routes, wrong methods) into the same format.
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 from urllib.parse import quote
@@ -16,6 +17,10 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
+
+from impl.db.errors import DatabaseError
+
+logger = logging.getLogger("tasks_api.problems")
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
 BEARER_CHALLENGE = 'Bearer realm="tasks-api"'
@@ -167,6 +172,27 @@ class ServiceUnavailable(ProblemError):
     status, slug, title = 503, "service-unavailable", "Service Unavailable"
 
 
+# How long a client should wait before retrying after the database failed it.
+DATABASE_RETRY_AFTER_SECONDS = 1
+DATABASE_PROBLEMS = {
+    "database-unavailable": (
+        "Database unavailable",
+        "The database cannot be reached right now; retry shortly.",
+    ),
+    "database-timeout": ("Database timeout", "The database did not answer in time; retry shortly."),
+    "database-busy": ("Service busy", "Every database connection is in use; retry shortly."),
+}
+
+
+class DatabaseProblem(ServiceUnavailable):
+    """An expected database failure (impl/db/errors.py): 503, with Retry-After."""
+
+    def __init__(self, reason: str) -> None:
+        title, detail = DATABASE_PROBLEMS[reason]
+        super().__init__(detail, headers={"Retry-After": str(DATABASE_RETRY_AFTER_SECONDS)})
+        self.slug, self.title = reason, title
+
+
 def problem_instance(path: str) -> str:
     """The request path as a URI reference: the decoded path percent-encoded again, so that
     a request for /api/v1/tasks/%C3%AD answers with that, not with a raw "í"."""
@@ -297,7 +323,21 @@ async def _on_http_exception(request: Request, exc: Exception) -> Response:
     return problem_response(problem, request)
 
 
+async def _on_database_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, DatabaseError)
+    logger.warning(
+        "%s %s: %s (%s) [request_id=%s]",
+        request.method,
+        request.url.path,
+        exc.reason,
+        exc,
+        request.scope.get("state", {}).get("request_id"),
+    )
+    return problem_response(DatabaseProblem(exc.reason), request)
+
+
 def install_problem_handlers(app: FastAPI) -> None:
     app.add_exception_handler(ProblemError, _on_problem)
+    app.add_exception_handler(DatabaseError, _on_database_error)
     app.add_exception_handler(RequestValidationError, _on_validation_error)
     app.add_exception_handler(StarletteHTTPException, _on_http_exception)

@@ -17,9 +17,9 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 from limits import RateLimitItem, parse_many
+from limits.aio.storage import MemoryStorage, RedisStorage, Storage
+from limits.aio.strategies import MovingWindowRateLimiter
 from limits.errors import StorageError
-from limits.storage import MemoryStorage, RedisStorage, Storage
-from limits.strategies import MovingWindowRateLimiter
 
 from impl.http.problems import RateLimited, ServiceUnavailable
 from impl.settings import Settings
@@ -51,8 +51,11 @@ def per_account(policy: str, account_key: str) -> Check:
 def build_storage(settings: Settings) -> Storage:
     if settings.redis_url is None:
         return MemoryStorage()
+    # The asyncio client of redis-py: counting never blocks the event loop.
+    url = settings.redis_url.get_secret_value()
     return RedisStorage(
-        settings.redis_url.get_secret_value(),
+        url if url.startswith("async+") else f"async+{url}",
+        implementation="redispy",
         key_prefix=settings.rate_limit_key_prefix,
         wrap_exceptions=True,
         socket_timeout=REDIS_TIMEOUT_SECONDS,
@@ -71,7 +74,7 @@ class RateLimits:
         }
         self._limiter = MovingWindowRateLimiter(build_storage(settings)) if self.enabled else None
 
-    def enforce(self, *checks: Check) -> None:
+    async def enforce(self, *checks: Check) -> None:
         """Charge one attempt to every check, or raise RateLimited if any has no quota left.
 
         All are tested before any is charged, so a refused request costs no other quota.
@@ -81,20 +84,20 @@ class RateLimits:
         try:
             for check in checks:
                 for item in self._policies[check.policy]:
-                    if not self._limiter.test(item, check.policy, check.key):
-                        raise self._limited(check, item)
+                    if not await self._limiter.test(item, check.policy, check.key):
+                        raise await self._limited(check, item)
             for check in checks:
                 for item in self._policies[check.policy]:
-                    if not self._limiter.hit(item, check.policy, check.key):
-                        raise self._limited(check, item)
+                    if not await self._limiter.hit(item, check.policy, check.key):
+                        raise await self._limited(check, item)
         except StorageError as error:
             # Fail closed: without counts, password guessing would be unlimited.
             logger.error("rate limit storage failed: %s", error.storage_error)
             raise ServiceUnavailable("Rate limiting is unavailable; retry shortly.") from error
 
-    def _limited(self, check: Check, item: RateLimitItem) -> RateLimited:
+    async def _limited(self, check: Check, item: RateLimitItem) -> RateLimited:
         assert self._limiter is not None
-        stats = self._limiter.get_window_stats(item, check.policy, check.key)
+        stats = await self._limiter.get_window_stats(item, check.policy, check.key)
         retry_after = max(1, math.ceil(stats.reset_time - time.time()))
         window = item.get_expiry()
         many = len(self._policies[check.policy]) > 1

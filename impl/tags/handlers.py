@@ -1,17 +1,27 @@
+"""The `tags` operations."""
+
 from __future__ import annotations
+
+from fastapi import Request
 
 from generated.models import TagCount, TagList
 from generated.routers.tags import TagsHandlers
-from impl.auth.dependencies import CurrentUser
-from impl.db.sessions import SessionDep
-from impl.tags import repository as tag_store
+from impl.auth.caller import CurrentCaller
+from impl.auth.identity import Caller
+from impl.db.database import Database
+from impl.tags import repository
 
 
 class TagsImpl(TagsHandlers):
-    def __init__(self, session: SessionDep, user: CurrentUser) -> None:
-        self.session = session
-        self.owner_id = user.id
+    def __init__(self, database: Database, caller: Caller) -> None:
+        self.database = database
+        self.caller = caller
 
-    def list_tags(self) -> TagList:
-        counts = tag_store.count_tags(self.session, owner_id=self.owner_id)
+    @classmethod
+    async def from_request(cls, request: Request, caller: CurrentCaller) -> TagsImpl:
+        return cls(request.app.state.database, caller)
+
+    async def list_tags(self) -> TagList:
+        async with self.database.read() as connection:
+            counts = await repository.count_tags(connection, self.caller)
         return TagList(items=[TagCount(name=name, count=count) for name, count in counts])

@@ -1,77 +1,75 @@
 """POST /api/v1/tasks/batch: up to 100 creates, updates and deletes, all or nothing.
 
-The operations run in order in the request's transaction, so any failure (a ProblemError raised
-here) rolls every one of them back; its JSON pointer names the operation. The tasks the batch
-changes are locked first, in id order, so that two batches cannot deadlock each other.
+The tasks the batch names are locked first, in id order (two batches cannot deadlock each
+other); the operations are then decided in order in Python, each on the task as the earlier
+ones left it, and all their statements go to the database with COMMIT in one round trip. Any
+failure (a ProblemError raised here) commits nothing; its JSON pointer names the operation.
 """
 
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
-from sqlmodel import Session, col, select
-
-from generated.models import BatchCreate, BatchDelete, BatchResult, BatchUpdate, TaskBatch, TaskBatchResult
-from impl.db.tables import TaskRow
+from generated.models import BatchCreate, BatchDelete, BatchUpdate, TaskBatch
+from impl.auth.identity import Caller
+from impl.db.database import Connection
+from impl.db.sql import Step
 from impl.http.conditional import etag, if_match_holds
 from impl.http.problems import NotFound, PreconditionFailed
-from impl.tasks.responses import task_response
+from impl.tasks import repository
+from impl.tasks.responses import StoredTask, stored_json
 from impl.tasks.writes import TaskWriter
 
 
 class TaskBatchRunner:
-    def __init__(self, session: Session, writer: TaskWriter) -> None:
-        self.session = session
+    def __init__(self, connection: Connection, caller: Caller, writer: TaskWriter) -> None:
+        self.connection = connection
+        self.caller = caller
         self.writer = writer
 
-    def run(self, batch: TaskBatch) -> TaskBatchResult:
-        targets = self._lock({op.id for op in batch.operations if not isinstance(op, BatchCreate)})
+    async def run(self, batch: TaskBatch) -> dict[str, Any]:
+        """The `TaskBatchResult` document; the statements are committed when this returns."""
+        named = {op.id for op in batch.operations if not isinstance(op, BatchCreate)}
+        rows = await repository.lock_tasks(self.connection, self.caller, task_ids=named) if named else []
+        tasks = {task.id: task for task in map(StoredTask.from_row, rows)}
+        steps: list[Step] = []
         results = []
         for index, operation in enumerate(batch.operations):
             pointer = f"/body/operations/{index}"
             if isinstance(operation, BatchCreate):
-                row = self.writer.create(operation.task.model_dump(), pointer=f"{pointer}/task")
+                change = self.writer.create(operation.task.model_dump(), pointer=f"{pointer}/task")
             elif isinstance(operation, BatchUpdate):
-                row = self._target(targets, operation, pointer)
+                before = self._target(tasks, operation, pointer)
                 changes = operation.changes
                 given = set(changes.model_fields_set)
-                self.writer.update(row, changes.model_dump(), given, pointer=f"{pointer}/changes")
+                change = self.writer.update(before, changes.model_dump(), given, pointer=f"{pointer}/changes")
             else:
-                row = self._target(targets, operation, pointer)
-                self.writer.delete(row)
-                results.append(BatchResult(op="delete", id=row.id, task=None))
-                continue
+                change = self.writer.delete(self._target(tasks, operation, pointer))
+            tasks[change.task.id] = change.task
+            if change.spawned is not None:
+                tasks[change.spawned.id] = change.spawned
+            steps.extend(change.steps)
             # The task as this operation left it (a later operation may change it again).
-            task = task_response(row, self.writer.tags_of(row))
-            results.append(BatchResult(op=operation.op, id=row.id, task=task))
-        return TaskBatchResult(results=results)
-
-    def _lock(self, task_ids: set[uuid.UUID]) -> dict[uuid.UUID, TaskRow]:
-        if not task_ids:
-            return {}
-        query = (
-            select(TaskRow)
-            .where(col(TaskRow.id).in_(task_ids), TaskRow.owner_id == self.writer.owner_id)
-            .order_by(col(TaskRow.id))
-            .with_for_update()
-            .execution_options(populate_existing=True)
-        )
-        return {row.id: row for row in self.session.exec(query)}
+            task = None if isinstance(operation, BatchDelete) else stored_json(change.task)
+            results.append({"op": operation.op, "id": change.task.id, "task": task})
+        repository.check_inserts(steps, await self.connection.run(*steps, commit=True))
+        return {"results": results}
 
     def _target(
-        self, targets: dict[uuid.UUID, TaskRow], operation: BatchUpdate | BatchDelete, pointer: str
-    ) -> TaskRow:
+        self, tasks: dict[uuid.UUID, StoredTask], operation: BatchUpdate | BatchDelete, pointer: str
+    ) -> StoredTask:
         index = pointer.rsplit("/", 1)[-1]
-        row = targets.get(operation.id)
-        if row is None or row.deleted_at is not None:
+        task = tasks.get(operation.id)
+        if task is None or task.deleted_at is not None:
             raise NotFound(
                 f"Operation {index} names no task of yours; nothing was applied.",
                 errors=[{"pointer": f"{pointer}/id", "detail": "No task with this id."}],
             )
-        if not if_match_holds(operation.if_match, row.version):
-            current = etag(row.version)
+        if not if_match_holds(operation.if_match, task.version):
+            current = etag(task.version)
             raise PreconditionFailed(
                 f"Operation {index}: the task has changed (it is now {current}); nothing was applied.",
                 errors=[{"pointer": f"{pointer}/if_match", "detail": f"The task is now {current}."}],
             )
-        return row
+        return task

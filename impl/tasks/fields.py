@@ -10,8 +10,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
+from typing import Protocol
 
-from impl.db.tables import TaskRow
 from impl.http.problems import ValidationFailed
 from impl.tasks import recurrence
 
@@ -20,6 +20,25 @@ PRIORITY_NAMES = {rank: name for name, rank in PRIORITY_RANKS.items()}
 WRITABLE = ("title", "description", "priority", "tags", "due_at", "remind_at", "recurrence")
 # Keeps the title and the description apart in search_key; `q` cannot contain it.
 SEARCH_SEPARATOR = "\x1f"
+
+
+class StoredFields(Protocol):
+    """The writable fields of a stored task (impl/tasks/responses.py's StoredTask)."""
+
+    @property
+    def title(self) -> str: ...
+    @property
+    def description(self) -> str | None: ...
+    @property
+    def priority(self) -> int: ...
+    @property
+    def tags(self) -> list[str]: ...
+    @property
+    def due_at(self) -> datetime | None: ...
+    @property
+    def remind_at(self) -> datetime | None: ...
+    @property
+    def recurrence(self) -> str | None: ...
 
 
 @dataclass(frozen=True)
@@ -57,15 +76,15 @@ def from_body(values: Mapping[str, object], given: set[str], base: TaskFields | 
     return replace(base, **changes, given=frozenset(given))  # type: ignore[arg-type]
 
 
-def from_row(row: TaskRow, tags: list[str]) -> TaskFields:
+def from_stored(task: StoredFields) -> TaskFields:
     return TaskFields(
-        title=row.title,
-        description=row.description,
-        priority=PRIORITY_NAMES[row.priority],
-        tags=tuple(tags),
-        due_at=row.due_at,
-        remind_at=row.remind_at,
-        recurrence=row.recurrence,
+        title=task.title,
+        description=task.description,
+        priority=PRIORITY_NAMES[task.priority],
+        tags=tuple(task.tags),
+        due_at=task.due_at,
+        remind_at=task.remind_at,
+        recurrence=task.recurrence,
         given=frozenset(),
     )
 
@@ -119,12 +138,15 @@ def checked(fields: TaskFields, *, pointer: str) -> TaskFields:
     )
 
 
-def write(row: TaskRow, fields: TaskFields) -> None:
-    row.title = fields.title
-    row.description = fields.description
-    row.priority = PRIORITY_RANKS[fields.priority]
-    row.due_at = fields.due_at
-    row.remind_at = fields.remind_at
-    row.recurrence = fields.recurrence
-    row.title_key = title_key(fields.title)
-    row.search_key = search_key(fields.title, fields.description)
+def column_values(fields: TaskFields) -> dict[str, object]:
+    """The task's columns for these fields, derived keys included."""
+    return {
+        "title": fields.title,
+        "description": fields.description,
+        "priority": PRIORITY_RANKS[fields.priority],
+        "due_at": fields.due_at,
+        "remind_at": fields.remind_at,
+        "recurrence": fields.recurrence,
+        "title_key": title_key(fields.title),
+        "search_key": search_key(fields.title, fields.description),
+    }

@@ -1,79 +1,66 @@
+"""The `tasks` operations. Reads are one round trip (the caller's check folded in); a write
+locks what it changes, decides, and commits in a second one (a create needs only one)."""
+
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
-from typing import Literal
 
 from fastapi import Request, Response
-from sqlalchemy.orm.exc import StaleDataError
 
-from generated.models import Task, TaskBatch, TaskBatchResult, TaskCreate, TaskPage, TaskReplace, TaskUpdate
+from generated.models import TaskBatch, TaskCreate, TaskReplace, TaskUpdate
 from generated.routers.tasks import TasksHandlers
-from impl.auth.dependencies import CurrentUser
-from impl.db.sessions import SessionDep
-from impl.db.tables import TaskRow
+from impl.auth.caller import CurrentCaller
+from impl.auth.identity import Caller
+from impl.db.database import Connection, Database
+from impl.db.sql import Step
 from impl.db.timestamps import utc_now
 from impl.http.conditional import etag, if_match_holds, if_none_match_hits
+from impl.http.cursors import CursorCodec
 from impl.http.problems import NotFound, PreconditionFailed
-from impl.http.state import SettingsDep
-from impl.tasks import repository as task_store
+from impl.settings import Settings
+from impl.tasks import repository
 from impl.tasks.batch import TaskBatchRunner
-from impl.tasks.idempotency import IdempotencyKeys, StoredResponse, fingerprint
+from impl.tasks.idempotency import IdempotencyKey, fingerprint
 from impl.tasks.ordering import TaskOrder
 from impl.tasks.pages import TaskPager, filters_from
-from impl.tasks.responses import task_response
-from impl.tasks.writes import TaskWriter
+from impl.tasks.responses import JSON_MEDIA_TYPE, StoredTask, dumps, json_response, stored_json, task_json
+from impl.tasks.writes import Change, TaskWriter
 
-# Optimistic attempts at a write without If-Match before the row is locked for the last one.
-WRITE_ATTEMPTS = 3
-Sort = Literal[
-    "created_at",
-    "-created_at",
-    "updated_at",
-    "-updated_at",
-    "due_at",
-    "-due_at",
-    "priority",
-    "-priority",
-    "title",
-    "-title",
-]
-Priority = Literal["none", "low", "medium", "high"]
+Sort = str
+TASKS_PATH = "/api/v1/tasks"
 
 
 class TasksImpl(TasksHandlers):
-    def __init__(
-        self,
-        session: SessionDep,
-        user: CurrentUser,
-        settings: SettingsDep,
-        request: Request,
-        response: Response,
-    ) -> None:
-        self.session = session
-        self.owner_id = user.id
-        self.settings = settings
+    def __init__(self, request: Request, caller: Caller) -> None:
+        state = request.app.state
         self.request = request
-        self.response = response
+        self.caller = caller
+        self.database: Database = state.database
+        self.settings: Settings = state.settings
+        self.cursors: CursorCodec = state.cursors
         self.now = utc_now()
-        self.writer = TaskWriter(session, owner_id=user.id, now=self.now)
 
-    def list_tasks(
+    @classmethod
+    async def from_request(cls, request: Request, caller: CurrentCaller) -> TasksImpl:
+        return cls(request, caller)
+
+    async def list_tasks(
         self,
         *,
         limit: int,
         cursor: str | None,
         sort: Sort,
         completed: bool | None,
-        priority: list[Priority] | None,
-        tag: list[str] | None,
+        priority: Sequence[str] | None,
+        tag: Sequence[str] | None,
         due_before: datetime | None,
         due_after: datetime | None,
         overdue: bool | None,
         q: str | None,
         updated_since: datetime | None,
-    ) -> TaskPage:
+    ) -> Response:
         filters = filters_from(
             completed=completed,
             priority=priority,
@@ -84,131 +71,148 @@ class TasksImpl(TasksHandlers):
             q=q,
             updated_since=updated_since,
         )
-        pager = TaskPager(
-            self.session,
-            owner_id=self.owner_id,
-            cursors=self.request.app.state.cursors,
-            retention=timedelta(days=self.settings.tombstone_retention_days),
-            now=self.now,
-        )
-        return pager.page(filters, TaskOrder.parse(sort), limit=limit, cursor=cursor)
+        async with self.database.read() as connection:
+            pager = TaskPager(
+                connection,
+                self.caller,
+                cursors=self.cursors,
+                retention=timedelta(days=self.settings.tombstone_retention_days),
+                now=self.now,
+            )
+            body = await pager.page(filters, TaskOrder.parse(sort), limit=limit, cursor=cursor)
+        return Response(body, media_type=JSON_MEDIA_TYPE)
 
-    def create_task(self, *, body: TaskCreate, idempotency_key: str | None) -> Task:
-        keys, replay = self._claim(idempotency_key, body)
-        if replay is not None:
-            return self._replayed(replay)
-        row = self.writer.create(body.model_dump(), pointer="/body")
-        self.response.headers["Location"] = f"/api/v1/tasks/{row.id}"
-        return self._respond(row, keys, idempotency_key, status=201)
-
-    def get_task(self, *, task_id: uuid.UUID, if_none_match: str | None) -> Task | Response:
-        row = self._get(task_id)
-        if if_none_match_hits(if_none_match, row.version):
-            return Response(status_code=304, headers={"ETag": etag(row.version)})
-        return self._respond(row)
-
-    def replace_task(self, *, task_id: uuid.UUID, body: TaskReplace, if_match: str | None) -> Task:
-        values = body.model_dump()
-        return self._respond(
-            self._write(task_id, if_match, lambda row: self.writer.replace(row, values, pointer="/body"))
-        )
-
-    def update_task(self, *, task_id: uuid.UUID, body: TaskUpdate, if_match: str | None) -> Task:
-        values, given = body.model_dump(), set(body.model_fields_set)
-        row = self._write(
-            task_id, if_match, lambda row: self.writer.update(row, values, given, pointer="/body")
-        )
-        return self._respond(row)
-
-    def delete_task(self, *, task_id: uuid.UUID, if_match: str | None) -> None:
-        self._write(task_id, if_match, self.writer.delete)
-
-    def complete_task(self, *, task_id: uuid.UUID, if_match: str | None, idempotency_key: str | None) -> Task:
-        keys, replay = self._claim(idempotency_key, None)
-        if replay is not None:
-            return self._replayed(replay)
-        row = self._write(task_id, if_match, self.writer.complete, reached=lambda row: row.completed)
-        return self._respond(row, keys, idempotency_key, status=200)
-
-    def reopen_task(self, *, task_id: uuid.UUID, if_match: str | None) -> Task:
-        return self._respond(
-            self._write(task_id, if_match, self.writer.reopen, reached=lambda row: not row.completed)
-        )
-
-    def batch_tasks(self, *, body: TaskBatch) -> TaskBatchResult:
-        return TaskBatchRunner(self.session, self.writer).run(body)
-
-    def _get(self, task_id: uuid.UUID, *, for_update: bool = False) -> TaskRow:
-        row = task_store.get_task(
-            self.session, owner_id=self.owner_id, task_id=task_id, for_update=for_update
-        )
+    async def get_task(self, *, task_id: uuid.UUID, if_none_match: str | None) -> Response:
+        async with self.database.read() as connection:
+            row = await repository.get_task(connection, self.caller, task_id=task_id)
         if row is None:
             raise NotFound("No task with this id.")
-        return row
+        version = row[10]
+        if if_none_match_hits(if_none_match, version):
+            return Response(status_code=304, headers={"ETag": etag(version)})
+        return json_response(task_json(row), headers={"ETag": etag(version)})
 
-    def _write(
+    async def create_task(self, *, body: TaskCreate, idempotency_key: str | None) -> Response:
+        async with self.database.write() as connection:
+            key = self._key(connection, idempotency_key, body)
+            if key is not None:
+                (claimed,) = await connection.run(key.claim_step())
+                replay = await key.replay(claimed)
+                if replay is not None:
+                    return replay
+            change = self._writer(connection).create(body.model_dump(), pointer="/body")
+            headers = {"Location": f"{TASKS_PATH}/{change.task.id}"}
+            return await self._commit(connection, change, key, status=201, headers=headers)
+
+    async def replace_task(self, *, task_id: uuid.UUID, body: TaskReplace, if_match: str | None) -> Response:
+        values = body.model_dump()
+        return await self._write(
+            task_id, if_match, lambda writer, task: writer.replace(task, values, pointer="/body")
+        )
+
+    async def update_task(self, *, task_id: uuid.UUID, body: TaskUpdate, if_match: str | None) -> Response:
+        values, given = body.model_dump(), set(body.model_fields_set)
+        return await self._write(
+            task_id, if_match, lambda writer, task: writer.update(task, values, given, pointer="/body")
+        )
+
+    async def delete_task(self, *, task_id: uuid.UUID, if_match: str | None) -> Response:
+        await self._write(task_id, if_match, lambda writer, task: writer.delete(task))
+        return Response(status_code=204)
+
+    async def complete_task(
+        self, *, task_id: uuid.UUID, if_match: str | None, idempotency_key: str | None
+    ) -> Response:
+        return await self._write(
+            task_id,
+            if_match,
+            lambda writer, task: writer.complete(task),
+            reached=lambda task: task.completed,
+            idempotency_key=idempotency_key,
+        )
+
+    async def reopen_task(self, *, task_id: uuid.UUID, if_match: str | None) -> Response:
+        return await self._write(
+            task_id,
+            if_match,
+            lambda writer, task: writer.reopen(task),
+            reached=lambda task: not task.completed,
+        )
+
+    async def batch_tasks(self, *, body: TaskBatch) -> Response:
+        async with self.database.write() as connection:
+            runner = TaskBatchRunner(connection, self.caller, self._writer(connection))
+            return json_response(await runner.run(body))
+
+    async def _write(
         self,
         task_id: uuid.UUID,
         if_match: str | None,
-        change: Callable[[TaskRow], object],
+        change: Callable[[TaskWriter, StoredTask], Change],
         *,
-        reached: Callable[[TaskRow], bool] | None = None,
-    ) -> TaskRow:
-        """Read the task, check If-Match, change it: the flush is `UPDATE ... WHERE version = ?`,
-        so a concurrent write in between makes it fail (StaleDataError) instead of being lost.
-        With If-Match that is a 412; without, the write is retried on the new version.
-        `reached`: the task is already as wanted, so the request succeeds without a write."""
-        for attempt in range(WRITE_ATTEMPTS):
-            try:
-                with self.session.begin_nested():
-                    row = self._get(task_id, for_update=attempt == WRITE_ATTEMPTS - 1)
-                    if reached is not None and reached(row):
-                        return row
-                    if not if_match_holds(if_match, row.version):
-                        raise _stale(row.version)
-                    change(row)
-                    return row
-            except StaleDataError:
-                if if_match is not None:
-                    raise _stale(None) from None
-        raise AssertionError("the last attempt holds the row lock")  # pragma: no cover
+        reached: Callable[[StoredTask], bool] | None = None,
+        idempotency_key: str | None = None,
+    ) -> Response:
+        """Lock the task, check If-Match, change it and commit. `reached`: the task is already
+        as wanted, so the request succeeds without a write."""
+        async with self.database.write() as connection:
+            key = self._key(connection, idempotency_key, None)
+            steps: list[Step] = [] if key is None else [key.claim_step()]
+            lock = repository.lock_step(connection, self.caller, task_id=task_id)
+            results = await connection.run(*steps, lock)
+            if key is not None:
+                replay = await key.replay(results[0])
+                if replay is not None:
+                    return replay
+            rows = results[-1].rows
+            if not rows:
+                await repository.ensure_valid(connection, self.caller)
+                raise NotFound("No task with this id.")
+            task = StoredTask.from_row(rows[0])
+            if reached is not None and reached(task):
+                return await self._commit(connection, Change(task), key, status=200, headers={})
+            if not if_match_holds(if_match, task.version):
+                current = etag(task.version)
+                raise PreconditionFailed(
+                    f"The task has changed since you read it (it is now {current}): "
+                    "fetch it again and retry.",
+                    current_etag=current,
+                )
+            return await self._commit(
+                connection, change(self._writer(connection), task), key, status=200, headers={}
+            )
 
-    def _respond(
-        self, row: TaskRow, keys: IdempotencyKeys | None = None, key: str | None = None, *, status: int = 200
-    ) -> Task:
-        task = task_response(row, self.writer.tags_of(row))
-        self.response.headers["ETag"] = task.etag
-        if keys is not None and key is not None:
-            headers = {
-                name: self.response.headers[name]
-                for name in ("Location", "ETag")
-                if name in self.response.headers
-            }
-            keys.store(key, status=status, body=task, headers=headers)
-        return task
+    async def _commit(
+        self,
+        connection: Connection,
+        change: Change,
+        key: IdempotencyKey | None,
+        *,
+        status: int,
+        headers: dict[str, str],
+    ) -> Response:
+        """Send the change's statements (and the stored response of an Idempotency-Key) with
+        COMMIT; answer with the task as they left it."""
+        headers = {**headers, "ETag": etag(change.task.version)}
+        body = dumps(stored_json(change.task))
+        steps = list(change.steps)
+        if key is not None:
+            steps.append(key.save_step(status=status, body=body, headers=headers))
+        if steps:
+            repository.check_inserts(steps, await connection.run(*steps, commit=True))
+        return Response(body, status_code=status, headers=headers, media_type=JSON_MEDIA_TYPE)
 
-    def _claim(
-        self, key: str | None, body: TaskCreate | None
-    ) -> tuple[IdempotencyKeys | None, StoredResponse | None]:
+    def _writer(self, connection: Connection) -> TaskWriter:
+        return TaskWriter(connection, self.caller, now=self.now)
+
+    def _key(self, connection: Connection, key: str | None, body: TaskCreate | None) -> IdempotencyKey | None:
         if key is None:
-            return None, None
-        keys = IdempotencyKeys(
-            self.session,
-            user_id=self.owner_id,
+            return None
+        return IdempotencyKey(
+            connection=connection,
+            caller=self.caller,
+            key=key,
+            fingerprint=fingerprint(self.request.method, self.request.url.path, body),
             now=self.now,
             ttl=timedelta(hours=self.settings.idempotency_key_ttl_hours),
         )
-        return keys, keys.claim(key, fingerprint(self.request.method, self.request.url.path, body))
-
-    def _replayed(self, stored: StoredResponse) -> Task:
-        self.response.status_code = stored.status
-        self.response.headers.update(stored.headers)
-        return Task.model_validate_json(stored.body)
-
-
-def _stale(version: int | None) -> PreconditionFailed:
-    current = f" (it is now {etag(version)})" if version is not None else ""
-    return PreconditionFailed(
-        f"The task has changed since you read it{current}: fetch it again and retry.",
-        current_etag=etag(version) if version is not None else None,
-    )

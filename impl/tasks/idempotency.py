@@ -1,33 +1,29 @@
 """Idempotency-Key: a retried request gets the original response instead of a second effect.
 
-The key is claimed (inserted) before the work, in the request's transaction, and the response
-is stored in the same transaction: concurrent duplicates wait on the unique (user, key) index
-and then replay what the first one committed; if the first one failed, nothing was committed
-and the next one does the work.
+The key is claimed (inserted) first in the request's transaction and the response is stored
+in the same transaction: concurrent duplicates wait on the unique (user, key) index and then
+replay what the first one committed; if the first one failed, nothing was committed and the
+next one does the work.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from fastapi import Response
 from pydantic import BaseModel
-from sqlmodel import Session
 
+from impl.auth.identity import Caller, revoked
+from impl.db.database import Connection
+from impl.db.sql import Step, StepResult
 from impl.http.problems import IdempotencyKeyInUse, IdempotencyKeyReused
 from impl.tasks import idempotency_keys as key_store
+from impl.tasks.responses import JSON_MEDIA_TYPE
 
 REPLAYED_HEADER = "Idempotent-Replayed"
-
-
-@dataclass(frozen=True)
-class StoredResponse:
-    status: int
-    body: str
-    headers: dict[str, str]
 
 
 def fingerprint(method: str, path: str, body: BaseModel | None) -> str:
@@ -42,48 +38,62 @@ def fingerprint(method: str, path: str, body: BaseModel | None) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-class IdempotencyKeys:
-    def __init__(self, session: Session, *, user_id: uuid.UUID, now: datetime, ttl: timedelta) -> None:
-        self.session = session
-        self.user_id = user_id
-        self.now = now
-        self.ttl = ttl
+@dataclass
+class IdempotencyKey:
+    """One request's key, claimed in its unit of work."""
 
-    def claim(self, key: str, request_fingerprint: str) -> StoredResponse | None:
-        """None: the caller does the work and then calls `store`. Otherwise, the response to
-        replay. A key used for another request is a 422."""
-        user_id, now = self.user_id, self.now
-        if key_store.claim_key(
-            self.session, user_id=user_id, key=key, fingerprint=request_fingerprint, now=now
-        ):
+    connection: Connection
+    caller: Caller
+    key: str
+    fingerprint: str
+    now: datetime
+    ttl: timedelta
+
+    def claim_step(self) -> Step:
+        return key_store.claim(
+            self.connection, self.caller, key=self.key, fingerprint=self.fingerprint, now=self.now
+        )
+
+    async def replay(self, claimed: StepResult) -> Response | None:
+        """None if the claim won: the caller does the work and stores its response with
+        `save_step`. Otherwise the response to send again. A key used for another request is
+        a 422; one whose first request has not finished yet a 409."""
+        if claimed.rows:
             return None
-        row = key_store.get_key(self.session, user_id=user_id, key=key)
-        expired_before = now - self.ttl
-        if row is not None and row.created_at < expired_before:
-            if key_store.reclaim_expired_key(
-                self.session,
-                user_id=user_id,
-                key=key,
-                fingerprint=request_fingerprint,
-                now=now,
+        row = await key_store.get_key(self.connection, user_id=self.caller.user_id, key=self.key)
+        if row is None:
+            raise revoked()  # the claim inserted nothing, and not because the key exists
+        stored_fingerprint, status, body, headers, created_at = row
+        expired_before = self.now - self.ttl
+        if created_at < expired_before:
+            if await key_store.reclaim_expired_key(
+                self.connection,
+                user_id=self.caller.user_id,
+                key=self.key,
+                fingerprint=self.fingerprint,
+                now=self.now,
                 expired_before=expired_before,
             ):
                 return None
-            row = key_store.get_key(self.session, user_id=user_id, key=key)
-        if row is None or row.response_status is None or row.response_body is None:
+            row = await key_store.get_key(self.connection, user_id=self.caller.user_id, key=self.key)
+            assert row is not None
+            stored_fingerprint, status, body, headers, created_at = row
+        if status is None or body is None:
             # Not reachable while claims and responses commit together; refuse rather than guess.
             raise IdempotencyKeyInUse()
-        if row.fingerprint != request_fingerprint:
+        if stored_fingerprint != self.fingerprint:
             raise IdempotencyKeyReused()
-        headers = json.loads(row.response_headers or "{}")
-        return StoredResponse(row.response_status, row.response_body, {**headers, REPLAYED_HEADER: "true"})
+        replayed = {**json.loads(headers or "{}"), REPLAYED_HEADER: "true"}
+        return Response(body, status_code=status, headers=replayed, media_type=JSON_MEDIA_TYPE)
 
-    def store(self, key: str, *, status: int, body: BaseModel, headers: dict[str, str]) -> None:
-        key_store.save_response(
-            self.session,
-            user_id=self.user_id,
-            key=key,
-            status=status,
-            body=body.model_dump_json(),
-            headers=json.dumps(headers, sort_keys=True),
+    def save_step(self, *, status: int, body: bytes, headers: dict[str, str]) -> Step:
+        return Step(
+            key_store.SAVE_RESPONSE,
+            {
+                "user_id": self.caller.user_id,
+                "key": self.key,
+                "status": status,
+                "body": body.decode(),
+                "headers": json.dumps(headers, sort_keys=True),
+            },
         )

@@ -6,29 +6,47 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import delete, update
-from sqlalchemy.dialects import postgresql, sqlite
-from sqlmodel import Session, col, select
+from impl.auth.identity import Caller
+from impl.db.database import Connection, Row
+from impl.db.sql import Query, Step
+from impl.tasks.repository import task_query
 
-from impl.db.tables import IdempotencyKeyRow
+# Insert the key unless it exists. On PostgreSQL a concurrent claim of the same key waits
+# here until the first one commits (or rolls back), then inserts nothing (or wins).
+# RETURNING, not rowcount: psycopg reports -1 for INSERT ... ON CONFLICT.
+_CLAIM = (
+    'INSERT INTO idempotency_keys (id, user_id, "key", fingerprint, created_at)'
+    " SELECT :id, :caller_id, :key, :fingerprint, :now WHERE {caller_valid}"
+    ' ON CONFLICT (user_id, "key") DO NOTHING RETURNING id'
+)
+_GET = Query.of(
+    "SELECT fingerprint, response_status, response_body, response_headers, created_at"
+    ' FROM idempotency_keys WHERE user_id = :user_id AND "key" = :key'
+)
+_RECLAIM = Query.of(
+    "UPDATE idempotency_keys SET fingerprint = :fingerprint, created_at = :now,"
+    " response_status = NULL, response_body = NULL, response_headers = NULL"
+    ' WHERE user_id = :user_id AND "key" = :key AND created_at < :expired_before'
+)
+SAVE_RESPONSE = Query.of(
+    "UPDATE idempotency_keys SET response_status = :status, response_body = :body,"
+    ' response_headers = :headers WHERE user_id = :user_id AND "key" = :key'
+)
+_PURGE = Query.of("DELETE FROM idempotency_keys WHERE created_at < :created_before")
 
 
-def claim_key(session: Session, *, user_id: uuid.UUID, key: str, fingerprint: str, now: datetime) -> bool:
-    """Insert the key unless it exists. On PostgreSQL a concurrent claim of the same key
-    waits here until the first one commits (or rolls back), then inserts nothing (or wins)."""
-    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
-    statement = (
-        insert(IdempotencyKeyRow)
-        .values(id=uuid.uuid4(), user_id=user_id, key=key, fingerprint=fingerprint, created_at=now)
-        .on_conflict_do_nothing(index_elements=["user_id", "key"])
-        # RETURNING, not rowcount: psycopg reports -1 for an INSERT ... ON CONFLICT.
-        .returning(col(IdempotencyKeyRow.id))
-    )
-    return session.execute(statement).first() is not None
+def claim(connection: Connection, caller: Caller, *, key: str, fingerprint: str, now: datetime) -> Step:
+    """A claim of the key, to run first in the unit of work: a row back means it is ours."""
+    params = {**caller.params, "id": uuid.uuid4(), "key": key, "fingerprint": fingerprint, "now": now}
+    return Step(task_query(_CLAIM, connection, caller), params)
 
 
-def reclaim_expired_key(
-    session: Session,
+async def get_key(connection: Connection, *, user_id: uuid.UUID, key: str) -> Row | None:
+    return await connection.fetch_one(_GET, {"user_id": user_id, "key": key})
+
+
+async def reclaim_expired_key(
+    connection: Connection,
     *,
     user_id: uuid.UUID,
     key: str,
@@ -37,44 +55,15 @@ def reclaim_expired_key(
     expired_before: datetime,
 ) -> bool:
     """Take over a key whose previous use has expired; only one concurrent request can."""
-    statement = (
-        update(IdempotencyKeyRow)
-        .where(
-            col(IdempotencyKeyRow.user_id) == user_id,
-            col(IdempotencyKeyRow.key) == key,
-            col(IdempotencyKeyRow.created_at) < expired_before,
-        )
-        .values(
-            fingerprint=fingerprint,
-            created_at=now,
-            response_status=None,
-            response_body=None,
-            response_headers=None,
-        )
-    )
-    return session.exec(statement).rowcount == 1
+    params = {
+        "user_id": user_id,
+        "key": key,
+        "fingerprint": fingerprint,
+        "now": now,
+        "expired_before": expired_before,
+    }
+    return await connection.execute(_RECLAIM, params) == 1
 
 
-def get_key(session: Session, *, user_id: uuid.UUID, key: str) -> IdempotencyKeyRow | None:
-    query = (
-        select(IdempotencyKeyRow)
-        .where(IdempotencyKeyRow.user_id == user_id, IdempotencyKeyRow.key == key)
-        .execution_options(populate_existing=True)
-    )
-    return session.exec(query).first()
-
-
-def save_response(
-    session: Session, *, user_id: uuid.UUID, key: str, status: int, body: str, headers: str
-) -> None:
-    statement = (
-        update(IdempotencyKeyRow)
-        .where(col(IdempotencyKeyRow.user_id) == user_id, col(IdempotencyKeyRow.key) == key)
-        .values(response_status=status, response_body=body, response_headers=headers)
-    )
-    session.exec(statement)
-
-
-def purge_keys(session: Session, *, created_before: datetime) -> int:
-    statement = delete(IdempotencyKeyRow).where(col(IdempotencyKeyRow.created_at) < created_before)
-    return session.exec(statement).rowcount
+async def purge_keys(connection: Connection, *, created_before: datetime) -> int:
+    return await connection.execute(_PURGE, {"created_before": created_before})

@@ -9,8 +9,6 @@ import uuid
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 
-from impl.db.tables import TaskRow
-
 # Sort field (contract) -> column. `title` sorts by the case-folded title.
 SORT_COLUMNS = {
     "created_at": "created_at",
@@ -45,10 +43,6 @@ class TaskOrder:
     @property
     def nullable(self) -> bool:
         return self.field in NULLABLE_FIELDS
-
-    def value_of(self, row: TaskRow) -> SortValue:
-        value: SortValue = getattr(row, self.column)
-        return value
 
     def to_json(self, value: SortValue) -> str | int | None:
         return value.isoformat() if isinstance(value, datetime) else value

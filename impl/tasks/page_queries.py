@@ -1,114 +1,143 @@
-"""One page of an owner's tasks: filters, then a keyset seek in one sort order.
+"""One page of the caller's tasks: filters, then a keyset seek in one sort order.
 
 The order is (sort key, id), both ascending or both descending, so "after the last task
 seen" is the row-value comparison `(key, id) > (value, id)` (or `<`), which both databases
 answer with a range scan of the index on (owner_id, key, id): the thousandth page costs what
-the first does. A nullable key (due_at) is split explicitly into two segments, dated tasks
-and undated ones, each seeked on its own, with the undated segment last when ascending and
-first when descending, on SQLite and PostgreSQL alike (their native NULL orders differ).
+the first does. A nullable key (due_at) is split into two segments, dated tasks and undated
+ones, each a query of its own that walks the same index (the undated one in its NULL part,
+ordered by `due_at, id` like the index, so no planner has to sort), with the undated segment
+last when ascending and first when descending on both databases. The segments go to the
+database together (one round trip), each with the page's limit.
 """
 
 from __future__ import annotations
 
-import uuid
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
-from sqlalchemy import ColumnElement, and_, bindparam, exists, or_, select, tuple_
-from sqlmodel import Session, col
-
-from impl.db.tables import TaskRow, TaskTagRow
+from impl.auth.identity import Caller
+from impl.db.database import Connection, Row
+from impl.db.sql import Dialect, Params, Step
 from impl.tasks.ordering import Position, TaskFilters, TaskOrder
+from impl.tasks.repository import ensure_valid, task_query
+
+# A planner without statistics (a new table, or one not analyzed since it grew) estimates that
+# an owner has a handful of tasks, and sorts them instead of walking the index in order: fine
+# for a handful, a full read of the owner's tasks for a large account. A page never needs a
+# sort, so it is ruled out; the index walk is then the plan, whatever the statistics say
+# (tests/test_query_plans.py checks it with EXPLAIN, before and after ANALYZE).
+INDEX_WALK = ("enable_sort = off",)
 
 
 @dataclass(frozen=True)
 class _Segment:
-    conditions: tuple[ColumnElement[bool], ...]
-    keys: tuple[Any, ...]  # the ORDER BY columns, all in the order's direction
+    conditions: tuple[str, ...]
 
 
-def list_page(
-    session: Session,
+async def list_page(
+    connection: Connection,
+    caller: Caller,
     *,
-    owner_id: uuid.UUID,
     filters: TaskFilters,
     order: TaskOrder,
     after: Position | None,
     limit: int,
     now: datetime,
-) -> list[TaskRow]:
-    conditions = [col(TaskRow.owner_id) == owner_id, *_filter_conditions(owner_id, filters, now)]
-    rows: list[TaskRow] = []
-    for segment in _segments(order, after):
-        keys = [key.desc() if order.descending else key.asc() for key in segment.keys]
-        query = (
-            select(TaskRow).where(*conditions, *segment.conditions).order_by(*keys).limit(limit - len(rows))
-        )
-        rows.extend(session.scalars(query))
-        if len(rows) >= limit:
-            break
+) -> list[Row]:
+    steps = page_steps(
+        connection.dialect, caller, filters=filters, order=order, after=after, limit=limit, now=now
+    )
+    rows: list[Row] = []
+    for result in await connection.run(*steps, planner=INDEX_WALK):
+        rows.extend(result.rows[: limit - len(rows)])
+    if not rows:
+        await ensure_valid(connection, caller)
     return rows
 
 
-def _filter_conditions(owner_id: uuid.UUID, filters: TaskFilters, now: datetime) -> list[ColumnElement[bool]]:
-    content: list[ColumnElement[bool]] = []
+def page_steps(
+    dialect: Dialect,
+    caller: Caller,
+    *,
+    filters: TaskFilters,
+    order: TaskOrder,
+    after: Position | None,
+    limit: int,
+    now: datetime,
+) -> list[Step]:
+    """The statements of one page: one per segment, sent together."""
+    params: Params = {**caller.params, "limit": limit}
+    conditions = ["t.owner_id = :caller_id", "{caller_valid}", *_filter_conditions(filters, now, params)]
+    direction = "DESC" if order.descending else "ASC"
+    column = f"t.{order.column}"
+    order_by = f" ORDER BY {column} {direction}, t.id {direction} LIMIT :limit"
+    steps = []
+    for segment in _segments(order, after, column, params):
+        where = " AND ".join([*conditions, *segment.conditions])
+        template = f"SELECT {{columns}} FROM tasks t WHERE {where}{order_by}"
+        steps.append(Step(task_query(template, dialect, caller), params))
+    return steps
+
+
+def _filter_conditions(filters: TaskFilters, now: datetime, params: Params) -> list[str]:
+    content: list[str] = []
     if filters.completed is not None:
-        content.append(col(TaskRow.completed).is_(filters.completed))
+        content.append("t.completed = :completed")
+        params["completed"] = filters.completed
     if filters.priorities:
-        content.append(col(TaskRow.priority).in_(filters.priorities))
-    for key in filters.tag_keys:
+        names = []
+        for index, rank in enumerate(filters.priorities):
+            names.append(f":priority{index}")
+            params[f"priority{index}"] = rank
+        content.append(f"t.priority IN ({', '.join(names)})")
+    for index, key in enumerate(filters.tag_keys):
         content.append(
-            exists().where(
-                col(TaskTagRow.task_id) == col(TaskRow.id),
-                col(TaskTagRow.owner_id) == owner_id,
-                col(TaskTagRow.name_key) == key,
-            )
+            "EXISTS (SELECT 1 FROM task_tags g WHERE g.task_id = t.id"
+            f" AND g.owner_id = :caller_id AND g.name_key = :tag{index})"
         )
+        params[f"tag{index}"] = key
     if filters.due_before is not None:
-        content.append(col(TaskRow.due_at) < filters.due_before)
+        content.append("t.due_at < :due_before")
+        params["due_before"] = filters.due_before
     if filters.due_after is not None:
-        content.append(col(TaskRow.due_at) >= filters.due_after)
-    if filters.overdue is True:
-        content.append(and_(col(TaskRow.completed).is_(False), col(TaskRow.due_at) < now))
-    elif filters.overdue is False:
+        content.append("t.due_at >= :due_after")
+        params["due_after"] = filters.due_after
+    if filters.overdue is not None:
+        params["now"] = now
         # Spelled out: NOT (due_at < now) would be NULL, not true, for an undated task.
-        due = col(TaskRow.due_at)
-        content.append(or_(col(TaskRow.completed).is_(True), due.is_(None), due >= now))
-    if filters.text is not None:
-        # autoescape: `%` and `_` in the search text match themselves.
-        content.append(col(TaskRow.search_key).contains(filters.text, autoescape=True))
-    live = col(TaskRow.deleted_at).is_(None)
-    if filters.updated_since is None:
-        return [live, *content]
-    # Delta sync: changed tasks that match, and every task deleted since (as a tombstone).
-    changed = col(TaskRow.updated_at) >= filters.updated_since
-    return [changed, or_(and_(live, *content), col(TaskRow.deleted_at).is_not(None))]
-
-
-def _segments(order: TaskOrder, after: Position | None) -> list[_Segment]:
-    columns = TaskRow.__table__.c  # type: ignore[attr-defined]
-    key, task_id = columns[order.column], columns["id"]
-    if not order.nullable:
-        seek = () if after is None else (_beyond((key, task_id), (after.value, after.task_id), order),)
-        return [_Segment(seek, (key, task_id))]
-    dated = _Segment((key.is_not(None),), (key, task_id))
-    undated = _Segment((key.is_(None),), (task_id,))
-    if after is None:
-        return [undated, dated] if order.descending else [dated, undated]
-    if after.value is None:
-        undated_rest = _Segment(
-            (*undated.conditions, _beyond((task_id,), (after.task_id,), order)), undated.keys
+        content.append(
+            "(t.completed = false AND t.due_at < :now)"
+            if filters.overdue
+            else "(t.completed = true OR t.due_at IS NULL OR t.due_at >= :now)"
         )
-        return [undated_rest, dated] if order.descending else [undated_rest]
-    dated_rest = _Segment(
-        (*dated.conditions, _beyond((key, task_id), (after.value, after.task_id), order)), dated.keys
-    )
-    return [dated_rest] if order.descending else [dated_rest, undated]
+    if filters.text is not None:
+        # `%`, `_` and `\` in the search text match themselves.
+        escaped = filters.text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        params["text"] = f"%{escaped}%"
+        content.append("t.search_key LIKE :text ESCAPE '\\'")
+    if filters.updated_since is None:
+        return ["t.deleted_at IS NULL", *content]
+    # Delta sync: changed tasks that match, and every task deleted since (as a tombstone).
+    params["updated_since"] = filters.updated_since
+    live = " AND ".join(["t.deleted_at IS NULL", *content])
+    return ["t.updated_at >= :updated_since", f"(({live}) OR t.deleted_at IS NOT NULL)"]
 
 
-def _beyond(columns: tuple[Any, ...], values: tuple[Any, ...], order: TaskOrder) -> ColumnElement[bool]:
-    """Rows strictly after `values` in the order: a row-value comparison, typed like the columns."""
-    bound = [bindparam(None, value, type_=column.type) for column, value in zip(columns, values, strict=True)]
-    left, right = tuple_(*columns), tuple_(*bound)
-    return left < right if order.descending else left > right
+def _segments(order: TaskOrder, after: Position | None, column: str, params: Params) -> list[_Segment]:
+    beyond = "<" if order.descending else ">"
+    if after is not None:
+        params["after_value"] = after.value
+        params["after_id"] = after.task_id
+    if not order.nullable:
+        seek = () if after is None else (f"({column}, t.id) {beyond} (:after_value, :after_id)",)
+        return [_Segment(seek)]
+    dated = (f"{column} IS NOT NULL",)
+    undated = (f"{column} IS NULL",)
+    if after is None:
+        segments = [_Segment(undated), _Segment(dated)]
+        return segments if order.descending else segments[::-1]
+    if after.value is None:
+        rest = _Segment((*undated, f"t.id {beyond} :after_id"))
+        return [rest, _Segment(dated)] if order.descending else [rest]
+    rest = _Segment((*dated, f"({column}, t.id) {beyond} (:after_value, :after_id)"))
+    return [rest] if order.descending else [rest, _Segment(undated)]

@@ -2,20 +2,17 @@
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
-from sqlmodel import Session
-
-from generated.models import Task, TaskPage, TaskTombstone
+from impl.auth.identity import Caller
+from impl.db.database import Connection
 from impl.http.cursors import CursorCodec
 from impl.http.problems import SyncExpired, ValidationFailed
 from impl.tasks import page_queries as page_store
-from impl.tasks import tag_queries as tag_store
 from impl.tasks.fields import PRIORITY_RANKS, tag_key
 from impl.tasks.ordering import Position, TaskFilters, TaskOrder
-from impl.tasks.responses import task_response, tombstone_response
+from impl.tasks.responses import dumps, task_json
 
 
 def filters_from(
@@ -52,23 +49,28 @@ def filters_from(
     )
 
 
+# Where each sort column is in a row of TASK_COLUMNS (impl/tasks/responses.py).
+SORT_VALUE_INDEX = {"priority": 5, "due_at": 6, "created_at": 11, "updated_at": 12, "title_key": 14}
+
+
 class TaskPager:
     def __init__(
         self,
-        session: Session,
+        connection: Connection,
+        caller: Caller,
         *,
-        owner_id: uuid.UUID,
         cursors: CursorCodec,
         retention: timedelta,
         now: datetime,
     ) -> None:
-        self.session = session
-        self.owner_id = owner_id
+        self.connection = connection
+        self.caller = caller
         self.cursors = cursors
         self.retention = retention
         self.now = now
 
-    def page(self, filters: TaskFilters, order: TaskOrder, *, limit: int, cursor: str | None) -> TaskPage:
+    async def page(self, filters: TaskFilters, order: TaskOrder, *, limit: int, cursor: str | None) -> bytes:
+        """The page as the JSON body of a `TaskPage`."""
         if filters.updated_since is not None and filters.updated_since < self.now - self.retention:
             raise SyncExpired(
                 f"updated_since is older than the {self.retention.days}-day tombstone retention, so "
@@ -76,9 +78,9 @@ class TaskPager:
             )
         query = filters.fingerprint(order)
         after = self._position(cursor, query, order) if cursor else None
-        rows = page_store.list_page(
-            self.session,
-            owner_id=self.owner_id,
+        rows = await page_store.list_page(
+            self.connection,
+            self.caller,
             filters=filters,
             order=order,
             after=after,
@@ -86,18 +88,12 @@ class TaskPager:
             now=self.now,
         )
         page, more = rows[:limit], len(rows) > limit
-        live = [row.id for row in page if row.deleted_at is None]
-        tags = tag_store.tags_by_task(self.session, owner_id=self.owner_id, task_ids=live)
-        items: list[Task | TaskTombstone] = [
-            tombstone_response(row) if row.deleted_at is not None else task_response(row, tags[row.id])
-            for row in page
-        ]
         next_cursor = None
         if more:
             last = page[-1]
-            value = order.to_json(order.value_of(last))
-            next_cursor = self.cursors.encode(query=query, value=value, item_id=last.id)
-        return TaskPage(items=items, next_cursor=next_cursor)
+            value = order.to_json(last[SORT_VALUE_INDEX[order.column]])
+            next_cursor = self.cursors.encode(query=query, value=value, item_id=last[0])
+        return dumps({"items": [task_json(row) for row in page], "next_cursor": next_cursor})
 
     def _position(self, cursor: str, query: str, order: TaskOrder) -> Position:
         value, item_id = self.cursors.decode(cursor, query=query)

@@ -1,148 +1,232 @@
-"""Changes to one owner's tasks inside the request's transaction, shared by the single-task
-operations and the batch operation. Every change of a task row is flushed as one conditional
-UPDATE (`... WHERE id = ? AND version = ?`, see TaskRow's version column)."""
+"""Changes to the caller's tasks, decided in Python: the task as it will be, and the statements
+that make it so (sent by the caller of these functions, with COMMIT, in one round trip).
+
+Shared by the single-task operations and the batch operation. A change starts from the task
+as locked by the unit of work (`before`), so nothing another request wrote in between can be
+lost; every change increments the version, which is the task's ETag.
+"""
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
-from sqlmodel import Session
-
-from impl.db.tables import TaskRow
+from impl.auth.identity import Caller
+from impl.db.database import Connection
+from impl.db.sql import Params, Step
 from impl.tasks import fields as task_fields
-from impl.tasks import recurrence
-from impl.tasks import repository as task_store
-from impl.tasks import tag_queries as tag_store
-from impl.tasks.fields import TaskFields
+from impl.tasks import recurrence, repository
+from impl.tasks.fields import PRIORITY_RANKS, TaskFields, column_values
+from impl.tasks.responses import StoredTask
+
+
+@dataclass
+class Change:
+    task: StoredTask  # as the statements leave it
+    steps: list[Step] = field(default_factory=list)
+    # The next occurrence of a recurring task that this change completed.
+    spawned: StoredTask | None = None
 
 
 class TaskWriter:
-    def __init__(self, session: Session, *, owner_id: uuid.UUID, now: datetime) -> None:
-        self.session = session
-        self.owner_id = owner_id
+    def __init__(self, connection: Connection, caller: Caller, *, now: datetime) -> None:
+        self.connection = connection
+        self.caller = caller
+        self.owner_id = caller.user_id
         self.now = now
 
-    def tags_of(self, row: TaskRow) -> list[str]:
-        return tag_store.tags_by_task(self.session, owner_id=self.owner_id, task_ids=[row.id])[row.id]
-
-    def create(self, values: Mapping[str, object], *, pointer: str) -> TaskRow:
+    def create(self, values: Mapping[str, object], *, pointer: str) -> Change:
         fields = task_fields.checked(
             task_fields.from_body(values, set(task_fields.WRITABLE)), pointer=pointer
         )
-        row = TaskRow(
-            owner_id=self.owner_id,
-            title=fields.title,
-            title_key="",
-            search_key="",
-            created_at=self.now,
-            updated_at=self.now,
-        )
-        task_fields.write(row, fields)
-        self.session.add(row)
-        spawned = self._set_completed(row, bool(values.get("completed")), fields)
-        task_store.create_task(self.session, task=row)
-        self._write_tags(row, fields, spawned)
-        return row
+        task = self._new_task(fields)
+        change = Change(task)
+        task, change.spawned = self._completion(task, bool(values.get("completed")), fields)
+        change.task = task
+        change.steps.append(self._insert(task))
+        change.steps.extend(self._tag_steps(task, replace_existing=False))
+        if change.spawned is not None:
+            self._add_spawned(change)
+        return change
 
-    def replace(self, row: TaskRow, values: Mapping[str, object], *, pointer: str) -> TaskRow:
+    def replace(self, before: StoredTask, values: Mapping[str, object], *, pointer: str) -> Change:
         fields = task_fields.checked(
             task_fields.from_body(values, set(task_fields.WRITABLE)), pointer=pointer
         )
-        return self._save(row, fields, completed=bool(values["completed"]))
+        return self._save(before, fields, completed=bool(values["completed"]))
 
-    def update(self, row: TaskRow, values: Mapping[str, object], given: set[str], *, pointer: str) -> TaskRow:
+    def update(
+        self, before: StoredTask, values: Mapping[str, object], given: set[str], *, pointer: str
+    ) -> Change:
         """Apply the `given` fields of a partial update; nothing given changes nothing."""
         if not given:
-            return row
-        base = task_fields.from_row(row, self.tags_of(row))
+            return Change(before)
+        base = task_fields.from_stored(before)
         fields = task_fields.checked(task_fields.from_body(values, given, base), pointer=pointer)
-        completed = bool(values["completed"]) if "completed" in given else row.completed
-        return self._save(row, fields, completed=completed)
+        completed = bool(values["completed"]) if "completed" in given else before.completed
+        return self._save(before, fields, completed=completed)
 
-    def complete(self, row: TaskRow) -> TaskRow:
-        fields = task_fields.from_row(row, self.tags_of(row))
-        return self._save(row, fields, completed=True)
+    def complete(self, before: StoredTask) -> Change:
+        return self._save(before, task_fields.from_stored(before), completed=True)
 
-    def reopen(self, row: TaskRow) -> TaskRow:
-        fields = task_fields.from_row(row, self.tags_of(row))
-        return self._save(row, fields, completed=False)
+    def reopen(self, before: StoredTask) -> Change:
+        return self._save(before, task_fields.from_stored(before), completed=False)
 
-    def delete(self, row: TaskRow) -> None:
+    def delete(self, before: StoredTask) -> Change:
         """Leave a tombstone: the row stays for delta sync until it is purged, but what the
         user wrote is gone now (a tombstone shows only its id and deleted_at)."""
-        task_fields.write(row, TaskFields(title=""))
-        row.deleted_at = self.now
-        row.updated_at = self.now
-        self.session.add(row)
-        self.session.flush()
-        tag_store.set_tags(self.session, owner_id=self.owner_id, task_id=row.id, names=())
+        task = replace(
+            before,
+            title="",
+            description=None,
+            priority=0,
+            due_at=None,
+            remind_at=None,
+            recurrence=None,
+            title_key="",
+            tags=[],
+            version=before.version + 1,
+            updated_at=self.now,
+            deleted_at=self.now,
+        )
+        return Change(
+            task,
+            [
+                Step(repository.UPDATE, self._update_params(task, column_values(TaskFields(title="")))),
+                Step(repository.DELETE_TAGS, {"task_id": task.id, "owner_id": self.owner_id}),
+            ],
+        )
 
-    def _save(self, row: TaskRow, fields: TaskFields, *, completed: bool) -> TaskRow:
-        task_fields.write(row, fields)
-        spawned = self._set_completed(row, completed, fields)
-        row.updated_at = self.now
-        self.session.add(row)
-        self.session.flush()  # the conditional UPDATE; StaleDataError if another write won
-        self._write_tags(row, fields, spawned)
-        return row
+    def _save(self, before: StoredTask, fields: TaskFields, *, completed: bool) -> Change:
+        values = column_values(fields)
+        task = replace(
+            before,
+            title=fields.title,
+            description=fields.description,
+            priority=PRIORITY_RANKS[fields.priority],
+            due_at=fields.due_at,
+            remind_at=fields.remind_at,
+            recurrence=fields.recurrence,
+            title_key=str(values["title_key"]),
+            tags=_sorted_tags(fields.tags) if "tags" in fields.given else before.tags,
+            version=before.version + 1,
+            updated_at=self.now,
+        )
+        task, spawned = self._completion(task, completed, fields, was_completed=before.completed)
+        change = Change(task, [Step(repository.UPDATE, self._update_params(task, values))], spawned)
+        if "tags" in fields.given:
+            change.steps.extend(self._tag_steps(task, replace_existing=True))
+        if spawned is not None:
+            self._add_spawned(change)
+        return change
 
-    def _set_completed(self, row: TaskRow, completed: bool, fields: TaskFields) -> TaskRow | None:
+    def _completion(
+        self, task: StoredTask, completed: bool, fields: TaskFields, *, was_completed: bool = False
+    ) -> tuple[StoredTask, StoredTask | None]:
         """Completing a recurring task creates its next occurrence (at most once per task)."""
-        was_completed = row.completed
-        row.completed = completed
         if not completed:
-            row.completed_at = None
-            return None
+            return replace(task, completed=False, completed_at=None), None
         if was_completed:
-            return None
-        row.completed_at = self.now
-        if row.recurrence is None or row.due_at is None or row.next_occurrence_id is not None:
-            return None
-        return self._next_occurrence(row, fields)
+            return replace(task, completed=True), None
+        task = replace(task, completed=True, completed_at=self.now)
+        if task.recurrence is None or task.due_at is None or task.next_occurrence_id is not None:
+            return task, None
+        spawned = self._next_occurrence(task, fields)
+        if spawned is None:
+            return task, None
+        return replace(task, next_occurrence_id=spawned.id), spawned
 
-    def _next_occurrence(self, row: TaskRow, fields: TaskFields) -> TaskRow | None:
-        assert row.recurrence is not None
-        assert row.due_at is not None
+    def _next_occurrence(self, task: StoredTask, fields: TaskFields) -> StoredTask | None:
+        assert task.recurrence is not None
+        assert task.due_at is not None
         occurrence = recurrence.next_occurrence(
-            row.recurrence, anchor=row.due_at, after=max(row.due_at, self.now)
+            task.recurrence, anchor=task.due_at, after=max(task.due_at, self.now)
         )
         if occurrence is None:
             return None
         remind_at = None
-        if row.remind_at is not None:
+        if task.remind_at is not None:
             try:
-                remind_at = occurrence.due_at - (row.due_at - row.remind_at)
+                remind_at = occurrence.due_at - (task.due_at - task.remind_at)
             except OverflowError:
                 remind_at = None
-        following = TaskRow(
-            owner_id=self.owner_id,
-            title=row.title,
-            title_key="",
-            search_key="",
+        following = TaskFields(
+            title=fields.title,
+            description=fields.description,
+            priority=fields.priority,
+            tags=fields.tags,
+            due_at=occurrence.due_at,
+            remind_at=remind_at,
+            recurrence=occurrence.recurrence,
+        )
+        return self._new_task(following)
+
+    def _new_task(self, fields: TaskFields) -> StoredTask:
+        values = column_values(fields)
+        return StoredTask(
+            id=uuid.uuid4(),
+            title=fields.title,
+            description=fields.description,
+            completed=False,
+            completed_at=None,
+            priority=PRIORITY_RANKS[fields.priority],
+            due_at=fields.due_at,
+            remind_at=fields.remind_at,
+            recurrence=fields.recurrence,
+            next_occurrence_id=None,
+            version=1,
             created_at=self.now,
             updated_at=self.now,
+            deleted_at=None,
+            title_key=str(values["title_key"]),
+            tags=_sorted_tags(fields.tags),
         )
-        task_fields.write(
-            following,
-            TaskFields(
-                title=fields.title,
-                description=fields.description,
-                priority=fields.priority,
-                tags=fields.tags,
-                due_at=occurrence.due_at,
-                remind_at=remind_at,
-                recurrence=occurrence.recurrence,
-            ),
-        )
-        self.session.add(following)
-        row.next_occurrence_id = following.id
-        return following
 
-    def _write_tags(self, row: TaskRow, fields: TaskFields, spawned: TaskRow | None) -> None:
-        if "tags" in fields.given:
-            tag_store.set_tags(self.session, owner_id=self.owner_id, task_id=row.id, names=fields.tags)
-        if spawned is not None:
-            self.session.flush()
-            tag_store.set_tags(self.session, owner_id=self.owner_id, task_id=spawned.id, names=fields.tags)
+    def _insert(self, task: StoredTask) -> Step:
+        values = column_values(task_fields.from_stored(task))
+        return repository.insert(
+            self.connection,
+            self.caller,
+            {
+                **values,
+                "id": task.id,
+                "completed": task.completed,
+                "completed_at": task.completed_at,
+                "next_occurrence_id": task.next_occurrence_id,
+                "now": self.now,
+            },
+        )
+
+    def _add_spawned(self, change: Change) -> None:
+        assert change.spawned is not None
+        change.steps.append(self._insert(change.spawned))
+        change.steps.extend(self._tag_steps(change.spawned, replace_existing=False))
+
+    def _tag_steps(self, task: StoredTask, *, replace_existing: bool) -> list[Step]:
+        steps = []
+        if replace_existing:
+            steps.append(Step(repository.DELETE_TAGS, {"task_id": task.id, "owner_id": self.owner_id}))
+        if task.tags:
+            rows = repository.tag_rows(task_id=task.id, owner_id=self.owner_id, names=task.tags)
+            steps.append(Step(repository.INSERT_TAG, many=rows))
+        return steps
+
+    def _update_params(self, task: StoredTask, values: Mapping[str, object]) -> Params:
+        return {
+            **values,
+            "task_id": task.id,
+            "owner_id": self.owner_id,
+            "completed": task.completed,
+            "completed_at": task.completed_at,
+            "next_occurrence_id": task.next_occurrence_id,
+            "version": task.version,
+            "now": self.now,
+            "deleted_at": task.deleted_at,
+        }
+
+
+def _sorted_tags(names: tuple[str, ...]) -> list[str]:
+    # As the database lists them: by name_key (case-folded, compared by code point).
+    return sorted(names, key=str.casefold)

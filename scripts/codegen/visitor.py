@@ -69,8 +69,8 @@ class Route:
     summary: str
     status_code: int
     response_model: str
-    # The handler's return type: the response model, or `Model | Response` when the
-    # operation also declares a body-less alternative such as 304.
+    # The handler's return type: the response model or a ready Response (a 304, or JSON
+    # serialised once from the database's rows).
     return_type: str
     responses: dict[int, tuple[str, str]]  # status -> (model, description)
     secured: bool
@@ -194,7 +194,7 @@ class Contract:
         if len(success) != 1:
             raise SystemExit(f"{operation['operationId']}: exactly one 2xx response is supported")
         status_code = success[0]
-        alternatives = bodiless_alternatives(operation["operationId"], responses)
+        bodiless_alternatives(operation["operationId"], responses)  # only checks the 3xx responses
         extra: dict[int, tuple[str, str]] = {}
         for code, response in sorted(responses.items()):
             if code == status_code:
@@ -238,7 +238,8 @@ class Contract:
             summary=operation["summary"],
             status_code=status_code,
             response_model=parsed.response or "None",
-            return_type=(parsed.response or "None") + (" | Response" if alternatives else ""),
+            # A handler may always answer with a ready Response (e.g. JSON serialised once).
+            return_type=(parsed.response or "None") + " | Response",
             responses=extra,
             secured=bool(security) and any(requirement for requirement in security),
             params=sorted(params, key=lambda p: not p.required),

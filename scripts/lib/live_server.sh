@@ -3,7 +3,7 @@
 #                                 on 127.0.0.1:PORT (log: artifacts/NAME/server.log) and sets
 #                                 LIVE_URL; an EXIT trap stops the server by PID and drops
 #                                 the database.
-# Needs PostgreSQL on PGHOST:PGPORT (default 127.0.0.1:5432, user postgres) and .venv-dev.
+# Needs PostgreSQL on PGHOST:PGPORT (default 127.0.0.1:5432, user postgres) and .venv-dev (the checks' environment).
 
 LIVE_PID=""
 LIVE_DB=""

@@ -13,14 +13,13 @@ from functools import cache
 from pathlib import Path
 
 from fastapi import FastAPI
-from sqlalchemy import Engine, delete
-from sqlmodel import SQLModel
+from sqlalchemy import Engine
 
 from impl.app import create_app
 from impl.db.engine import build_engine
 from impl.db.tables import RefreshTokenRow  # noqa: F401  (all tables are registered on the metadata)
 from impl.migrate import upgrade
-from tests.conftest import make_settings
+from tests.conftest import empty_tables, make_settings
 from tests.databases import temporary_database
 
 _cleanup = ExitStack()
@@ -34,12 +33,14 @@ def backend_app(backend: str) -> FastAPI:
     upgrade(url)
     engine = build_engine(url)
     _cleanup.callback(engine.dispose)
-    return create_app(make_settings(url), engine=engine)
+    _engines[backend] = engine
+    return create_app(make_settings(url))
+
+
+_engines: dict[str, Engine] = {}
 
 
 def reset_database(backend: str) -> None:
     """Empty every table, so that a stateful scenario starts from the same state each time."""
-    engine: Engine = backend_app(backend).state.engine
-    with engine.begin() as connection:
-        for table in reversed(SQLModel.metadata.sorted_tables):
-            connection.execute(delete(table))
+    backend_app(backend)
+    empty_tables(_engines[backend])

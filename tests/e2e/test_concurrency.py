@@ -1,6 +1,6 @@
-"""Concurrency proofs against the real server (uvicorn on 127.0.0.1), on every backend, each
-with its own migrated database: concurrent conditional writes, concurrent retries with one
-Idempotency-Key, and a cursor walk while another client inserts and deletes."""
+"""Concurrency proofs against the real server (uvicorn on 127.0.0.1), one per backend on its own
+migrated database, each test as a user of its own: concurrent conditional writes, concurrent
+retries with one Idempotency-Key, and a cursor walk while other clients insert and delete."""
 
 from __future__ import annotations
 
@@ -9,7 +9,6 @@ import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -22,21 +21,27 @@ CLIENTS = 16
 PASSWORD = "concurrency test password"
 
 
-@contextmanager
-def server(test: str, backend_name: str, tmp_path: Path) -> Iterator[tuple[str, dict[str, str]]]:
-    """A fresh database and server, and the headers of a registered, logged-in user."""
+@pytest.fixture(scope="module", params=BACKENDS)
+def live_server(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """One real server per backend, on its own migrated database, for the tests of this module;
+    each test works as a user of its own."""
     with (
-        temporary_database(backend_name, tmp_path) as url,
+        temporary_database(request.param, tmp_path_factory.mktemp("concurrency")) as url,
         running_server(url) as base,
     ):
-        with httpx.Client(base_url=base, timeout=30) as http:
-            email = f"{test}@example.com"
-            assert (
-                http.post("/api/v1/auth/register", json={"email": email, "password": PASSWORD}).status_code
-                == 201
-            )
-            tokens = http.post("/api/v1/auth/token", data={"username": email, "password": PASSWORD}).json()
-        yield base, {"Authorization": f"Bearer {tokens['access_token']}"}
+        yield base
+
+
+@contextmanager
+def server(test: str, base: str) -> Iterator[tuple[str, dict[str, str]]]:
+    """The module's server, and the headers of a user registered and logged in for `test`."""
+    with httpx.Client(base_url=base, timeout=30) as http:
+        email = f"{test}@example.com"
+        assert (
+            http.post("/api/v1/auth/register", json={"email": email, "password": PASSWORD}).status_code == 201
+        )
+        tokens = http.post("/api/v1/auth/token", data={"username": email, "password": PASSWORD}).json()
+    yield base, {"Authorization": f"Bearer {tokens['access_token']}"}
 
 
 def all_at_once(base: str, request: Callable[[httpx.Client, int], httpx.Response]) -> list[httpx.Response]:
@@ -53,9 +58,8 @@ def all_at_once(base: str, request: Callable[[httpx.Client, int], httpx.Response
         return list(pool.map(client, range(CLIENTS)))
 
 
-@pytest.mark.parametrize("backend_name", BACKENDS)
-def test_concurrent_writes_with_one_if_match_exactly_one_wins(backend_name: str, tmp_path: Path) -> None:
-    with server("if_match", backend_name, tmp_path) as (base, headers):
+def test_concurrent_writes_with_one_if_match_exactly_one_wins(live_server: str) -> None:
+    with server("if_match", live_server) as (base, headers):
         task = httpx.post(f"{base}/api/v1/tasks", json={"title": "contested"}, headers=headers).json()
         url = f"/api/v1/tasks/{task['id']}"
 
@@ -83,11 +87,8 @@ def test_concurrent_writes_with_one_if_match_exactly_one_wins(backend_name: str,
         assert not_modified.headers["etag"] == '"2"'
 
 
-@pytest.mark.parametrize("backend_name", BACKENDS)
-def test_concurrent_retries_with_one_idempotency_key_create_one_task(
-    backend_name: str, tmp_path: Path
-) -> None:
-    with server("idempotency", backend_name, tmp_path) as (base, headers):
+def test_concurrent_retries_with_one_idempotency_key_create_one_task(live_server: str) -> None:
+    with server("idempotency", live_server) as (base, headers):
         body = {"title": "exactly once", "tags": ["retry"]}
         keyed = {**headers, "Idempotency-Key": "one-key"}
 
@@ -102,21 +103,15 @@ def test_concurrent_retries_with_one_idempotency_key_create_one_task(
         assert [task["id"] for task in listed] == [responses[0].json()["id"]]
 
 
-@pytest.mark.parametrize("backend_name", BACKENDS)
-def test_a_cursor_walk_survives_inserts_and_deletes_between_its_pages(
-    backend_name: str, tmp_path: Path
-) -> None:
-    """Every task that exists for the whole walk is seen exactly once; nothing is seen twice.
-    Between every two pages another client deletes one task and inserts one, at random places
-    in the order (seeded): each page's query sees the writes of the pages before it."""
+def test_a_cursor_walk_survives_concurrent_inserts_and_deletes(live_server: str) -> None:
+    """Every task that exists for the whole walk is seen exactly once; nothing is seen twice."""
     with (
-        server("walk", backend_name, tmp_path) as (base, headers),
+        server("walk", live_server) as (base, headers),
         httpx.Client(base_url=base, timeout=30) as http,
-        httpx.Client(base_url=base, timeout=30) as other,
     ):
         for sort in ("-created_at", "due_at", "-due_at", "title"):
-            random.seed(f"{backend_name}{sort}")
-            walk_while_tasks_change(http, other, headers, sort)
+            random.seed(sort)
+            walk_while_others_write(http, headers, sort)
 
 
 def random_task(label: str) -> dict[str, Any]:
@@ -124,9 +119,7 @@ def random_task(label: str) -> dict[str, Any]:
     return {"title": f"{random.choice(['alpha', 'Beta', 'gamma', 'DELTA'])} {label}", "due_at": due}
 
 
-def walk_while_tasks_change(
-    http: httpx.Client, other: httpx.Client, headers: dict[str, str], sort: str
-) -> None:
+def walk_while_others_write(http: httpx.Client, headers: dict[str, str], sort: str) -> None:
     def create_many(labels: list[str]) -> list[str]:
         operations = [{"op": "create", "task": random_task(label)} for label in labels]
         response = http.post("/api/v1/tasks/batch", json={"operations": operations}, headers=headers)
@@ -135,22 +128,50 @@ def walk_while_tasks_change(
 
     stable = set(create_many([f"stable {i}" for i in range(100)]))
     volatile = create_many([f"volatile {i}" for i in range(60)])
+    walking = threading.Event()
+    walking.set()
+    mutations = {"inserted": 0, "deleted": 0}
+    changed = threading.Condition()
+
+    def mutate() -> None:
+        with httpx.Client(base_url=str(http.base_url), timeout=30) as other:
+            while walking.is_set():
+                # Deletes and inserts alternate, so every page sees both kinds of change.
+                if volatile and mutations["deleted"] < mutations["inserted"]:
+                    victim = volatile.pop(random.randrange(len(volatile)))
+                    assert other.delete(f"/api/v1/tasks/{victim}", headers=headers).status_code == 204
+                    kind = "deleted"
+                else:
+                    created = other.post("/api/v1/tasks", json=random_task("inserted"), headers=headers)
+                    assert created.status_code == 201
+                    volatile.append(created.json()["id"])
+                    kind = "inserted"
+                with changed:
+                    mutations[kind] += 1
+                    changed.notify_all()
+
+    def changes_since(count: int) -> bool:
+        # Wait (by the mechanism, not the clock) until the others wrote between two pages.
+        with changed:
+            return changed.wait_for(lambda: sum(mutations.values()) >= count + 2, timeout=30)
+
+    mutator = threading.Thread(target=mutate)
+    mutator.start()
     seen: list[str] = []
-    params: dict[str, Any] = {"limit": 7, "sort": sort}
-    pages = 0
-    while True:
-        page = http.get("/api/v1/tasks", params=params, headers=headers)
-        assert page.status_code == 200, page.text
-        seen += [item["id"] for item in page.json()["items"]]
-        pages += 1
-        if page.json()["next_cursor"] is None:
-            break
-        params["cursor"] = page.json()["next_cursor"]
-        victim = volatile.pop(random.randrange(len(volatile)))
-        assert other.delete(f"/api/v1/tasks/{victim}", headers=headers).status_code == 204
-        created = other.post("/api/v1/tasks", json=random_task("inserted"), headers=headers)
-        assert created.status_code == 201, created.text
-        volatile.append(created.json()["id"])
-    assert pages >= 100 // 7, f"{sort}: the walk took {pages} pages"
+    try:
+        params: dict[str, Any] = {"limit": 7, "sort": sort}
+        while True:
+            assert changes_since(sum(mutations.values()))
+            page = http.get("/api/v1/tasks", params=params, headers=headers)
+            assert page.status_code == 200, page.text
+            seen += [item["id"] for item in page.json()["items"]]
+            if page.json()["next_cursor"] is None:
+                break
+            params["cursor"] = page.json()["next_cursor"]
+    finally:
+        walking.clear()
+        mutator.join(timeout=60)
     assert len(seen) == len(set(seen)), f"{sort}: a task was returned twice"
     assert stable <= set(seen), f"{sort}: a task that existed for the whole walk was skipped"
+    assert mutations["inserted"] > 0
+    assert mutations["deleted"] > 0

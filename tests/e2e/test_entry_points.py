@@ -1,6 +1,6 @@
 """The ways to run the service that README documents: `uvicorn impl.app:app` (the module-level
 app), what `fastapi run impl/app.py` looks for, and the package that `pip install .` builds,
-used from outside the repository."""
+used from outside the repository. (`tasks-api serve` itself: every test that starts a server.)"""
 
 from __future__ import annotations
 
@@ -12,7 +12,11 @@ import zipfile
 from pathlib import Path
 
 import httpx
+import pytest
+from fastapi import FastAPI
 
+import impl.app
+from impl.settings import get_settings
 from tests.servers import ROOT, running_server
 
 SERVER_ENV = {"ENVIRONMENT": "test", "JWT_SECRET": "entry-point-secret-" + "e" * 40}
@@ -32,31 +36,22 @@ def test_uvicorn_serves_the_module_level_app(tmp_path: Path) -> None:
         assert registered.status_code == 201, registered.text
 
 
-def test_the_app_is_found_as_fastapi_run_looks_for_it(tmp_path: Path) -> None:
+def test_the_app_is_found_as_fastapi_run_looks_for_it(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
     # fastapi-cli imports the module, looks for "app" in dir(module), then getattr()s it.
-    script = (
-        "import impl.app as module\n"
-        "from fastapi import FastAPI\n"
-        "assert 'app' in dir(module)\n"
-        "assert isinstance(module.app, FastAPI)\n"
-        "assert module.app is module.app\n"
-    )
-    environment = {
-        **os.environ,
-        **SERVER_ENV,
-        "PYTHONPATH": str(ROOT),
-        "DATABASE_URL": f"sqlite:///{tmp_path / 'app.db'}",
-    }
-    result = subprocess.run(
-        [sys.executable, "-c", script],
-        check=False,
-        cwd=tmp_path,
-        env=environment,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-    assert result.returncode == 0, result.stderr
+    for name, value in {**SERVER_ENV, "DATABASE_URL": f"sqlite:///{tmp_path / 'app.db'}"}.items():
+        monkeypatch.setenv(name, value)
+    get_settings.cache_clear()
+    try:
+        assert "app" in dir(impl.app)
+        app = impl.app.app
+        assert isinstance(app, FastAPI)
+        assert impl.app.app is app  # built once
+        assert app.state.settings.database_url == f"sqlite:///{tmp_path / 'app.db'}"
+    finally:
+        impl.app._module_app.cache_clear()
+        get_settings.cache_clear()
 
 
 def test_the_built_package_carries_its_data_and_runs_outside_the_repository(tmp_path: Path) -> None:

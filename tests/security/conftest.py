@@ -1,4 +1,4 @@
-"""Apps with rate limits on (the shared fixtures switch them off), on the test's transaction."""
+"""Apps with rate limits on (the shared fixtures switch them off), on the backend's database."""
 
 from __future__ import annotations
 
@@ -7,8 +7,6 @@ from collections.abc import Callable, Iterator
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from sqlalchemy import Connection
-from sqlmodel import Session
 
 from impl.app import create_app
 from tests.conftest import Backend, make_settings
@@ -18,16 +16,12 @@ ClientFactory = Callable[..., TestClient]
 
 
 @pytest.fixture
-def make_app(backend: Backend, connection: Connection) -> AppFactory:
-    """An app on the backend's database with these settings, its sessions joining the test's
-    transaction like the shared app's."""
+def make_app(backend: Backend, app: FastAPI) -> AppFactory:
+    """An app on the backend's database with these settings (emptied after the test like the
+    shared app's)."""
 
     def build(**overrides: object) -> FastAPI:
-        app = create_app(make_settings(backend.url, **overrides), engine=backend.engine)
-        app.state.make_session = lambda *, write: Session(
-            bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False
-        )
-        return app
+        return create_app(make_settings(backend.url, **overrides))
 
     return build
 

@@ -40,6 +40,7 @@ def hmac_signed(header: dict[str, Any], claims: dict[str, Any], secret: bytes) -
 def own_token(
     user_id: str,
     *,
+    session_id: str | None = None,
     secret: bytes = TEST_SECRET.encode(),
     header: dict[str, Any] | None = None,
     drop: tuple[str, ...] = (),
@@ -55,6 +56,7 @@ def own_token(
         "exp": now + 900,
         "jti": uuid.uuid4().hex,
         "ver": 0,
+        "sid": session_id or str(uuid.uuid4()),
         **claims,
     }
     for name in drop:

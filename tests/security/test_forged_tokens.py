@@ -76,25 +76,35 @@ FORGERIES: dict[str, Callable[[Account], str]] = {
         _claims(a.user_id),
         ATTACKER_KEY,
     ),
-    "missing exp": lambda a: own_token(a.user_id, drop=("exp",)),
-    "missing iat": lambda a: own_token(a.user_id, drop=("iat",)),
-    "missing sub": lambda a: own_token(a.user_id, drop=("sub",)),
-    "missing ver": lambda a: own_token(a.user_id, drop=("ver",)),
-    "missing jti": lambda a: own_token(a.user_id, drop=("jti",)),
-    "stale ver (issued before a password change)": lambda a: own_token(a.user_id, ver=1),
-    "expired beyond the 60 s skew": lambda a: own_token(
-        a.user_id, iat=int(time.time()) - 1000, exp=int(time.time()) - 61
+    "missing exp": lambda a: own_token(a.user_id, session_id=a.session_id, drop=("exp",)),
+    "missing iat": lambda a: own_token(a.user_id, session_id=a.session_id, drop=("iat",)),
+    "missing sub": lambda a: own_token(a.user_id, session_id=a.session_id, drop=("sub",)),
+    "missing ver": lambda a: own_token(a.user_id, session_id=a.session_id, drop=("ver",)),
+    "missing jti": lambda a: own_token(a.user_id, session_id=a.session_id, drop=("jti",)),
+    "stale ver (issued before a password change)": lambda a: own_token(
+        a.user_id, session_id=a.session_id, ver=1
     ),
-    "exp as a string": lambda a: own_token(a.user_id, exp=str(int(time.time()) + 900)),
-    "nbf in the future": lambda a: own_token(a.user_id, nbf=int(time.time()) + 120),
-    "iat in the future": lambda a: own_token(a.user_id, iat=int(time.time()) + 120),
-    "wrong iss": lambda a: own_token(a.user_id, iss="https://evil.example.com"),
-    "wrong aud": lambda a: own_token(a.user_id, aud="another-service"),
-    "wrong typ": lambda a: own_token(a.user_id, header={"alg": "HS256", "typ": "JWT"}),
-    "signed with another secret": lambda a: own_token(a.user_id, secret=b"not-the-secret-" + b"x" * 40),
+    "missing sid": lambda a: own_token(a.user_id, drop=("sid",)),
+    "sid of no login session": lambda a: own_token(a.user_id, session_id=str(uuid.uuid4())),
+    "expired beyond the 60 s skew": lambda a: own_token(
+        a.user_id, session_id=a.session_id, iat=int(time.time()) - 1000, exp=int(time.time()) - 61
+    ),
+    "exp as a string": lambda a: own_token(
+        a.user_id, session_id=a.session_id, exp=str(int(time.time()) + 900)
+    ),
+    "nbf in the future": lambda a: own_token(a.user_id, session_id=a.session_id, nbf=int(time.time()) + 120),
+    "iat in the future": lambda a: own_token(a.user_id, session_id=a.session_id, iat=int(time.time()) + 120),
+    "wrong iss": lambda a: own_token(a.user_id, session_id=a.session_id, iss="https://evil.example.com"),
+    "wrong aud": lambda a: own_token(a.user_id, session_id=a.session_id, aud="another-service"),
+    "wrong typ": lambda a: own_token(
+        a.user_id, session_id=a.session_id, header={"alg": "HS256", "typ": "JWT"}
+    ),
+    "signed with another secret": lambda a: own_token(
+        a.user_id, session_id=a.session_id, secret=b"not-the-secret-" + b"x" * 40
+    ),
     "payload changed, signature kept": _swapped_payload,
     "sub not a UUID": lambda a: own_token("1 OR 1=1"),
-    "sub an integer": lambda a: own_token(a.user_id, sub=12345),
+    "sub an integer": lambda a: own_token(a.user_id, session_id=a.session_id, sub=12345),
     "sub empty": lambda a: own_token(""),
     "sub of nobody": lambda a: own_token(str(uuid.uuid4())),
     "garbage": lambda a: "not.a.jwt",
@@ -130,9 +140,9 @@ def test_a_forged_token_is_a_401(client: TestClient, alice: Account, forgery: st
 def test_the_unforged_controls_are_accepted(client: TestClient, alice: Account) -> None:
     """The forgeries fail for the reason they test: the same token made honestly works."""
     assert client.get(ME, headers=alice.headers).status_code == 200
-    honest = own_token(alice.user_id)
+    honest = own_token(alice.user_id, session_id=alice.session_id)
     assert client.get(ME, headers={"Authorization": f"Bearer {honest}"}).status_code == 200
-    within_skew = own_token(alice.user_id, exp=int(time.time()) - 5)
+    within_skew = own_token(alice.user_id, session_id=alice.session_id, exp=int(time.time()) - 5)
     assert client.get(ME, headers={"Authorization": f"Bearer {within_skew}"}).status_code == 200
 
 

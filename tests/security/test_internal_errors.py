@@ -1,10 +1,12 @@
-"""Item 12: a forced internal error (the database is unreachable) is a generic problem without
-a stack trace, SQL or paths; the details go to the log under the request id the response
-carries."""
+"""Item 12: an unexpected internal error (here: a database nobody migrated) is a generic 500
+problem without a stack trace, SQL or paths, its details logged under the request id the
+response carries; an expected failure (the database is unreachable) is a 503 that says so,
+with Retry-After, and just as little of its details."""
 
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
@@ -35,7 +37,15 @@ def unreachable_client() -> TestClient:
     return TestClient(app, raise_server_exceptions=False)
 
 
-@pytest.mark.parametrize(
+@pytest.fixture
+def unmigrated_client(tmp_path: Path) -> TestClient:
+    app = create_app(make_settings(f"sqlite:///{tmp_path / 'empty.db'}", rate_limit_enabled=False))
+    return TestClient(app, raise_server_exceptions=False)
+
+
+TOKEN = own_token("0b9d1c9e-4a57-4f55-9d0c-2c3b5d1c7a10")
+# Each operation that touches the database: (method, path, authorized, JSON body, form body).
+REQUESTS = pytest.mark.parametrize(
     ("method", "path", "authorized", "json", "form"),
     [
         ("GET", "/api/v1/tasks", True, None, None),
@@ -50,8 +60,11 @@ def unreachable_client() -> TestClient:
         ("POST", "/api/v1/auth/token", False, None, {"username": "a@example.com", "password": "whatever"}),
     ],
 )
-def test_an_unreachable_database_is_a_generic_500(
-    unreachable_client: TestClient,
+
+
+@REQUESTS
+def test_an_unexpected_error_is_a_generic_500(
+    unmigrated_client: TestClient,
     caplog: pytest.LogCaptureFixture,
     method: str,
     path: str,
@@ -61,9 +74,9 @@ def test_an_unreachable_database_is_a_generic_500(
 ) -> None:
     headers = {"X-Request-ID": "attack-suite-12345"}
     if authorized:
-        headers["Authorization"] = f"Bearer {own_token('0b9d1c9e-4a57-4f55-9d0c-2c3b5d1c7a10')}"
+        headers["Authorization"] = f"Bearer {TOKEN}"
     with caplog.at_level(logging.ERROR, logger="tasks_api.requests"):
-        response = unreachable_client.request(method, path, headers=headers, json=json, data=form)
+        response = unmigrated_client.request(method, path, headers=headers, json=json, data=form)
 
     assert response.status_code == 500
     assert response.headers["content-type"] == "application/problem+json"
@@ -82,4 +95,32 @@ def test_an_unreachable_database_is_a_generic_500(
     logged = [record for record in caplog.records if "attack-suite-12345" in record.getMessage()]
     assert logged, "the error is logged under the request id"
     assert logged[0].exc_info is not None  # with the traceback, in the log only
-    assert "OperationalError" in caplog.text
+    assert "no such table" in caplog.text
+
+
+@REQUESTS
+def test_an_unreachable_database_is_a_503_that_says_so(
+    unreachable_client: TestClient,
+    caplog: pytest.LogCaptureFixture,
+    method: str,
+    path: str,
+    authorized: bool,
+    json: dict[str, str] | None,
+    form: dict[str, str] | None,
+) -> None:
+    headers = {"X-Request-ID": "attack-suite-67890"}
+    if authorized:
+        headers["Authorization"] = f"Bearer {TOKEN}"
+    with caplog.at_level(logging.WARNING):
+        response = unreachable_client.request(method, path, headers=headers, json=json, data=form)
+
+    assert response.status_code == 503
+    assert response.headers["retry-after"] == "1"
+    body = response.json()
+    assert body["type"] == "urn:tasks-api:problem:database-unavailable"
+    assert body["request_id"] == "attack-suite-67890"
+    for leak in LEAKS:
+        assert leak.lower() not in response.text.lower(), leak
+    logged = [record for record in caplog.records if "attack-suite-67890" in record.getMessage()]
+    assert len(logged) == 1, "one line per failure"
+    assert logged[0].exc_info is None  # an expected failure: no traceback

@@ -15,6 +15,7 @@ from tests.problems import Response, assert_problem
 
 REFRESH = "/api/v1/auth/refresh"
 LOGOUT = "/api/v1/auth/logout"
+ME = "/api/v1/users/me"
 
 
 @pytest.fixture
@@ -51,15 +52,20 @@ def test_refresh_rotates_and_a_replayed_token_revokes_its_family(
     assert len(revoked) == 2
 
 
-def test_logout_needs_authentication_and_revokes_the_family(client: TestClient, alice: LoggedIn) -> None:
+def test_logout_needs_authentication_and_revokes_that_login(client: TestClient, alice: LoggedIn) -> None:
+    other_login = login(client, alice.email, alice.password)
     rotated = refresh(client, alice.refresh_token).json()["refresh_token"]
     body = {"refresh_token": rotated}
     assert_problem(client.post(LOGOUT, json=body), 401)
     assert client.post(LOGOUT, json=body, headers=alice.headers).status_code == 204
     assert_problem(refresh(client, rotated), 401)
     assert_problem(refresh(client, alice.refresh_token), 401)
-    # Idempotent.
-    assert client.post(LOGOUT, json=body, headers=alice.headers).status_code == 204
+    # The access token of that login is revoked with it, at once (not when it expires)...
+    assert_problem(client.get(ME, headers=alice.headers), 401)
+    assert_problem(client.post(LOGOUT, json=body, headers=alice.headers), 401)
+    # ...and only that login's: the other one goes on.
+    other = {"Authorization": f"Bearer {other_login['access_token']}"}
+    assert client.get(ME, headers=other).status_code == 200
 
 
 def test_logout_cannot_revoke_another_users_tokens(

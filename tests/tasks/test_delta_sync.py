@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from datetime import UTC, datetime, timedelta
 
 from fastapi.testclient import TestClient
 from sqlmodel import Session, select
 
+from impl.db.engine import build_database
 from impl.db.tables import IdempotencyKeyRow, TaskRow, TaskTagRow
-from impl.purge import purge
+from impl.purge import Purged, purge
 from impl.settings import Settings
 from tests.accounts import Account
-from tests.conftest import make_settings
+from tests.conftest import Backend, make_settings
 from tests.problems import assert_problem
 from tests.tasks.task_requests import TASKS, create, listed, task_url
 
@@ -96,7 +98,17 @@ def test_updated_since_older_than_the_retention_is_410(client: TestClient, alice
     )
 
 
-def test_purge_forgets_old_tombstones_and_keys_only(client: TestClient, alice: Account, db: Session) -> None:
+def run_purge(url: str, settings: Settings, *, now: datetime) -> Purged:
+    async def purge_on_its_own_connection() -> Purged:
+        async with build_database(make_settings(url)).write() as connection:
+            return await purge(connection, settings, now=now)
+
+    return asyncio.run(purge_on_its_own_connection())
+
+
+def test_purge_forgets_old_tombstones_and_keys_only(
+    client: TestClient, alice: Account, db: Session, backend: Backend
+) -> None:
     create(client, alice, title="kept")
     recent = create(client, alice, title="recently deleted")
     old = create(client, alice, title="long deleted", tags=["t"])
@@ -110,14 +122,14 @@ def test_purge_forgets_old_tombstones_and_keys_only(client: TestClient, alice: A
     db.flush()
 
     settings = make_settings("sqlite://")
-    purged = purge(db, settings, now=now)
+    purged = run_purge(backend.url, settings, now=now)
     assert (purged.tombstones, purged.idempotency_keys) == (1, 0)
     remaining = {(task.title, task.deleted_at is not None) for task in db.exec(select(TaskRow))}
     assert remaining == {("kept", False), ("", True), ("keyed", False)}  # a tombstone keeps no content
     assert db.exec(select(TaskTagRow).where(TaskTagRow.task_id == uuid.UUID(old["id"]))).all() == []
 
-    later = purge(
-        db,
+    later = run_purge(
+        backend.url,
         Settings.model_validate(settings.model_dump() | {"idempotency_key_ttl_hours": 1}),
         now=now + timedelta(hours=2),
     )
