@@ -34,7 +34,7 @@ from impl.http.docs import install_docs
 from impl.http.head_requests import HeadAsGetMiddleware
 from impl.http.literal_paths import shadowing_routes
 from impl.http.middleware import BodyGuardMiddleware, RequestContextMiddleware
-from impl.http.negotiation import require_acceptable_response, require_declared_media_type
+from impl.http.negotiation import negotiate
 from impl.http.problems import install_problem_handlers
 from impl.http.rate_limits import RateLimits
 from impl.settings import Settings, get_settings, with_development_secret
@@ -86,7 +86,10 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
         users=UsersImpl,
         title=CONTRACT["info"]["title"],
         version=CONTRACT["info"]["version"],
-        dependencies=[Depends(require_acceptable_response), Depends(require_declared_media_type)],
+        dependencies=[Depends(negotiate)],
+        # Metrics and logs are impl/'s own; FastAPI's OpenTelemetry hooks would look up their
+        # providers on every request.
+        telemetry={"tracing": False, "metrics": False, "logs": False, "operation_spans": False},
         # impl/docs.py serves the docs with self-hosted assets instead of FastAPI's CDN pages.
         docs_url=None,
         redoc_url=None,

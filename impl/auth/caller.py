@@ -37,8 +37,10 @@ async def authenticate(request: Request, token: str | None) -> Caller:
     state = request.app.state
     external: ExternalTokenVerifier | None = state.external_tokens
     if external is not None and unverified_issuer(token) == external.issuer:
-        # May fetch the provider's keys (rarely): off the event loop.
-        identity = await anyio.to_thread.run_sync(external.verify, token)
+        # A new token may need the provider's keys fetched: verified off the event loop.
+        identity = external.cached(token)
+        if identity is None:
+            identity = await anyio.to_thread.run_sync(external.verify, token)
         database: Database = state.database
         user_id = await user_repository.external_user_id(
             database, issuer=identity.issuer, subject=identity.subject

@@ -8,6 +8,7 @@ subject are always checked. Only impl/auth/dependencies.py authenticate() calls 
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -42,6 +43,12 @@ class Ed25519Only(EdDSAAlgorithm):
 class ExternalIdentity:
     issuer: str
     subject: str
+    expires_at: float = 0.0
+
+
+# Tokens verified already, so that a client's next requests skip the signature check and
+# the hop to a worker thread (the expiry is checked on every use). Bounded: oldest go first.
+VERIFIED_CACHE_SIZE = 4096
 
 
 class ExternalTokenVerifier:
@@ -61,6 +68,8 @@ class ExternalTokenVerifier:
         # are ignored, and nothing in the header chooses the key but the kid.
         self._registry = JWSRegistry(algorithms=self._algorithms, strict_check_header=False)
         self._registry.algorithms = {**JWSRegistry.algorithms, "EdDSA": Ed25519Only()}
+        self._leeway = settings.jwt_leeway_seconds
+        self._verified: dict[str, ExternalIdentity] = {}
         self._claims = jwt.JWTClaimsRegistry(
             leeway=settings.jwt_leeway_seconds,
             iss={"essential": True, "value": self.issuer},
@@ -70,7 +79,22 @@ class ExternalTokenVerifier:
             iat={"essential": True},
         )
 
+    def cached(self, token: str) -> ExternalIdentity | None:
+        """The identity of a token verified before and not expired since; None otherwise."""
+        identity = self._verified.get(token)
+        if identity is None or identity.expires_at + self._leeway < time.time():
+            return None
+        return identity
+
     def verify(self, token: str) -> ExternalIdentity:
+        """Verify the token (may fetch the provider's keys: call it off the event loop)."""
+        identity = self._verify(token)
+        if len(self._verified) >= VERIFIED_CACHE_SIZE:
+            self._verified.pop(next(iter(self._verified)), None)
+        self._verified[token] = identity
+        return identity
+
+    def _verify(self, token: str) -> ExternalIdentity:
         try:
             decoded = jwt.decode(token, self._key_for, algorithms=self._algorithms, registry=self._registry)
             self._claims.validate(decoded.claims)
@@ -83,7 +107,7 @@ class ExternalTokenVerifier:
         subject = decoded.claims["sub"]
         if not isinstance(subject, str) or not 0 < len(subject) <= MAX_SUBJECT_CHARS:
             raise InvalidToken()
-        return ExternalIdentity(issuer=self.issuer, subject=subject)
+        return ExternalIdentity(issuer=self.issuer, subject=subject, expires_at=float(decoded.claims["exp"]))
 
     def _key_for(self, token: Any) -> PublicKey:
         header = token.headers()

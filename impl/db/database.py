@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from typing import Any
 from weakref import WeakKeyDictionary
 
+from impl.db.deadline import Deadline
 from impl.db.errors import DatabaseTimeout
 from impl.db.pool import Pool, PoolStats, _Pooled
 from impl.db.sql import Dialect, Params, Query, Step, StepResult
@@ -132,7 +133,7 @@ class Database:
         connection = self.driver.connection(pooled.connection, write=write)
         usable = False
         try:
-            async with asyncio.timeout(self.limits.deadline):
+            async with Deadline(self.limits.deadline):
                 try:
                     yield connection
                 except asyncio.CancelledError:
@@ -166,8 +167,3 @@ class Database:
             return DatabaseTimeout("connecting to the database timed out")
         translated = self.driver.translate(error)
         return translated if isinstance(translated, Exception) else error
-
-
-def steps_of(query: Query, rows: Sequence[Params]) -> Step:
-    """One statement run once per row (an executemany)."""
-    return Step(query, many=list(rows))

@@ -20,6 +20,9 @@ SQLITE_SCHEMES = {"sqlite", "sqlite+pysqlite"}
 # What a unit of work may take beyond the statement timeout before the service gives up on
 # the database (a server that hangs instead of timing out its statements).
 DEADLINE_MARGIN_SECONDS = 2.0
+# Every query of the service walks an index in the order it needs (tests/test_query_plans.py);
+# a planner without statistics would sometimes sort instead, so sorts are ruled out.
+PLANNER_SETTINGS = ("enable_sort = off",)
 
 
 def normalize_url(raw_url: str) -> URL:
@@ -61,6 +64,7 @@ def build_database(settings: Settings) -> Database:
         statement_timeout_ms=settings.database_statement_timeout_ms,
         lock_timeout_ms=settings.database_lock_timeout_ms,
         behind_pooler=is_behind_pooler(url),
+        planner=PLANNER_SETTINGS,
     )
     return Database(driver, limits)
 

@@ -35,8 +35,12 @@ _UNAVAILABLE = (
 class PostgresConnection(Connection):
     dialect = "postgresql"
 
-    def __init__(self, raw: psycopg.AsyncConnection[Any], *, begin: list[str] | None) -> None:
+    def __init__(
+        self, raw: psycopg.AsyncConnection[Any], *, begin: list[str] | None, session_planner: Sequence[str]
+    ) -> None:
         self.raw = raw
+        # Planner settings the connection already has for its whole session.
+        self._session_planner = session_planner
         # Sent with the first statement of a write; None for reads (autocommit).
         self._begin = begin
         self.began = False
@@ -82,6 +86,7 @@ class PostgresConnection(Connection):
         COMMIT with its last, and the transaction that LOCAL planner settings need."""
         prefix: list[str] = []
         suffix: list[str] = []
+        planner = [setting for setting in planner if setting not in self._session_planner]
         if self._begin is not None and not self.began:
             prefix, self.began = list(self._begin), True
         elif planner and self._begin is None:
@@ -105,20 +110,27 @@ class PostgresDriver(Driver):
         statement_timeout_ms: int,
         lock_timeout_ms: int,
         behind_pooler: bool,
+        planner: Sequence[str] = (),
     ) -> None:
         self.conninfo = conninfo
         self.connect_timeout = connect_timeout
         self.behind_pooler = behind_pooler
         # Behind a transaction-mode pooler a session SET would stay on a server connection
         # that other clients share; only TimeZone is one the pooler tracks per client.
+        # `planner`: settings every statement may have (see Connection.run); on a connection of
+        # our own they are set once for the session, behind a pooler per transaction.
+        self.session_planner: tuple[str, ...] = () if behind_pooler else tuple(planner)
         self.session_settings = (
             "SET TimeZone = 'UTC'"
             if behind_pooler
-            else (
-                f"SET statement_timeout = {int(statement_timeout_ms)}; "
-                f"SET lock_timeout = {int(lock_timeout_ms)}; "
-                "SET idle_in_transaction_session_timeout = 60000; "
-                "SET TimeZone = 'UTC'"
+            else "; ".join(
+                [
+                    f"SET statement_timeout = {int(statement_timeout_ms)}",
+                    f"SET lock_timeout = {int(lock_timeout_ms)}",
+                    "SET idle_in_transaction_session_timeout = 60000",
+                    "SET TimeZone = 'UTC'",
+                    *(f"SET {setting}" for setting in self.session_planner),
+                ]
             )
         )
         # Behind a pooler, the session settings may belong to another client's session.
@@ -149,7 +161,9 @@ class PostgresDriver(Driver):
         await raw.close()
 
     def connection(self, raw: psycopg.AsyncConnection[Any], *, write: bool) -> PostgresConnection:
-        return PostgresConnection(raw, begin=self.begin if write else None)
+        return PostgresConnection(
+            raw, begin=self.begin if write else None, session_planner=self.session_planner
+        )
 
     async def finish(self, connection: Connection, *, failed: bool) -> bool:
         assert isinstance(connection, PostgresConnection)

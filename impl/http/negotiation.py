@@ -65,3 +65,10 @@ async def require_acceptable_response(request: Request) -> None:
     accept = request.headers.get("accept", "").strip()
     if accept and not accepts_json(accept):
         raise NotAcceptable(f"This operation answers {JSON}; the Accept header allows only {accept[:100]}.")
+
+
+async def negotiate(request: Request) -> None:
+    """Both checks, as the one dependency every operation has (each dependency costs FastAPI
+    some work per request)."""
+    await require_acceptable_response(request)
+    await require_declared_media_type(request)

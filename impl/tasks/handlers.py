@@ -28,7 +28,6 @@ from impl.tasks.pages import TaskPager, filters_from
 from impl.tasks.responses import JSON_MEDIA_TYPE, StoredTask, dumps, json_response, stored_json, task_json
 from impl.tasks.writes import Change, TaskWriter
 
-Sort = str
 TASKS_PATH = "/api/v1/tasks"
 
 
@@ -51,7 +50,7 @@ class TasksImpl(TasksHandlers):
         *,
         limit: int,
         cursor: str | None,
-        sort: Sort,
+        sort: str,
         completed: bool | None,
         priority: Sequence[str] | None,
         tag: Sequence[str] | None,

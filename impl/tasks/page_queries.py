@@ -17,6 +17,7 @@ from datetime import datetime
 
 from impl.auth.identity import Caller
 from impl.db.database import Connection, Row
+from impl.db.engine import PLANNER_SETTINGS
 from impl.db.sql import Dialect, Params, Step
 from impl.tasks.ordering import Position, TaskFilters, TaskOrder
 from impl.tasks.repository import ensure_valid, task_query
@@ -25,8 +26,9 @@ from impl.tasks.repository import ensure_valid, task_query
 # an owner has a handful of tasks, and sorts them instead of walking the index in order: fine
 # for a handful, a full read of the owner's tasks for a large account. A page never needs a
 # sort, so it is ruled out; the index walk is then the plan, whatever the statistics say
-# (tests/test_query_plans.py checks it with EXPLAIN, before and after ANALYZE).
-INDEX_WALK = ("enable_sort = off",)
+# (tests/test_query_plans.py checks it with EXPLAIN, before and after ANALYZE). The database
+# sets it once per connection where it can (impl/db/engine.py), here otherwise.
+INDEX_WALK = PLANNER_SETTINGS
 
 
 @dataclass(frozen=True)

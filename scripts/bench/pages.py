@@ -10,6 +10,7 @@ a database is created for the run and dropped after it).
 from __future__ import annotations
 
 import argparse
+import asyncio
 import random
 import statistics
 import tempfile
@@ -22,18 +23,20 @@ from functools import partial
 from pathlib import Path
 
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine, create_engine, event, insert, text
+from sqlalchemy import Engine, create_engine, insert, text
 from sqlalchemy.engine import make_url
-from sqlmodel import Session
 
 from impl.app import create_app
-from impl.db.engine import build_engine, normalize_url
+from impl.auth.identity import Caller
+from impl.db.engine import build_database, build_engine, normalize_url
+from impl.db.sql import Dialect
+from impl.db.sqlite import _bind
 from impl.db.tables import TaskRow
 from impl.migrate import upgrade
 from impl.settings import Settings
 from impl.tasks.fields import PRIORITY_RANKS, search_key, title_key
 from impl.tasks.ordering import Position, TaskFilters, TaskOrder
-from impl.tasks.page_queries import list_page
+from impl.tasks.page_queries import list_page, page_steps
 
 SORTS = ["-created_at", "due_at", "title", "-priority"]
 OFFSET_SQL = {
@@ -106,35 +109,63 @@ def keyset_timings(
     headers = options.headers
     params = {"limit": options.limit, "sort": sort}
     deep = dict(params)
-    last: dict[str, object] = {}
     for _ in range(options.page - 1):
-        page = client.get("/api/v1/tasks", params=deep, headers=headers).json()
-        deep["cursor"], last = page["next_cursor"], page["items"][-1]
+        deep["cursor"] = client.get("/api/v1/tasks", params=deep, headers=headers).json()["next_cursor"]
     assert deep["cursor"] is not None
     order = TaskOrder.parse(sort)
-    value = {"title": str(last["title"]).casefold(), "priority": PRIORITY_RANKS[str(last["priority"])]}.get(
-        order.field, last.get(order.field)
-    )
-    position = Position(order.from_json(value), uuid.UUID(str(last["id"])))
-    now = datetime.now(UTC)
+    position = deep_position(client, headers, sort, options)
     timings = [
         median_ms(partial(client.get, "/api/v1/tasks", params=query, headers=headers), options.repeat)
         for query in (params, deep)
     ]
-    with Session(engine) as session:
-        for after in (None, position):
-            query = partial(
-                list_page,
-                session,
-                owner_id=owner,
-                filters=TaskFilters(),
-                order=order,
-                after=after,
-                limit=options.limit + 1,
-                now=now,
-            )
-            timings.append(median_ms(query, options.repeat))
+    timings += asyncio.run(_query_timings(options.url, owner, order, position, options))
     return timings
+
+
+async def _query_timings(
+    url: str, owner: uuid.UUID, order: TaskOrder, position: Position, options: argparse.Namespace
+) -> list[float]:
+    """The keyset statements alone, first page and deep page, on one pooled connection."""
+    database = build_database(Settings(environment="test", database_url=url, jwt_secret="b" * 48))
+    await database.open()
+    caller = Caller(user_id=owner)
+    timings = []
+    try:
+        for after in (None, position):
+            samples = []
+            for _ in range(options.repeat):
+                started = time.perf_counter()
+                async with database.read() as connection:
+                    await list_page(
+                        connection,
+                        caller,
+                        filters=TaskFilters(),
+                        order=order,
+                        after=after,
+                        limit=options.limit + 1,
+                        now=datetime.now(UTC),
+                    )
+                samples.append((time.perf_counter() - started) * 1000)
+            timings.append(statistics.median(samples))
+    finally:
+        await database.close()
+    return timings
+
+
+def deep_position(
+    client: TestClient, headers: dict[str, str], sort: str, options: argparse.Namespace
+) -> Position:
+    """Where page `options.page` of this sort starts: after the last task of the page before."""
+    params: dict[str, str | int] = {"limit": options.limit, "sort": sort}
+    last: dict[str, object] = {}
+    for _ in range(options.page - 1):
+        page = client.get("/api/v1/tasks", params=params, headers=headers).json()
+        params["cursor"], last = page["next_cursor"], page["items"][-1]
+    order = TaskOrder.parse(sort)
+    value = {"title": str(last["title"]).casefold(), "priority": PRIORITY_RANKS[str(last["priority"])]}.get(
+        order.field, last.get(order.field)
+    )
+    return Position(order.from_json(value), uuid.UUID(str(last["id"])))
 
 
 def offset_timings(engine: Engine, owner: uuid.UUID, sort: str, options: argparse.Namespace) -> list[float]:
@@ -158,28 +189,25 @@ def offset_timings(engine: Engine, owner: uuid.UUID, sort: str, options: argpars
 
 
 def deep_page_plans(
-    client: TestClient, engine: Engine, headers: dict[str, str], sort: str, options: argparse.Namespace
+    client: TestClient, engine: Engine, *, owner: uuid.UUID, sort: str, options: argparse.Namespace
 ) -> list[str]:
     """The database's plan for each statement that selects tasks for the deep page."""
-    params: dict[str, str | int] = {"limit": options.limit, "sort": sort}
-    for _ in range(options.page - 1):
-        params["cursor"] = client.get("/api/v1/tasks", params=params, headers=headers).json()["next_cursor"]
-    statements: list[tuple[str, object]] = []
-
-    def capture(_conn: object, _cursor: object, statement: str, parameters: object, *_: object) -> None:
-        if statement.startswith("SELECT tasks."):
-            statements.append((statement, parameters))
-
-    event.listen(engine, "before_cursor_execute", capture)
-    try:
-        client.get("/api/v1/tasks", params=params, headers=headers)
-    finally:
-        event.remove(engine, "before_cursor_execute", capture)
-    explain = "EXPLAIN QUERY PLAN " if engine.dialect.name == "sqlite" else "EXPLAIN "
+    dialect: Dialect = "sqlite" if engine.dialect.name == "sqlite" else "postgresql"
+    steps = page_steps(
+        dialect,
+        Caller(user_id=owner),
+        filters=TaskFilters(),
+        order=TaskOrder.parse(sort),
+        after=deep_position(client, options.headers, sort, options),
+        limit=options.limit + 1,
+        now=datetime.now(UTC),
+    )
+    explain = "EXPLAIN QUERY PLAN " if dialect == "sqlite" else "EXPLAIN "
     plans = []
     with engine.connect() as connection:
-        for statement, parameters in statements:
-            rows = connection.exec_driver_sql(explain + statement, parameters).all()  # type: ignore[arg-type]
+        for step in steps:
+            params = _bind(step.params) if dialect == "sqlite" else dict(step.params or {})
+            rows = connection.exec_driver_sql(explain + step.query.text(dialect), params).all()
             plans.append(" | ".join(str(row[-1]).strip() for row in rows))
     return plans
 
@@ -210,8 +238,9 @@ def main() -> None:
     with throwaway_database(options.database_url) as url:
         upgrade(url)
         engine = build_engine(url)
+        options.url = url
         settings = Settings(environment="test", database_url=url, jwt_secret="bench-secret-" + "b" * 40)
-        with TestClient(create_app(settings, engine=engine)) as client:
+        with TestClient(create_app(settings)) as client:
             owner, headers = register(client, "bench@example.com")
             options.headers = headers
             started = time.perf_counter()
@@ -241,7 +270,7 @@ def main() -> None:
                 print(f"{sort:<12}" + "".join(f"{ms:>11.2f}" for ms in timings))
             print(f"\nPlans of the statements that read page {options.page}:")
             for sort in SORTS:
-                for plan in deep_page_plans(client, engine, headers, sort, options):
+                for plan in deep_page_plans(client, engine, owner=owner, sort=sort, options=options):
                     print(f"{sort:<12} {plan}")
         engine.dispose()
 

@@ -32,6 +32,7 @@ class Options:
     overload_connections: int
     overload_duration: int
     login_clients: int
+    server_settings: tuple[str, ...]
 
     def selected(self, name: str) -> bool:
         return name in self.only
@@ -95,6 +96,18 @@ def parse(argv: list[str] | None = None) -> Options:
     parser.add_argument("--overload-connections", type=_positive, default=1_000)
     parser.add_argument("--overload-duration", type=_positive, default=30)
     parser.add_argument("--login-clients", type=_positive, default=8, help="for login-interference")
+    parser.add_argument(
+        "--setting",
+        dest="server_settings",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="a setting of the server's environment, e.g. DATABASE_POOL_SIZE=4 (repeatable)",
+    )
     args = parser.parse_args(argv)
+    for setting in args.server_settings:
+        if "=" not in setting:
+            parser.error(f"--setting {setting!r}: write NAME=VALUE")
+    args.server_settings = tuple(args.server_settings)
     only = tuple(name for name in SELECTABLE if name in args.only)
     return Options(**{**vars(args), "only": only, "server_python": args.server_python.absolute()})

@@ -164,7 +164,9 @@ def run(options: Options) -> Report:
         work = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="bench-http-")))
         database_url = stack.enter_context(database.throwaway_database(options.database_url))
         progress(f"database {database.redacted(database_url)}: migrating")
-        env = server_env(database_url)
+        env = server_env(database_url) | dict(setting.split("=", 1) for setting in options.server_settings)
+        if options.server_settings:
+            report.meta["settings"] = " ".join(options.server_settings)
         subprocess.run([str(options.server_python), *MIGRATE], env=env, cwd=work, check=True, timeout=300)
         connection = stack.enter_context(database.connect(database_url))
         database.hold_statistics(connection)
