@@ -8,7 +8,6 @@ import. It serves the database as it finds it: apply the migrations first
 
 from __future__ import annotations
 
-import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from functools import lru_cache
@@ -26,6 +25,8 @@ from impl.auth.tokens import TokenService
 from impl.db.database import Database
 from impl.db.engine import build_database
 from impl.health.handlers import HealthImpl
+from impl.health.readiness import Readiness
+from impl.http.access_log import AccessLogMiddleware
 from impl.http.admission import AdmissionMiddleware
 from impl.http.allowed_methods import AllowedMethods
 from impl.http.cors import ListedOriginsCORSMiddleware
@@ -37,6 +38,8 @@ from impl.http.middleware import BodyGuardMiddleware, RequestContextMiddleware
 from impl.http.negotiation import negotiate
 from impl.http.problems import install_problem_handlers
 from impl.http.rate_limits import RateLimits
+from impl.ops.log_setup import configure_logging
+from impl.ops.metrics import reporting_pool
 from impl.settings import Settings, get_settings, with_development_secret
 from impl.tags.handlers import TagsImpl
 from impl.tasks.handlers import TasksImpl
@@ -68,15 +71,19 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     settings = with_development_secret(settings or get_settings())
     accept_special_use_domains()
     database = database or build_database(settings)
+    readiness = Readiness(settings)
+    metrics_enabled = settings.metrics_port is not None
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         # Connections are pooled on the server's event loop for as long as it serves.
         await database.open()
         try:
-            yield
+            async with reporting_pool(database, enabled=metrics_enabled):
+                yield
         finally:
             await database.close()
+            await readiness.close()
 
     app = create_contract_app(
         auth=AuthImpl,
@@ -107,6 +114,7 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     app.state.tokens = TokenService(settings)
     app.state.external_tokens = ExternalTokenVerifier(settings) if settings.external_jwt_jwks_url else None
     app.state.rate_limits = RateLimits(settings)
+    app.state.readiness = readiness
     assert settings.jwt_secret is not None
     app.state.cursors = CursorCodec(settings.jwt_secret.get_secret_value().encode())
     warm_up()
@@ -128,17 +136,14 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
         max_age=600,
     )
     app.add_middleware(RequestContextMiddleware, hsts_seconds=settings.hsts_seconds, docs_paths=DOCS_PATHS)
+    app.add_middleware(AccessLogMiddleware, metrics_enabled=metrics_enabled)
     return app
-
-
-def configure_logging(level: str) -> None:
-    logging.basicConfig(level=level.upper(), format="%(asctime)s %(levelname)s %(name)s %(message)s")
 
 
 def app_factory() -> FastAPI:
     """`uvicorn --factory impl.app:app_factory`: the app of the environment's settings."""
     settings = get_settings()
-    configure_logging(settings.log_level)
+    configure_logging(settings.log_level, settings.effective_log_format)
     return create_app(settings)
 
 

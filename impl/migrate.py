@@ -6,34 +6,26 @@
 from __future__ import annotations
 
 import argparse
-import sys
 from collections.abc import Sequence
-from pathlib import Path
 
 from alembic import command
-from alembic.config import Config
-from sqlalchemy import Connection
 
-from impl.db.engine import normalize_url
-from impl.settings import get_settings
+from impl.db.migration_lock import migration_lock
+from impl.db.schema_migrations import MIGRATIONS, alembic_config
+from impl.ops.startup_errors import database_errors_explained, load_settings
 
-MIGRATIONS = Path(__file__).resolve().parent / "db" / "migrations"
-
-
-def alembic_config(url: str | None = None, connection: Connection | None = None) -> Config:
-    # stdout as it is now: alembic binds its default when it is imported.
-    config = Config(stdout=sys.stdout)
-    config.set_main_option("script_location", str(MIGRATIONS))
-    if url is not None:
-        rendered = normalize_url(url).render_as_string(hide_password=False)
-        config.set_main_option("sqlalchemy.url", rendered.replace("%", "%%"))
-    if connection is not None:
-        config.attributes["connection"] = connection
-    return config
+__all__ = ["MIGRATIONS", "alembic_config", "downgrade", "main", "upgrade"]
 
 
 def upgrade(url: str, revision: str = "head") -> None:
-    command.upgrade(alembic_config(url), revision)
+    """Safe to run from several processes at once (see impl/db/migration_lock.py)."""
+    with migration_lock(url) as connection:
+        command.upgrade(alembic_config(url, connection), revision)
+
+
+def downgrade(url: str, revision: str) -> None:
+    with migration_lock(url) as connection:
+        command.downgrade(alembic_config(url, connection), revision)
 
 
 def parser() -> argparse.ArgumentParser:
@@ -52,13 +44,14 @@ def parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     options = parser().parse_args(argv)
-    url = get_settings().database_url
-    if options.action in (None, "upgrade"):
-        upgrade(url, getattr(options, "revision", "head"))
-    elif options.action == "downgrade":
-        command.downgrade(alembic_config(url), options.revision)
-    else:
-        command.current(alembic_config(url), verbose=True)
+    url = load_settings().database_url
+    with database_errors_explained(url):
+        if options.action in (None, "upgrade"):
+            upgrade(url, getattr(options, "revision", "head"))
+        elif options.action == "downgrade":
+            downgrade(url, options.revision)
+        else:
+            command.current(alembic_config(url), verbose=True)
     return 0
 
 

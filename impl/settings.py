@@ -32,6 +32,18 @@ class Settings(BaseSettings):
     port: int = Field(default=8000, ge=1, le=65535)
     workers: int = Field(default=1, ge=1, le=64)
     log_level: Literal["debug", "info", "warning", "error"] = "info"
+    # json (one object per line) or text; unset: text in development, json elsewhere.
+    log_format: Literal["json", "text"] | None = None
+    # Prometheus exposition on its own port (impl/ops/metrics.py); off unless set.
+    metrics_port: int | None = Field(default=None, ge=1, le=65535)
+    # SIGTERM: stop accepting, let in-flight requests finish this long, then cancel them.
+    shutdown_timeout_seconds: int = Field(default=10, ge=1, le=300)
+    # HTTP hardening in the server itself (impl/serve/protocol.py), so that no proxy is needed.
+    max_header_bytes: int = Field(default=16_384, ge=4096, le=1_048_576)
+    header_read_timeout_seconds: float = Field(default=10.0, gt=0, le=300)
+    body_read_timeout_seconds: float = Field(default=30.0, gt=0, le=600)
+    keep_alive_timeout_seconds: int = Field(default=5, ge=1, le=300)
+    max_connections: int = Field(default=1000, ge=1, le=1_000_000)
     # Proxies whose X-Forwarded-For/-Proto are trusted (uvicorn's --forwarded-allow-ips).
     forwarded_allow_ips: str = "127.0.0.1"
 
@@ -80,6 +92,8 @@ class Settings(BaseSettings):
     rate_limit_enabled: bool = True
     redis_url: SecretStr | None = None
     rate_limit_key_prefix: str = Field(default="tasks-api", min_length=1, max_length=100)
+    # A down or hung Redis costs a rate-limited request at most about this long (then 503).
+    redis_timeout_seconds: float = Field(default=0.25, gt=0, le=5)
     rate_limit_login_per_address: str = "10/minute;100/hour"
     rate_limit_login_per_account: str = "20/minute"
     rate_limit_register_per_address: str = "10/minute;50/hour"
@@ -95,6 +109,17 @@ class Settings(BaseSettings):
     # An unknown kid refetches the JWKS at most once per this many seconds.
     external_jwt_jwks_refetch_seconds: int = Field(default=60, ge=1, le=3600)
     external_jwt_jwks_timeout_seconds: float = Field(default=3.0, gt=0, le=30)
+
+    @field_validator("log_level", "log_format", mode="before")
+    @classmethod
+    def lower_case(cls, value: object) -> object:
+        return value.strip().lower() if isinstance(value, str) else value
+
+    @property
+    def effective_log_format(self) -> Literal["json", "text"]:
+        if self.log_format is not None:
+            return self.log_format
+        return "text" if self.environment == "development" else "json"
 
     @field_validator(
         "rate_limit_login_per_address",

@@ -80,3 +80,26 @@ def test_database_urls_map_to_psycopg_3(url: str, driver: str) -> None:
 def test_unsupported_database_schemes_are_refused() -> None:
     with pytest.raises(ValueError, match="unsupported DATABASE_URL"):
         normalize_url("mysql://root@localhost/db")
+
+
+@pytest.mark.parametrize("level", ["warning", "WARNING", "Warning"])
+def test_log_level_accepts_any_case(level: str) -> None:
+    assert Settings(jwt_secret="s" * 48, log_level=level).log_level == "warning"
+
+
+def test_logs_are_json_outside_development_unless_told_otherwise() -> None:
+    assert Settings(environment="production", jwt_secret="s" * 48).effective_log_format == "json"
+    assert Settings(environment="test", jwt_secret="s" * 48).effective_log_format == "json"
+    assert Settings(environment="development", jwt_secret="s" * 48).effective_log_format == "text"
+    chosen = Settings(environment="production", jwt_secret="s" * 48, log_format="TEXT")
+    assert chosen.effective_log_format == "text"
+
+
+def test_operational_defaults_are_bounded() -> None:
+    settings = Settings(jwt_secret="s" * 48)
+    assert settings.database_connect_timeout_seconds == 5
+    assert settings.database_statement_timeout_ms == 10_000
+    assert settings.database_lock_timeout_ms == 5_000
+    assert settings.database_pool_timeout_seconds == 5
+    assert settings.redis_timeout_seconds < 1
+    assert settings.metrics_port is None

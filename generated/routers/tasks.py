@@ -190,7 +190,7 @@ def build_router(implementation: type[TasksHandlers]) -> APIRouter:
             },
             503: {
                 "model": Problem,
-                "description": 'The request was not carried out, and may be retried after `Retry-After` seconds: a dependency such as the database, or the store that keeps rate-limit counts, is not available or too slow, or the service is at capacity. The problem `type` says which: `urn:tasks-api:problem:database-unavailable`, `...:database-timeout`, `...:database-busy` (every database connection is in use), `...:overloaded` (too many requests in progress), `...:service-unavailable` (another dependency).',
+                "description": 'The request was not carried out, and may be retried after `Retry-After` seconds: a dependency such as the database, or the store that keeps rate-limit counts, is not available or too slow, or the service is at capacity. The problem `type` says which: `urn:tasks-api:problem:database-unavailable`, `...:database-timeout`, `...:database-busy` (every database connection is in use), `...:overloaded` (too many requests in progress), `...:rate-limiting-unavailable` (the store that keeps rate-limit counts does not answer), `...:service-unavailable` (readiness: a dependency is down).',
             },
         },
         dependencies=[Security(oauth2)],
@@ -352,7 +352,7 @@ def build_router(implementation: type[TasksHandlers]) -> APIRouter:
             },
             503: {
                 "model": Problem,
-                "description": 'The request was not carried out, and may be retried after `Retry-After` seconds: a dependency such as the database, or the store that keeps rate-limit counts, is not available or too slow, or the service is at capacity. The problem `type` says which: `urn:tasks-api:problem:database-unavailable`, `...:database-timeout`, `...:database-busy` (every database connection is in use), `...:overloaded` (too many requests in progress), `...:service-unavailable` (another dependency).',
+                "description": 'The request was not carried out, and may be retried after `Retry-After` seconds: a dependency such as the database, or the store that keeps rate-limit counts, is not available or too slow, or the service is at capacity. The problem `type` says which: `urn:tasks-api:problem:database-unavailable`, `...:database-timeout`, `...:database-busy` (every database connection is in use), `...:overloaded` (too many requests in progress), `...:rate-limiting-unavailable` (the store that keeps rate-limit counts does not answer), `...:service-unavailable` (readiness: a dependency is down).',
             },
         },
         dependencies=[Security(oauth2)],
@@ -414,7 +414,7 @@ def build_router(implementation: type[TasksHandlers]) -> APIRouter:
             },
             503: {
                 "model": Problem,
-                "description": 'The request was not carried out, and may be retried after `Retry-After` seconds: a dependency such as the database, or the store that keeps rate-limit counts, is not available or too slow, or the service is at capacity. The problem `type` says which: `urn:tasks-api:problem:database-unavailable`, `...:database-timeout`, `...:database-busy` (every database connection is in use), `...:overloaded` (too many requests in progress), `...:service-unavailable` (another dependency).',
+                "description": 'The request was not carried out, and may be retried after `Retry-After` seconds: a dependency such as the database, or the store that keeps rate-limit counts, is not available or too slow, or the service is at capacity. The problem `type` says which: `urn:tasks-api:problem:database-unavailable`, `...:database-timeout`, `...:database-busy` (every database connection is in use), `...:overloaded` (too many requests in progress), `...:rate-limiting-unavailable` (the store that keeps rate-limit counts does not answer), `...:service-unavailable` (readiness: a dependency is down).',
             },
         },
         dependencies=[Security(oauth2)],
@@ -456,7 +456,7 @@ def build_router(implementation: type[TasksHandlers]) -> APIRouter:
             },
             503: {
                 "model": Problem,
-                "description": 'The request was not carried out, and may be retried after `Retry-After` seconds: a dependency such as the database, or the store that keeps rate-limit counts, is not available or too slow, or the service is at capacity. The problem `type` says which: `urn:tasks-api:problem:database-unavailable`, `...:database-timeout`, `...:database-busy` (every database connection is in use), `...:overloaded` (too many requests in progress), `...:service-unavailable` (another dependency).',
+                "description": 'The request was not carried out, and may be retried after `Retry-After` seconds: a dependency such as the database, or the store that keeps rate-limit counts, is not available or too slow, or the service is at capacity. The problem `type` says which: `urn:tasks-api:problem:database-unavailable`, `...:database-timeout`, `...:database-busy` (every database connection is in use), `...:overloaded` (too many requests in progress), `...:rate-limiting-unavailable` (the store that keeps rate-limit counts does not answer), `...:service-unavailable` (readiness: a dependency is down).',
             },
         },
         dependencies=[Security(oauth2)],
@@ -518,7 +518,7 @@ def build_router(implementation: type[TasksHandlers]) -> APIRouter:
             },
             503: {
                 "model": Problem,
-                "description": 'The request was not carried out, and may be retried after `Retry-After` seconds: a dependency such as the database, or the store that keeps rate-limit counts, is not available or too slow, or the service is at capacity. The problem `type` says which: `urn:tasks-api:problem:database-unavailable`, `...:database-timeout`, `...:database-busy` (every database connection is in use), `...:overloaded` (too many requests in progress), `...:service-unavailable` (another dependency).',
+                "description": 'The request was not carried out, and may be retried after `Retry-After` seconds: a dependency such as the database, or the store that keeps rate-limit counts, is not available or too slow, or the service is at capacity. The problem `type` says which: `urn:tasks-api:problem:database-unavailable`, `...:database-timeout`, `...:database-busy` (every database connection is in use), `...:overloaded` (too many requests in progress), `...:rate-limiting-unavailable` (the store that keeps rate-limit counts does not answer), `...:service-unavailable` (readiness: a dependency is down).',
             },
         },
         dependencies=[Security(oauth2)],
@@ -570,7 +570,7 @@ def build_router(implementation: type[TasksHandlers]) -> APIRouter:
             },
             503: {
                 "model": Problem,
-                "description": 'The request was not carried out, and may be retried after `Retry-After` seconds: a dependency such as the database, or the store that keeps rate-limit counts, is not available or too slow, or the service is at capacity. The problem `type` says which: `urn:tasks-api:problem:database-unavailable`, `...:database-timeout`, `...:database-busy` (every database connection is in use), `...:overloaded` (too many requests in progress), `...:service-unavailable` (another dependency).',
+                "description": 'The request was not carried out, and may be retried after `Retry-After` seconds: a dependency such as the database, or the store that keeps rate-limit counts, is not available or too slow, or the service is at capacity. The problem `type` says which: `urn:tasks-api:problem:database-unavailable`, `...:database-timeout`, `...:database-busy` (every database connection is in use), `...:overloaded` (too many requests in progress), `...:rate-limiting-unavailable` (the store that keeps rate-limit counts does not answer), `...:service-unavailable` (readiness: a dependency is down).',
             },
         },
         dependencies=[Security(oauth2)],
@@ -632,7 +632,7 @@ def build_router(implementation: type[TasksHandlers]) -> APIRouter:
             },
             503: {
                 "model": Problem,
-                "description": 'The request was not carried out, and may be retried after `Retry-After` seconds: a dependency such as the database, or the store that keeps rate-limit counts, is not available or too slow, or the service is at capacity. The problem `type` says which: `urn:tasks-api:problem:database-unavailable`, `...:database-timeout`, `...:database-busy` (every database connection is in use), `...:overloaded` (too many requests in progress), `...:service-unavailable` (another dependency).',
+                "description": 'The request was not carried out, and may be retried after `Retry-After` seconds: a dependency such as the database, or the store that keeps rate-limit counts, is not available or too slow, or the service is at capacity. The problem `type` says which: `urn:tasks-api:problem:database-unavailable`, `...:database-timeout`, `...:database-busy` (every database connection is in use), `...:overloaded` (too many requests in progress), `...:rate-limiting-unavailable` (the store that keeps rate-limit counts does not answer), `...:service-unavailable` (readiness: a dependency is down).',
             },
         },
         dependencies=[Security(oauth2)],
@@ -696,7 +696,7 @@ def build_router(implementation: type[TasksHandlers]) -> APIRouter:
             },
             503: {
                 "model": Problem,
-                "description": 'The request was not carried out, and may be retried after `Retry-After` seconds: a dependency such as the database, or the store that keeps rate-limit counts, is not available or too slow, or the service is at capacity. The problem `type` says which: `urn:tasks-api:problem:database-unavailable`, `...:database-timeout`, `...:database-busy` (every database connection is in use), `...:overloaded` (too many requests in progress), `...:service-unavailable` (another dependency).',
+                "description": 'The request was not carried out, and may be retried after `Retry-After` seconds: a dependency such as the database, or the store that keeps rate-limit counts, is not available or too slow, or the service is at capacity. The problem `type` says which: `urn:tasks-api:problem:database-unavailable`, `...:database-timeout`, `...:database-busy` (every database connection is in use), `...:overloaded` (too many requests in progress), `...:rate-limiting-unavailable` (the store that keeps rate-limit counts does not answer), `...:service-unavailable` (readiness: a dependency is down).',
             },
         },
         dependencies=[Security(oauth2)],
@@ -765,7 +765,7 @@ def build_router(implementation: type[TasksHandlers]) -> APIRouter:
             },
             503: {
                 "model": Problem,
-                "description": 'The request was not carried out, and may be retried after `Retry-After` seconds: a dependency such as the database, or the store that keeps rate-limit counts, is not available or too slow, or the service is at capacity. The problem `type` says which: `urn:tasks-api:problem:database-unavailable`, `...:database-timeout`, `...:database-busy` (every database connection is in use), `...:overloaded` (too many requests in progress), `...:service-unavailable` (another dependency).',
+                "description": 'The request was not carried out, and may be retried after `Retry-After` seconds: a dependency such as the database, or the store that keeps rate-limit counts, is not available or too slow, or the service is at capacity. The problem `type` says which: `urn:tasks-api:problem:database-unavailable`, `...:database-timeout`, `...:database-busy` (every database connection is in use), `...:overloaded` (too many requests in progress), `...:rate-limiting-unavailable` (the store that keeps rate-limit counts does not answer), `...:service-unavailable` (readiness: a dependency is down).',
             },
         },
         dependencies=[Security(oauth2)],

@@ -52,7 +52,9 @@ async def authenticate(request: Request, token: str | None) -> Caller:
 
 
 async def current_caller(request: Request, token: Annotated[str | None, Security(oauth2)]) -> Caller:
-    return await authenticate(request, token)
+    caller = await authenticate(request, token)
+    request.scope["state"]["user_id"] = str(caller.user_id)  # for the access log
+    return caller
 
 
 CurrentCaller = Annotated[Caller, Depends(current_caller)]

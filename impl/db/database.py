@@ -76,6 +76,10 @@ class Driver(ABC):
     @abstractmethod
     def connection(self, raw: Any, *, write: bool) -> Connection: ...
 
+    def alive(self, raw: Any) -> bool:
+        """Whether an idle connection may be handed out, judged without a round trip."""
+        return True
+
     @abstractmethod
     async def finish(self, connection: Connection, *, failed: bool) -> bool:
         """Commit (or roll back after a failure) what is pending; whether `raw` is reusable."""
@@ -99,6 +103,7 @@ class Database:
             self._pools[loop] = Pool(
                 connect=self._connect,
                 close=self.driver.close,
+                alive=self.driver.alive,
                 max_size=self.limits.pool_size,
                 timeout=self.limits.pool_timeout,
                 max_waiting=self.limits.max_waiting,

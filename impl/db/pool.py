@@ -6,8 +6,9 @@
 - A connection is made by the request that needs it, not by a background task with a
   back-off: the first request after the database comes back gets a connection, so the
   service recovers as soon as the database does.
-- A connection that failed, timed out or is older than `max_lifetime` is closed, never
-  handed out again.
+- A connection that failed, timed out, is older than `max_lifetime` or that the server closed
+  while it was idle (`alive`: no round trip, e.g. Neon's compute scaling to zero) is closed,
+  never handed out again.
 
 Pools belong to one event loop (the server's). A request served on a loop that has no open
 pool (a test client without lifespan) gets a connection of its own, closed after use.
@@ -51,6 +52,7 @@ class Pool(Generic[C]):
         *,
         connect: Callable[[], Awaitable[C]],
         close: Callable[[C], Awaitable[None]],
+        alive: Callable[[C], bool] = lambda _connection: True,
         max_size: int,
         timeout: float,
         max_waiting: int,
@@ -58,6 +60,7 @@ class Pool(Generic[C]):
     ) -> None:
         self._connect = connect
         self._close = close
+        self._alive = alive
         self.max_size = max_size
         self.timeout = timeout
         self.max_waiting = max_waiting
@@ -74,7 +77,7 @@ class Pool(Generic[C]):
             raise DatabaseBusy("the database pool is closed: the service is shutting down")
         while self._idle:
             pooled = self._idle.pop()
-            if time.monotonic() - pooled.created < self.max_lifetime:
+            if time.monotonic() - pooled.created < self.max_lifetime and self._alive(pooled.connection):
                 return self._lend(pooled)
             self._discard(pooled)
         if self._size < self.max_size:

@@ -9,6 +9,7 @@ settings do not follow the client.
 
 from __future__ import annotations
 
+import select
 from collections.abc import Sequence
 from typing import Any
 
@@ -159,6 +160,18 @@ class PostgresDriver(Driver):
 
     async def close(self, raw: psycopg.AsyncConnection[Any]) -> None:
         await raw.close()
+
+    def alive(self, raw: psycopg.AsyncConnection[Any]) -> bool:
+        """An idle connection has nothing to read: if its socket is readable, the server closed
+        it or said goodbye (a restart, a scaled-to-zero Neon compute, an idle timeout). A
+        poll, not a round trip: the request that would have failed on it gets a new one."""
+        if raw.closed or raw.broken:
+            return False
+        try:
+            readable, _, _ = select.select([raw.fileno()], [], [], 0)
+        except (OSError, ValueError):
+            return False
+        return not readable
 
     def connection(self, raw: psycopg.AsyncConnection[Any], *, write: bool) -> PostgresConnection:
         return PostgresConnection(

@@ -27,4 +27,7 @@ class HeadAsGetMiddleware:
                 message = {**message, "body": b""}
             await send(message)
 
-        await self.app({**scope, "method": "GET"}, receive, send_headers_only)
+        as_get = {**scope, "method": "GET"}
+        await self.app(as_get, receive, send_headers_only)
+        if "route" in as_get:  # the access log reports the route template
+            scope["route"] = as_get["route"]

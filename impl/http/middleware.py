@@ -38,6 +38,7 @@ async def send_problem(
     errors: list[dict[str, str]] | None = None,
     headers: list[tuple[bytes, bytes]] | None = None,
 ) -> None:
+    scope.setdefault("state", {})["problem"] = slug  # for the access log and the metrics
     body = problem_body(
         status=status,
         slug=slug,
@@ -56,6 +57,22 @@ async def send_problem(
     await send({"type": "http.response.body", "body": body})
 
 
+def assign_request_id(scope: Scope) -> str:
+    """The request's id, kept in its state: the client's X-Request-ID if it is safe to echo
+    and to log, else a new one. The same id on every call for one request."""
+    state = scope.setdefault("state", {})
+    request_id: str | None = state.get("request_id")
+    if request_id is None:
+        incoming = ""
+        for name, value in scope["headers"]:
+            if name == b"x-request-id":
+                incoming = value.decode("latin-1")
+                break
+        request_id = incoming if SAFE_REQUEST_ID.match(incoming) else uuid.uuid4().hex
+        state["request_id"] = request_id
+    return request_id
+
+
 class RequestContextMiddleware:
     """Outermost layer: tags every request with an id, adds security headers, and turns any
     unhandled exception into a generic problem (details go to the log, never to the client)."""
@@ -69,9 +86,7 @@ class RequestContextMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        incoming = dict(scope["headers"]).get(REQUEST_ID_HEADER.encode(), b"").decode("latin-1")
-        request_id = incoming if SAFE_REQUEST_ID.match(incoming) else uuid.uuid4().hex
-        scope.setdefault("state", {})["request_id"] = request_id
+        request_id = assign_request_id(scope)
         path: str = scope["path"]
         is_docs = path.startswith(self.docs_paths) if self.docs_paths else False
         started = False

@@ -19,8 +19,10 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
 from impl.db.errors import DatabaseError
+from impl.ops.log_throttle import RepeatedFailures
 
-logger = logging.getLogger("tasks_api.problems")
+# Expected database failures: one line each, summarised while they repeat (no traceback).
+database_failures = RepeatedFailures(logging.getLogger("tasks_api.database"))
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
 BEARER_CHALLENGE = 'Bearer realm="tasks-api"'
@@ -169,7 +171,19 @@ class MethodNotAllowed(ProblemError):
 
 
 class ServiceUnavailable(ProblemError):
+    """A dependency is down for now: always with Retry-After, so clients back off and retry."""
+
     status, slug, title = 503, "service-unavailable", "Service Unavailable"
+
+    def __init__(self, detail: str | None = None, *, retry_after: int = 1) -> None:
+        super().__init__(detail, headers={"Retry-After": str(retry_after)})
+
+
+class RateLimitingUnavailable(ServiceUnavailable):
+    slug, title = "rate-limiting-unavailable", "Rate limiting unavailable"
+
+    def __init__(self) -> None:
+        super().__init__("Rate limiting is unavailable; retry shortly.")
 
 
 # How long a client should wait before retrying after the database failed it.
@@ -189,7 +203,7 @@ class DatabaseProblem(ServiceUnavailable):
 
     def __init__(self, reason: str) -> None:
         title, detail = DATABASE_PROBLEMS[reason]
-        super().__init__(detail, headers={"Retry-After": str(DATABASE_RETRY_AFTER_SECONDS)})
+        super().__init__(detail, retry_after=DATABASE_RETRY_AFTER_SECONDS)
         self.slug, self.title = reason, title
 
 
@@ -222,6 +236,8 @@ def problem_body(
 
 
 def problem_response(problem: ProblemError, request: Request) -> Response:
+    # The access log and the metrics report the problem type (impl/http/access_log.py).
+    request.scope.setdefault("state", {})["problem"] = problem.slug
     body = problem_body(
         status=problem.status,
         slug=problem.slug,
@@ -325,7 +341,8 @@ async def _on_http_exception(request: Request, exc: Exception) -> Response:
 
 async def _on_database_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, DatabaseError)
-    logger.warning(
+    database_failures.report(
+        exc.reason,
         "%s %s: %s (%s) [request_id=%s]",
         request.method,
         request.url.path,

@@ -20,8 +20,12 @@ from limits import RateLimitItem, parse_many
 from limits.aio.storage import MemoryStorage, RedisStorage, Storage
 from limits.aio.strategies import MovingWindowRateLimiter
 from limits.errors import StorageError
+from redis.asyncio.retry import Retry
+from redis.backoff import NoBackoff
 
-from impl.http.problems import RateLimited, ServiceUnavailable
+from impl.http.problems import RateLimited, RateLimitingUnavailable
+from impl.ops import metrics
+from impl.ops.log_throttle import RepeatedFailures
 from impl.settings import Settings
 
 logger = logging.getLogger("tasks_api.rate_limits")
@@ -30,7 +34,6 @@ LOGIN_ADDRESS = "login-address"
 LOGIN_ACCOUNT = "login-account"
 REGISTER_ADDRESS = "register-address"
 REFRESH_ADDRESS = "refresh-address"
-REDIS_TIMEOUT_SECONDS = 2.0
 
 
 @dataclass(frozen=True)
@@ -58,8 +61,11 @@ def build_storage(settings: Settings) -> Storage:
         implementation="redispy",
         key_prefix=settings.rate_limit_key_prefix,
         wrap_exceptions=True,
-        socket_timeout=REDIS_TIMEOUT_SECONDS,
-        socket_connect_timeout=REDIS_TIMEOUT_SECONDS,
+        socket_timeout=settings.redis_timeout_seconds,
+        socket_connect_timeout=settings.redis_timeout_seconds,
+        # redis-py retries 3 times with backoff by default: a hung Redis would hold each
+        # request for seconds. One attempt, then 503 with Retry-After.
+        retry=Retry(NoBackoff(), 0),  # type: ignore[arg-type]  # passed on to redis.asyncio.Redis
     )
 
 
@@ -73,6 +79,7 @@ class RateLimits:
             REFRESH_ADDRESS: parse_many(settings.rate_limit_refresh_per_address),
         }
         self._limiter = MovingWindowRateLimiter(build_storage(settings)) if self.enabled else None
+        self._failures = RepeatedFailures(logger)
 
     async def enforce(self, *checks: Check) -> None:
         """Charge one attempt to every check, or raise RateLimited if any has no quota left.
@@ -92,17 +99,26 @@ class RateLimits:
                         raise await self._limited(check, item)
         except StorageError as error:
             # Fail closed: without counts, password guessing would be unlimited.
-            logger.error("rate limit storage failed: %s", error.storage_error)
-            raise ServiceUnavailable("Rate limiting is unavailable; retry shortly.") from error
+            self._failures.report(
+                RateLimitingUnavailable.slug,
+                "rate limit storage failed: %s",
+                _first_line(error.storage_error),
+            )
+            raise RateLimitingUnavailable from error
 
     async def _limited(self, check: Check, item: RateLimitItem) -> RateLimited:
         assert self._limiter is not None
+        metrics.RATE_LIMIT_REJECTIONS.labels(check.policy).inc()
         stats = await self._limiter.get_window_stats(item, check.policy, check.key)
         retry_after = max(1, math.ceil(stats.reset_time - time.time()))
         window = item.get_expiry()
         many = len(self._policies[check.policy]) > 1
         name = f"{check.policy}-{window}s" if many else check.policy
         return RateLimited(retry_after=retry_after, policy=name, limit=item.amount, window=window)
+
+
+def _first_line(error: Exception) -> str:
+    return f"{type(error).__name__}: {str(error).splitlines()[0] if str(error) else ''}"[:200]
 
 
 def client_address(request: Request) -> str | None:
