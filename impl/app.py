@@ -1,10 +1,16 @@
-"""The composition root: the generated app factory, wired to impl/."""
+"""The composition root: the generated app factory, wired to impl/.
+
+`impl.app:app` is the app built from the environment's settings, for any ASGI server
+(`uvicorn impl.app:app`, `fastapi run impl/app.py`); it is built on first access, not at
+import. It serves the database as it finds it: apply the migrations first
+(`tasks-api migrate`). `tasks-api serve` (impl/serve.py) runs `app_factory` the same way.
+"""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Any
+from functools import lru_cache
 
 from fastapi import Depends, FastAPI
 
@@ -37,7 +43,7 @@ from impl.http.rate_limits import RateLimits, build_storage
 from impl.http.request_quota import RequestQuota
 from impl.ops.log_setup import configure_logging
 from impl.ops.metrics import reporting_pool
-from impl.settings import Settings, get_settings
+from impl.settings import Settings, get_settings, with_development_secret
 from impl.tags.handlers import TagsImpl
 from impl.tasks.handlers import TasksImpl
 from impl.users.handlers import UsersImpl
@@ -65,7 +71,7 @@ DOCS_PATHS = ("/docs", "/redoc")
 
 
 def create_app(settings: Settings | None = None, *, database: Database | None = None) -> FastAPI:
-    settings = settings or get_settings()
+    settings = with_development_secret(settings or get_settings())
     accept_special_use_domains()
     database = database or build_database(settings)
     readiness = Readiness(settings)
@@ -146,8 +152,26 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     return app
 
 
-def app_factory() -> Any:
-    """`uvicorn --factory impl.app:app_factory`."""
+def app_factory() -> FastAPI:
+    """`uvicorn --factory impl.app:app_factory`: the app of the environment's settings."""
     settings = get_settings()
     configure_logging(settings.log_level, settings.effective_log_format)
     return create_app(settings)
+
+
+@lru_cache(maxsize=1)
+def _module_app() -> FastAPI:
+    return app_factory()
+
+
+def __getattr__(name: str) -> FastAPI:
+    # `impl.app:app`, built on first use: importing impl.app (as tests and tools do) must not
+    # read the environment, open a database or write the development secret.
+    if name == "app":
+        return _module_app()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    # FastAPI's CLI (`fastapi run impl/app.py`) looks for the app among the module's names.
+    return [*globals(), "app"]

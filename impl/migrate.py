@@ -1,30 +1,20 @@
-"""Apply the Alembic migrations: `python -m impl.migrate [upgrade|downgrade REV|current]`."""
+"""`tasks-api migrate` (or `python -m impl.migrate`): the Alembic migrations of DATABASE_URL.
+
+`upgrade [REV]` (the default, to head), `downgrade REV`, `current`.
+"""
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
+import argparse
+from collections.abc import Sequence
 
 from alembic import command
-from alembic.config import Config
-from sqlalchemy import Connection
 
-from impl.db.engine import normalize_url
 from impl.db.migration_lock import migration_lock
+from impl.db.schema_migrations import MIGRATIONS, alembic_config
 from impl.ops.startup_errors import database_errors_explained, load_settings
 
-MIGRATIONS = Path(__file__).resolve().parent / "db" / "migrations"
-
-
-def alembic_config(url: str | None = None, connection: Connection | None = None) -> Config:
-    config = Config()
-    config.set_main_option("script_location", str(MIGRATIONS))
-    if url is not None:
-        rendered = normalize_url(url).render_as_string(hide_password=False)
-        config.set_main_option("sqlalchemy.url", rendered.replace("%", "%%"))
-    if connection is not None:
-        config.attributes["connection"] = connection
-    return config
+__all__ = ["MIGRATIONS", "alembic_config", "downgrade", "main", "upgrade"]
 
 
 def upgrade(url: str, revision: str = "head") -> None:
@@ -38,21 +28,32 @@ def downgrade(url: str, revision: str) -> None:
         command.downgrade(alembic_config(url, connection), revision)
 
 
-def main(argv: list[str]) -> int:
+def parser() -> argparse.ArgumentParser:
+    parse = argparse.ArgumentParser(
+        prog="tasks-api migrate",
+        description="Migrate the database at DATABASE_URL (default: upgrade to the latest revision).",
+    )
+    actions = parse.add_subparsers(dest="action", metavar="{upgrade,downgrade,current}")
+    upgrade_action = actions.add_parser("upgrade", help="apply the migrations up to REV (default: head)")
+    upgrade_action.add_argument("revision", nargs="?", default="head", metavar="REV")
+    downgrade_action = actions.add_parser("downgrade", help="revert the migrations down to REV")
+    downgrade_action.add_argument("revision", metavar="REV")
+    actions.add_parser("current", help="print the revision the database is at")
+    return parse
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    options = parser().parse_args(argv)
     url = load_settings().database_url
-    action = argv[0] if argv else "upgrade"
     with database_errors_explained(url):
-        if action == "upgrade":
-            upgrade(url, argv[1] if len(argv) > 1 else "head")
-        elif action == "downgrade" and len(argv) == 2:
-            downgrade(url, argv[1])
-        elif action == "current":
-            command.current(alembic_config(url), verbose=True)
+        if options.action in (None, "upgrade"):
+            upgrade(url, getattr(options, "revision", "head"))
+        elif options.action == "downgrade":
+            downgrade(url, options.revision)
         else:
-            print(__doc__, file=sys.stderr)
-            return 2
+            command.current(alembic_config(url), verbose=True)
     return 0
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))
+    raise SystemExit(main())

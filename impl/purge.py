@@ -1,4 +1,4 @@
-"""Forget what delta sync and retries no longer need: `python -m impl.purge`.
+"""`tasks-api purge` (or `python -m impl.purge`): forget what delta sync and retries no longer need.
 
 Deletes the tombstones of tasks deleted more than TOMBSTONE_RETENTION_DAYS ago (default 30)
 and the Idempotency-Keys used more than IDEMPOTENCY_KEY_TTL_HOURS ago (default 24). Run it
@@ -9,8 +9,9 @@ from `GET /api/v1/tasks?updated_since=...` and resyncs fully.
 
 from __future__ import annotations
 
+import argparse
 import asyncio
-import sys
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -48,14 +49,16 @@ async def _purge_now(settings: Settings) -> Purged:
         await database.close()
 
 
-def main(argv: list[str]) -> int:
-    if argv:
-        print(__doc__, file=sys.stderr)
-        return 2
+def main(argv: Sequence[str] | None = None) -> int:
+    argparse.ArgumentParser(
+        prog="tasks-api purge",
+        description=__doc__.split("\n\n", 1)[1] if __doc__ else None,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    ).parse_args(argv)
     purged = asyncio.run(_purge_now(get_settings()))
     print(f"purged {purged.tombstones} tombstone(s) and {purged.idempotency_keys} idempotency key(s)")
     return 0
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))
+    raise SystemExit(main())

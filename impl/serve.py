@@ -1,4 +1,8 @@
-"""`python -m impl.serve`: run the service on the configured HOST:PORT (see scripts/serve).
+"""`tasks-api serve` (or `python -m impl.serve`): run the service on HOST:PORT.
+
+HOST, PORT, WORKERS and LOG_LEVEL come from the environment (see impl/settings.py); the
+options (--host, --port, --workers, --reload) override them. Apply the migrations first:
+`tasks-api migrate`.
 
 uvicorn, with the hardened HTTP protocol of impl/server/protocol.py (header size limit,
 header and body read timeouts, a connection cap), a keep-alive timeout, a deadline for
@@ -7,6 +11,9 @@ metrics endpoint on METRICS_PORT when it is set.
 """
 
 from __future__ import annotations
+
+import argparse
+from collections.abc import Sequence
 
 import uvicorn
 
@@ -18,7 +25,24 @@ from impl.server.limits import raise_descriptor_limit
 PROTOCOL = "impl.server.protocol:HardenedHttpToolsProtocol"
 
 
-def main() -> None:
+def parser() -> argparse.ArgumentParser:
+    parse = argparse.ArgumentParser(
+        prog="tasks-api serve",
+        description="Serve the API (apply the migrations first: tasks-api migrate).",
+    )
+    parse.add_argument("--host", help="interface to listen on (default: HOST, else 127.0.0.1)")
+    parse.add_argument("--port", type=int, help="port to listen on (default: PORT, else 8000)")
+    parse.add_argument("--workers", type=int, help="worker processes (default: WORKERS, else 1)")
+    parse.add_argument(
+        "--reload", action="store_true", help="restart when the code changes (development; one worker)"
+    )
+    return parse
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    options = parser().parse_args(argv)
+    if options.reload and options.workers not in (None, 1):
+        parser().error("--reload serves with one worker; drop --workers")
     settings = load_settings()
     configure_logging(settings.log_level, settings.effective_log_format)
     with database_errors_explained(settings.database_url):
@@ -31,9 +55,10 @@ def main() -> None:
     uvicorn.run(
         "impl.app:app_factory",
         factory=True,
-        host=settings.host,
-        port=settings.port,
-        workers=settings.workers,
+        host=options.host or settings.host,
+        port=options.port or settings.port,
+        workers=None if options.reload else (options.workers or settings.workers),
+        reload=options.reload,
         http=PROTOCOL,
         ws="none",  # no WebSocket routes: an upgrade request is plain HTTP here
         log_config=None,
@@ -45,7 +70,8 @@ def main() -> None:
         timeout_keep_alive=settings.keep_alive_timeout_seconds,
         timeout_graceful_shutdown=settings.shutdown_timeout_seconds,
     )
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    raise SystemExit(main())

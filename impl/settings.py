@@ -182,25 +182,40 @@ class Settings(BaseSettings):
         return self
 
     @model_validator(mode="after")
-    def secrets_are_strong(self) -> Settings:
+    def credentials_need_listed_origins(self) -> Settings:
         if self.cors_allow_credentials and "*" in self.cors_origins:
             raise ValueError("CORS_ALLOW_CREDENTIALS cannot be combined with a '*' origin")
-        secret = self.jwt_secret.get_secret_value() if self.jwt_secret else ""
-        weak = len(secret.encode()) < MIN_SECRET_BYTES or secret.lower() in KNOWN_WEAK_SECRETS
-        if weak and self.environment != "development":
+        return self
+
+    @model_validator(mode="after")
+    def secret_is_strong_outside_development(self) -> Settings:
+        if self.has_weak_secret and self.environment != "development":
             raise ValueError(
                 f"JWT_SECRET must be set to at least {MIN_SECRET_BYTES} random bytes outside "
                 "development (ENVIRONMENT=development); generate one with "
                 "`python -c 'import secrets; print(secrets.token_urlsafe(48))'`"
             )
-        if weak:
-            self.jwt_secret = SecretStr(development_secret(self.dev_secret_file))
-            logger.warning(
-                "JWT_SECRET is missing or weak: using the generated development secret in %s "
-                "(set ENVIRONMENT=production and a real JWT_SECRET for production)",
-                self.dev_secret_file,
-            )
         return self
+
+    @property
+    def has_weak_secret(self) -> bool:
+        secret = self.jwt_secret.get_secret_value() if self.jwt_secret else ""
+        return len(secret.encode()) < MIN_SECRET_BYTES or secret.lower() in KNOWN_WEAK_SECRETS
+
+
+def with_development_secret(settings: Settings) -> Settings:
+    """In development, a missing or weak JWT_SECRET is replaced by a generated one kept in
+    DEV_SECRET_FILE, so that restarts and several workers agree on it. (The validators above
+    have already refused a weak secret anywhere else.)"""
+    if not settings.has_weak_secret:
+        return settings
+    secret = development_secret(settings.dev_secret_file)
+    logger.warning(
+        "JWT_SECRET is missing or weak: using the generated development secret in %s "
+        "(set ENVIRONMENT=production and a real JWT_SECRET for production)",
+        settings.dev_secret_file,
+    )
+    return settings.model_copy(update={"jwt_secret": SecretStr(secret)})
 
 
 def development_secret(path: Path) -> str:
@@ -218,4 +233,5 @@ def development_secret(path: Path) -> str:
 
 @lru_cache
 def get_settings() -> Settings:
-    return Settings()
+    """The process's settings: read from the environment once, with the development secret."""
+    return with_development_secret(Settings())

@@ -4,8 +4,6 @@ after each test, so tests never see each other's rows."""
 
 from __future__ import annotations
 
-import base64
-import json
 import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -21,11 +19,11 @@ from impl.app import create_app
 from impl.db.engine import build_engine
 from impl.migrate import upgrade
 from impl.settings import Settings
-
-from .databases import BACKENDS, POSTGRES_URL, temporary_database
+from tests.accounts import Account, LoggedIn, register, seed_account
+from tests.databases import BACKENDS, POSTGRES_URL, temporary_database
 
 TEST_SECRET = "test-secret-" + "x" * 40
-PASSWORD = "correct horse battery staple"
+pytest_plugins = ["tests.clock"]
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -44,7 +42,7 @@ def make_settings(database_url: str, **overrides: object) -> Settings:
         "rate_limit_enabled": False,
     }
     values.update(overrides)
-    return Settings(**values)  # type: ignore[arg-type]
+    return Settings.model_validate(values)
 
 
 @dataclass
@@ -93,43 +91,17 @@ def client(app: FastAPI) -> Iterator[TestClient]:
         yield test_client
 
 
-@dataclass
-class Account:
-    email: str
-    password: str
-    user_id: str
-    access_token: str
-    refresh_token: str
-
-    @property
-    def headers(self) -> dict[str, str]:
-        return {"Authorization": f"Bearer {self.access_token}"}
-
-    @property
-    def session_id(self) -> str:
-        """The login session (`sid`) of this account's access token."""
-        payload = self.access_token.split(".")[1]
-        claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
-        return str(claims["sid"])
-
-
-def register(client: TestClient, email: str, password: str = PASSWORD) -> Account:
-    response = client.post("/api/v1/auth/register", json={"email": email, "password": password})
-    assert response.status_code == 201, response.text
-    user_id = response.json()["id"]
-    tokens = login(client, email, password)
-    return Account(email, password, user_id, tokens["access_token"], tokens["refresh_token"])
-
-
-def login(client: TestClient, email: str, password: str = PASSWORD) -> dict[str, str]:
-    response = client.post("/api/v1/auth/token", data={"username": email, "password": password})
-    assert response.status_code == 200, response.text
-    tokens: dict[str, str] = response.json()
-    return tokens
+@pytest.fixture
+def make_account(app: FastAPI, db: Session) -> Callable[[str], Account]:
+    """A user and a login session written straight to the database, with an access token from
+    the app's TokenService: no registration or login request, no argon2 per account."""
+    return lambda email: seed_account(db, app.state.tokens, email)
 
 
 @pytest.fixture
-def make_account(client: TestClient) -> Callable[[str], Account]:
+def log_in(client: TestClient) -> Callable[[str], LoggedIn]:
+    """An account registered and logged in through the API, with its refresh token: for the
+    tests about registration, login and refresh."""
     return lambda email: register(client, email)
 
 
@@ -141,40 +113,6 @@ def alice(make_account: Callable[[str], Account]) -> Account:
 @pytest.fixture
 def bob(make_account: Callable[[str], Account]) -> Account:
     return make_account("bob@example.com")
-
-
-def assert_oauth2_error(response: object, error: str) -> dict[str, str]:
-    """The token endpoint's answer to a failed grant: RFC 6749 §5.2, not a problem document."""
-    assert getattr(response, "status_code", None) == 400, getattr(response, "text", response)
-    headers = getattr(response, "headers", {})
-    assert headers["content-type"] == "application/json"
-    assert headers["cache-control"] == "no-store"
-    body: dict[str, str] = response.json()  # type: ignore[attr-defined]
-    assert set(body) == {"error", "error_description"}
-    assert body["error"] == error
-    assert body["error_description"].isascii()
-    assert '"' not in body["error_description"]
-    return body
-
-
-def assert_problem(response: object, status: int) -> dict[str, object]:
-    """The response is an RFC 9457 problem document with this status."""
-    assert getattr(response, "status_code", None) == status, getattr(response, "text", response)
-    headers = getattr(response, "headers", {})
-    assert headers["content-type"] == "application/problem+json"
-    body: dict[str, object] = response.json()  # type: ignore[attr-defined]
-    assert body["status"] == status
-    assert str(body["type"]).startswith("urn:tasks-api:problem:")
-    assert body["title"]
-    # The members the contract requires of every problem, and `errors` of every 422.
-    assert body["detail"]
-    assert str(body["instance"]).startswith("/")
-    assert body["request_id"] == headers["x-request-id"]
-    if status == 422:
-        assert isinstance(body["errors"], list)
-        assert body["errors"]
-    assert "Traceback" not in getattr(response, "text", "")
-    return body
 
 
 @pytest.fixture(scope="session")

@@ -1,4 +1,5 @@
-"""Run the real service (`python -m impl.serve`) on 127.0.0.1 for end-to-end tests."""
+"""Run the real service (`tasks-api serve`, as `python -m impl.cli serve`) on 127.0.0.1 for
+end-to-end tests, on a free port."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -28,17 +29,26 @@ def free_port() -> int:
         return port
 
 
+def tasks_api_serve(port: int) -> list[str]:
+    return [sys.executable, "-m", "impl.cli", "serve", "--host", "127.0.0.1", "--port", str(port)]
+
+
 @contextmanager
-def running_server(database_url: str, **env: str) -> Iterator[str]:
-    """Migrate the database, start the server, yield its base URL, stop it by PID.
-    `env` overrides the server's environment; PORT defaults to a free port."""
+def running_server(
+    database_url: str,
+    *,
+    env: Mapping[str, str] | None = None,
+    command: Callable[[int], list[str]] = tasks_api_serve,
+) -> Iterator[str]:
+    """Migrate the database, start the server (`command` for a free port) on 127.0.0.1, yield
+    its base URL, stop it by PID. `env` overrides the server's environment."""
     upgrade(database_url)
-    port = int(env.get("PORT") or free_port())
+    port = free_port()
     environment = {
         **os.environ,
         "PYTHONPATH": str(ROOT),
-        "HOST": "127.0.0.1",
-        "PORT": str(port),
+        # The command line wins over PORT: this one must be ignored.
+        "PORT": "1",
         "DATABASE_URL": database_url,
         "ENVIRONMENT": "test",
         "JWT_SECRET": "server-test-secret-" + "z" * 40,
@@ -46,13 +56,13 @@ def running_server(database_url: str, **env: str) -> Iterator[str]:
         # Tests that drive one user hard would hit the per-user request quota (600 a minute);
         # tests/security/test_rate_limits_across_servers.py sets its own.
         "RATE_LIMIT_PER_USER": "1000000/minute",
-        **env,
+        **(env or {}),
     }
     # The server's output goes to a file: an unread pipe would fill up and block its logging.
     log_path = Path(tempfile.mkdtemp(prefix="tasks-api-server-")) / "server.log"
     with log_path.open("wb") as log:
         process = subprocess.Popen(
-            [sys.executable, "-m", "impl.serve"],
+            command(port),
             cwd=ROOT,
             env=environment,
             stdout=log,

@@ -8,7 +8,7 @@ import pytest
 from pydantic import ValidationError
 
 from impl.db.engine import normalize_url
-from impl.settings import Settings
+from impl.settings import Settings, with_development_secret
 
 
 @pytest.mark.parametrize("secret", [None, "short", "changethis", "x" * 31])
@@ -21,14 +21,19 @@ def test_development_generates_a_secret_keeps_it_and_says_so(
     caplog: pytest.LogCaptureFixture, tmp_path: Path
 ) -> None:
     secret_file = tmp_path / "var" / "dev-jwt-secret"
-    settings = Settings(environment="development", jwt_secret=None, dev_secret_file=secret_file)
+    read = Settings(environment="development", jwt_secret=None, dev_secret_file=secret_file)
+    assert read.jwt_secret is None
+    assert not secret_file.exists()  # reading settings writes nothing
+    settings = with_development_secret(read)
     assert settings.jwt_secret is not None
     secret = settings.jwt_secret.get_secret_value()
     assert len(secret) >= 32
     assert "JWT_SECRET is missing or weak" in caplog.text
     assert secret not in caplog.text
     assert secret_file.stat().st_mode & 0o777 == 0o600
-    again = Settings(environment="development", jwt_secret=None, dev_secret_file=secret_file)
+    again = with_development_secret(
+        Settings(environment="development", jwt_secret=None, dev_secret_file=secret_file)
+    )
     assert again.jwt_secret is not None
     assert again.jwt_secret.get_secret_value() == secret
 

@@ -17,7 +17,7 @@ from impl.users.handlers import UsersImpl
 
 
 def build(tasks: object) -> None:
-    create_app(auth=AuthImpl, health=HealthImpl, tags=TagsImpl, tasks=tasks, users=UsersImpl)  # type: ignore[arg-type]
+    create_app(auth=AuthImpl, health=HealthImpl, tags=TagsImpl, tasks=tasks, users=UsersImpl)  # type: ignore[arg-type]  # wrong classes on purpose
 
 
 def test_the_real_implementation_is_accepted() -> None:
@@ -26,7 +26,7 @@ def test_the_real_implementation_is_accepted() -> None:
 
 def test_a_missing_operation_fails_at_start_up() -> None:
     class Incomplete(TasksHandlers):
-        def list_tasks(self, *, limit: int, cursor: str | None) -> TaskPage:  # type: ignore[override]
+        def list_tasks(self, *, limit: int, cursor: str | None) -> TaskPage:  # type: ignore[override]  # on purpose
             raise NotImplementedError
 
     with pytest.raises(ContractMismatchError, match=r"does not implement .*create_task"):
@@ -35,7 +35,7 @@ def test_a_missing_operation_fails_at_start_up() -> None:
 
 def test_a_missing_parameter_fails_at_start_up() -> None:
     class WrongSignature(TasksImpl):
-        async def list_tasks(self, *, limit: int) -> TaskPage:  # type: ignore[override]
+        async def list_tasks(self, *, limit: int) -> TaskPage:  # type: ignore[override]  # on purpose
             raise NotImplementedError
 
     with pytest.raises(ContractMismatchError, match=r"list_tasks lacks parameter.*cursor"):

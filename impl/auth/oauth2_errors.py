@@ -17,7 +17,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.routing import APIRoute
 from starlette.responses import Response
 
-from impl.http.problems import Problem, validation_errors
+from impl.http.problems import ProblemError, validation_errors
 
 TOKEN_OPERATION = "issueToken"  # noqa: S105  (an operationId, not a secret)
 # RFC 6749 §5.2: error_description is %x20-21 / %x23-5B / %x5D-7E.
@@ -73,7 +73,7 @@ def install_oauth2_error_handlers(app: FastAPI) -> None:
     """After install_problem_handlers: the token endpoint's validation failures become
     invalid_request (or unsupported_grant_type); every other request keeps its problem."""
     on_validation_error: Handler = app.exception_handlers[RequestValidationError]
-    on_problem: Handler = app.exception_handlers[Problem]
+    on_problem: Handler = app.exception_handlers[ProblemError]
 
     async def validation_error(request: Request, exc: Exception) -> Response:
         if is_token_request(request):
@@ -82,7 +82,7 @@ def install_oauth2_error_handlers(app: FastAPI) -> None:
         return await _answer(on_validation_error, request, exc)
 
     async def problem(request: Request, exc: Exception) -> Response:
-        assert isinstance(exc, Problem)
+        assert isinstance(exc, ProblemError)
         if exc.status == 422 and exc.errors and is_token_request(request):
             return oauth2_error_response(invalid_request([dict(error) for error in exc.errors]))
         return await _answer(on_problem, request, exc)
@@ -92,5 +92,5 @@ def install_oauth2_error_handlers(app: FastAPI) -> None:
         return oauth2_error_response(exc)
 
     app.add_exception_handler(RequestValidationError, validation_error)
-    app.add_exception_handler(Problem, problem)
+    app.add_exception_handler(ProblemError, problem)
     app.add_exception_handler(OAuth2Error, oauth2_error)

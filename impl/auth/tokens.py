@@ -47,7 +47,7 @@ class TokenService:
     """Issues and verifies access tokens with one key and an explicit algorithm allow-list."""
 
     def __init__(self, settings: Settings) -> None:
-        assert settings.jwt_secret is not None  # Settings generates one in development
+        assert settings.jwt_secret is not None  # with_development_secret supplies one in development
         self._key = OctKey.import_key(settings.jwt_secret.get_secret_value().encode())
         self._algorithm = settings.jwt_algorithm
         self._issuer = settings.jwt_issuer

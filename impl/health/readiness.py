@@ -15,9 +15,9 @@ from limits.aio.storage import Storage
 
 from impl.db.database import Database
 from impl.db.engine import build_database
+from impl.db.schema_migrations import alembic_config
 from impl.db.sql import Query
 from impl.http.rate_limits import build_storage
-from impl.migrate import alembic_config
 from impl.ops.log_throttle import RepeatedFailures
 from impl.settings import Settings
 

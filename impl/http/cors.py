@@ -4,10 +4,12 @@ preflight is a problem document like every other error."""
 
 from __future__ import annotations
 
+from contextvars import ContextVar
+
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.middleware.cors import CORSMiddleware
 from starlette.responses import Response
-from starlette.types import Message, Send
+from starlette.types import Message, Receive, Scope, Send
 
 from impl.http.problems import PROBLEM_MEDIA_TYPE, problem_body
 
@@ -24,7 +26,18 @@ def _strip_cors(headers: MutableHeaders) -> None:
             del headers[name]
 
 
+# The request a refused preflight answers: its path and request id go into the problem.
+_preflight_scope: ContextVar[Scope | None] = ContextVar("preflight_scope", default=None)
+
+
 class ListedOriginsCORSMiddleware(CORSMiddleware):
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        token = _preflight_scope.set(scope)
+        try:
+            await super().__call__(scope, receive, send)
+        finally:
+            _preflight_scope.reset(token)
+
     async def send(self, message: Message, send: Send, request_headers: Headers) -> None:
         origin = request_headers.get("origin")
         if origin is None or self.is_allowed_origin(origin=origin):
@@ -44,12 +57,14 @@ class ListedOriginsCORSMiddleware(CORSMiddleware):
             _strip_cors(response.headers)
         if response.status_code < 400:
             return response
+        scope = _preflight_scope.get() or {}
         body = problem_body(
             status=response.status_code,
             slug="cors-rejected",
             title="CORS request refused",
             detail=bytes(response.body).decode(errors="replace"),
-            instance="",
+            instance=scope.get("path", "/"),
+            request_id=scope.get("state", {}).get("request_id"),
         )
         headers = {
             k: v for k, v in response.headers.items() if k.lower() not in {"content-type", "content-length"}

@@ -1,6 +1,6 @@
 """One error hierarchy, rendered one way: RFC 9457 problem+json.
 
-Handlers raise `Problem` subclasses; repositories return values or None. The exception
+Handlers raise `ProblemError` subclasses; repositories return values or None. The exception
 handlers installed by `install_problem_handlers` turn everything else FastAPI and Starlette
 raise (validation errors, unknown routes, wrong methods) into the same format.
 """
@@ -37,7 +37,10 @@ MAX_POINTER_PART = 200
 PATH_SAFE = "/!$&'()*+,;=:@"
 
 
-class Problem(Exception):
+class ProblemError(Exception):
+    """The base of every error a handler raises on purpose; rendered as a problem document.
+    (The document itself is the contract's `Problem` schema, generated.models.Problem.)"""
+
     status = 500
     slug = "internal-error"
     title = "Internal Server Error"
@@ -55,7 +58,7 @@ class Problem(Exception):
         self.headers = dict(headers or {})
 
 
-class Unauthorized(Problem):
+class Unauthorized(ProblemError):
     status, slug, title = 401, "unauthorized", "Unauthorized"
 
     def __init__(self, detail: str = "The access token is missing, invalid or expired.") -> None:
@@ -75,14 +78,14 @@ class InvalidRefreshToken(Unauthorized):
         super().__init__("The refresh token is invalid, expired or revoked.")
 
 
-class WrongPassword(Problem):
+class WrongPassword(ProblemError):
     status, slug, title = 403, "wrong-password", "Wrong password"
 
     def __init__(self, detail: str = "The password is incorrect.") -> None:
         super().__init__(detail)
 
 
-class RateLimited(Problem):
+class RateLimited(ProblemError):
     status, slug, title = 429, "rate-limited", "Too Many Requests"
 
     def __init__(
@@ -98,11 +101,11 @@ class RateLimited(Problem):
         )
 
 
-class NotFound(Problem):
+class NotFound(ProblemError):
     status, slug, title = 404, "not-found", "Not Found"
 
 
-class Conflict(Problem):
+class Conflict(ProblemError):
     status, slug, title = 409, "conflict", "Conflict"
 
 
@@ -113,11 +116,11 @@ class EmailTaken(Conflict):
         super().__init__("An account with this email already exists.")
 
 
-class NotAcceptable(Problem):
+class NotAcceptable(ProblemError):
     status, slug, title = 406, "not-acceptable", "Not Acceptable"
 
 
-class PreconditionFailed(Problem):
+class PreconditionFailed(ProblemError):
     status, slug, title = 412, "precondition-failed", "Precondition Failed"
 
     def __init__(
@@ -130,11 +133,11 @@ class PreconditionFailed(Problem):
         super().__init__(detail, errors=errors, headers={"ETag": current_etag} if current_etag else None)
 
 
-class SyncExpired(Problem):
+class SyncExpired(ProblemError):
     status, slug, title = 410, "sync-expired", "Full resync required"
 
 
-class IdempotencyKeyReused(Problem):
+class IdempotencyKeyReused(ProblemError):
     status, slug, title = 422, "idempotency-key-reused", "Idempotency-Key reused"
 
     def __init__(self) -> None:
@@ -149,15 +152,15 @@ class IdempotencyKeyInUse(Conflict):
         super().__init__("A request with this Idempotency-Key is still being processed; retry later.")
 
 
-class PayloadTooLarge(Problem):
+class PayloadTooLarge(ProblemError):
     status, slug, title = 413, "payload-too-large", "Payload Too Large"
 
 
-class UnsupportedMediaType(Problem):
+class UnsupportedMediaType(ProblemError):
     status, slug, title = 415, "unsupported-media-type", "Unsupported Media Type"
 
 
-class ValidationFailed(Problem):
+class ValidationFailed(ProblemError):
     status, slug, title = 422, "validation-error", "Validation failed"
 
     def __init__(
@@ -174,11 +177,11 @@ def validation_summary(errors: Sequence[Mapping[str, str]], total: int) -> str:
     return f"The request is invalid in {total} places; see errors."
 
 
-class MethodNotAllowed(Problem):
+class MethodNotAllowed(ProblemError):
     status, slug, title = 405, "method-not-allowed", "Method Not Allowed"
 
 
-class ServiceUnavailable(Problem):
+class ServiceUnavailable(ProblemError):
     """A dependency is down for now: always with Retry-After, so clients back off and retry."""
 
     status, slug, title = 503, "service-unavailable", "Service Unavailable"
@@ -243,7 +246,7 @@ def problem_body(
     return json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
 
 
-def problem_response(problem: Problem, request: Request) -> Response:
+def problem_response(problem: ProblemError, request: Request) -> Response:
     # The access log and the metrics report the problem type (impl/http/access_log.py).
     request.scope.setdefault("state", {})["problem"] = problem.slug
     body = problem_body(
@@ -305,7 +308,7 @@ def validation_errors(raw_errors: Sequence[Any], body: Any = None) -> list[dict[
 
 
 async def _on_problem(request: Request, exc: Exception) -> Response:
-    assert isinstance(exc, Problem)
+    assert isinstance(exc, ProblemError)
     return problem_response(exc, request)
 
 
@@ -316,7 +319,7 @@ async def _on_validation_error(request: Request, exc: Exception) -> Response:
     return problem_response(problem, request)
 
 
-HTTP_STATUS_PROBLEMS: dict[int, type[Problem]] = {
+HTTP_STATUS_PROBLEMS: dict[int, type[ProblemError]] = {
     401: Unauthorized,
     404: NotFound,
     413: PayloadTooLarge,
@@ -343,11 +346,11 @@ async def _on_http_exception(request: Request, exc: Exception) -> Response:
         where = problem_instance(request.url.path)[:MAX_DETAIL_CHARS]
         return problem_response(NotFound(f"There is no resource at {where}."), request)
     problem_type = HTTP_STATUS_PROBLEMS.get(exc.status_code)
-    problem: Problem
+    problem: ProblemError
     if problem_type is not None:
         problem = problem_type(_short(str(exc.detail)))
     else:
-        problem = Problem(_short(str(exc.detail)))
+        problem = ProblemError(_short(str(exc.detail)))
         problem.status, problem.slug, problem.title = exc.status_code, "http-error", "HTTP Error"
     problem.headers.update(exc.headers or {})
     return problem_response(problem, request)
@@ -368,7 +371,7 @@ async def _on_database_error(request: Request, exc: Exception) -> Response:
 
 
 def install_problem_handlers(app: FastAPI) -> None:
-    app.add_exception_handler(Problem, _on_problem)
+    app.add_exception_handler(ProblemError, _on_problem)
     app.add_exception_handler(DatabaseError, _on_database_error)
     app.add_exception_handler(RequestValidationError, _on_validation_error)
     app.add_exception_handler(StarletteHTTPException, _on_http_exception)

@@ -3,7 +3,7 @@
 The tasks the batch names are locked first, in id order (two batches cannot deadlock each
 other); the operations are then decided in order in Python, each on the task as the earlier
 ones left it, and all their statements go to the database with COMMIT in one round trip. Any
-failure (a problem raised here) commits nothing; its JSON pointer names the operation.
+failure (a ProblemError raised here) commits nothing; its JSON pointer names the operation.
 """
 
 from __future__ import annotations

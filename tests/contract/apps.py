@@ -19,9 +19,8 @@ from impl.app import create_app
 from impl.db.engine import build_engine
 from impl.db.tables import RefreshTokenRow  # noqa: F401  (all tables are registered on the metadata)
 from impl.migrate import upgrade
-
-from ..conftest import empty_tables, make_settings
-from ..databases import temporary_database
+from tests.conftest import empty_tables, make_settings
+from tests.databases import temporary_database
 
 _cleanup = ExitStack()
 atexit.register(_cleanup.close)

@@ -6,7 +6,7 @@ from collections import defaultdict
 
 import pytest
 
-from .requests_sent import SENT
+from tests.contract.requests_sent import SENT
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:

@@ -7,9 +7,10 @@ from __future__ import annotations
 
 import schemathesis
 
+from tests.contract.apps import backend_app
+from tests.contract.auth import register_auth
+
 from . import hooks  # noqa: F401  (registers the hooks)
-from .apps import backend_app
-from .auth import register_auth
 
 SEED = 20261128
 MAX_EXAMPLES = 25

@@ -10,8 +10,7 @@ from typing import Any
 import pytest
 
 from generated.contract import CONTRACT
-
-from ..openapi_document import HTTP_METHODS, resolve, schema_validator
+from tests.openapi_document import HTTP_METHODS, resolve, schema_validator
 
 
 def payloads() -> Iterator[tuple[str, dict[str, Any]]]:

@@ -15,9 +15,9 @@ import pytest
 from fastapi.testclient import TestClient
 
 from generated.contract import CONTRACT
-
-from ..conftest import Account, assert_oauth2_error, assert_problem
-from ..openapi_document import HTTP_METHODS, resolve
+from tests.accounts import Account
+from tests.openapi_document import HTTP_METHODS, resolve
+from tests.problems import assert_oauth2_error, assert_problem
 
 NUL = "\u0000"
 

@@ -6,8 +6,8 @@ from typing import Any
 
 import schemathesis
 
-from ..databases import BACKENDS
-from .schemas import contract_schema
+from tests.contract.schemas import contract_schema
+from tests.databases import BACKENDS
 
 sqlite = contract_schema("sqlite")
 

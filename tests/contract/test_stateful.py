@@ -8,13 +8,15 @@ from typing import Any
 
 from hypothesis import HealthCheck, Phase, settings
 
-from ..databases import BACKENDS
-from .apps import reset_database
-from .auth import Generation
-from .schemas import contract_schema
+from tests.contract.apps import reset_database
+from tests.contract.auth import Generation
+from tests.contract.schemas import contract_schema
+from tests.databases import BACKENDS
 
-# Generation only, as schemathesis's own defaults for state machines.
+# Generation only, as schemathesis's own defaults for state machines; derandomized like the rest
+# of the contract run (schemas.py's seed), so that every run tries the same scenarios.
 STATEFUL = settings(
+    derandomize=True,
     max_examples=25,
     stateful_step_count=10,
     phases=[Phase.generate],
@@ -25,7 +27,7 @@ STATEFUL = settings(
 
 
 def stateful_test_case(backend: str) -> Any:
-    class Workflow(contract_schema(backend).as_state_machine()):  # type: ignore[misc]
+    class Workflow(contract_schema(backend).as_state_machine()):  # type: ignore[misc]  # schemathesis is untyped: an Any base
         def setup(self) -> None:
             # Every scenario starts on an empty database, so that the same choices meet the
             # same responses (hypothesis requires it) and scenarios cannot see each other.

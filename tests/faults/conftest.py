@@ -9,7 +9,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from .postgres_cluster import PostgresCluster, available, throwaway_cluster
+from tests.faults.postgres_cluster import PostgresCluster, available, throwaway_cluster
 
 
 def required(available: bool, what: str) -> pytest.MarkDecorator:

@@ -13,8 +13,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from ..servers import free_port
-from .server_process import ROOT
+from tests.faults.server_process import ROOT
+from tests.servers import free_port
 
 CONFIG = ROOT / "deploy" / "nginx.conf"
 

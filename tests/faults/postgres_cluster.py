@@ -17,7 +17,7 @@ from pathlib import Path
 
 import psycopg
 
-from ..servers import free_port
+from tests.servers import free_port
 
 BIN = Path(os.environ.get("PG_BIN", "/usr/lib/postgresql/15/bin"))
 

@@ -11,7 +11,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from ..servers import free_port
+from tests.servers import free_port
 
 
 def available() -> bool:

@@ -20,9 +20,8 @@ from typing import Any
 import httpx
 
 from impl.migrate import upgrade
-
-from ..conftest import TEST_SECRET
-from ..servers import free_port
+from tests.conftest import TEST_SECRET
+from tests.servers import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 STARTUP_SECONDS = 60

@@ -12,8 +12,7 @@ import psycopg
 from alembic.script import ScriptDirectory
 
 from impl.migrate import alembic_config
-
-from .server_process import ROOT, server_environment
+from tests.faults.server_process import ROOT, server_environment
 
 INSTANCES = 4
 

@@ -18,9 +18,9 @@ import httpx
 import psycopg
 import pytest
 
-from .postgres_cluster import PostgresCluster
-from .server_process import running, wait_for
-from .workload import Writers, token
+from tests.faults.postgres_cluster import PostgresCluster
+from tests.faults.server_process import running, wait_for
+from tests.faults.workload import Writers, token
 
 DATABASE_PROBLEMS = {
     "urn:tasks-api:problem:database-unavailable",

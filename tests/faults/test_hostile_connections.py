@@ -17,7 +17,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from .server_process import Server, running, wait_for
+from tests.faults.server_process import Server, running, wait_for
 
 HEADER_TIMEOUT = 1.0
 BODY_TIMEOUT = 1.0

@@ -12,9 +12,9 @@ import httpx
 import psycopg
 
 from impl.migrate import upgrade
-
-from ..conftest import PASSWORD, TEST_SECRET
-from .server_process import running, wait_for
+from tests.accounts import PASSWORD
+from tests.conftest import TEST_SECRET
+from tests.faults.server_process import running, wait_for
 
 DB_PASSWORD = "db-pass-" + "q" * 12  # trust authentication accepts and ignores it
 TRIGGER = """

@@ -8,12 +8,12 @@ from __future__ import annotations
 import httpx
 from prometheus_client.parser import text_string_to_metric_families
 
-from ..conftest import PASSWORD
-from ..servers import free_port
-from .conftest import required
-from .redis_servers import available, own_redis
-from .server_process import running
-from .workload import token
+from tests.accounts import PASSWORD
+from tests.faults.conftest import required
+from tests.faults.redis_servers import available, own_redis
+from tests.faults.server_process import running
+from tests.faults.workload import token
+from tests.servers import free_port
 
 REQUESTS = 40
 

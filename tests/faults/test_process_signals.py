@@ -12,8 +12,8 @@ import time
 import httpx
 import psycopg
 
-from .server_process import running, wait_for
-from .workload import Writers, token
+from tests.faults.server_process import running, wait_for
+from tests.faults.workload import Writers, token
 
 SHUTDOWN_TIMEOUT = 3
 MARGIN = 2.0

@@ -8,11 +8,11 @@ import time
 
 import httpx
 
-from ..conftest import PASSWORD
-from .conftest import required
-from .redis_servers import available, hung_redis, own_redis
-from .server_process import running, wait_for
-from .workload import token
+from tests.accounts import PASSWORD
+from tests.faults.conftest import required
+from tests.faults.redis_servers import available, hung_redis, own_redis
+from tests.faults.server_process import running, wait_for
+from tests.faults.workload import token
 
 pytestmark = required(available(), "redis-server")
 UNAVAILABLE = "urn:tasks-api:problem:rate-limiting-unavailable"

@@ -13,11 +13,11 @@ from dataclasses import dataclass, field
 import httpx
 import psycopg
 
-from ..conftest import PASSWORD
-from . import nginx_proxy, redis_servers
-from .conftest import required
-from .server_process import running, wait_for
-from .workload import Writers, token
+from tests.accounts import PASSWORD
+from tests.faults import nginx_proxy, redis_servers
+from tests.faults.conftest import required
+from tests.faults.server_process import running, wait_for
+from tests.faults.workload import Writers, token
 
 pytestmark = required(nginx_proxy.available() and redis_servers.available(), "nginx and redis-server")
 

@@ -8,8 +8,8 @@ import sys
 
 import pytest
 
-from ..servers import free_port
-from .server_process import ROOT, server_environment
+from tests.faults.server_process import ROOT, server_environment
+from tests.servers import free_port
 
 SECRET = "hunter2-" + "p" * 16
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 
 import httpx
 
-from ..conftest import PASSWORD
+from tests.accounts import PASSWORD
 
 PROBLEM = "application/problem+json"
 

@@ -9,8 +9,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from impl.app import create_app
-
-from ..conftest import Backend, make_settings
+from tests.conftest import Backend, make_settings
 
 AppFactory = Callable[..., FastAPI]
 ClientFactory = Callable[..., TestClient]

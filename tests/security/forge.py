@@ -14,7 +14,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from joserfc import jws
 from joserfc.jwk import ECKey, RSAKey
 
-from ..conftest import TEST_SECRET
+from tests.conftest import TEST_SECRET
 
 OWN_ISSUER = OWN_AUDIENCE = "tasks-api"
 

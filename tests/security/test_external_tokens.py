@@ -12,17 +12,20 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from joserfc.jwk import ECKey, OKPKey, RSAKey
 from sqlmodel import Session, select
 
 from impl.db.tables import UserRow
-
-from ..conftest import Account, assert_problem
-from .conftest import AppFactory, ClientFactory
-from .forge import ed25519_signed, hmac_signed, signed, unsigned
-from .jwks_server import JwksServer
+from tests.accounts import Account
+from tests.clock import FakeClock
+from tests.problems import Response, assert_problem
+from tests.security.conftest import AppFactory, ClientFactory
+from tests.security.forge import ed25519_signed, hmac_signed, signed, unsigned
+from tests.security.jwks_server import JwksServer
+from tests.servers import free_port
 
 ME = "/api/v1/users/me"
 TASKS = "/api/v1/tasks"
@@ -39,12 +42,17 @@ def make_key(alg: str, kid: str) -> AnyKey:
     return RSAKey.generate_key(2048, parameters={"kid": kid, "alg": "RS256", "use": "sig"})
 
 
+def ed25519_private(key: AnyKey) -> Ed25519PrivateKey:
+    private = key.private_key
+    assert isinstance(private, Ed25519PrivateKey)
+    return private
+
+
 def sign(key: AnyKey, claims: dict[str, Any], **header: Any) -> str:
     alg = header.pop("alg", key.alg)
     full_header = {"alg": alg, "kid": key.kid, **header}
     if alg == "EdDSA":
-        assert isinstance(key, OKPKey)
-        return ed25519_signed(full_header, claims, key.private_key)  # type: ignore[arg-type]
+        return ed25519_signed(full_header, claims, ed25519_private(key))
     assert not isinstance(key, OKPKey)
     return signed(full_header, claims, key)
 
@@ -67,7 +75,7 @@ class Provider:
     def publish(self, *keys: AnyKey) -> None:
         self.server.documents[JWKS_PATH] = {"keys": [key.as_dict(private=False) for key in keys]}
 
-    def claims(self, subject: str = "hK3xQ2pVw8yZ", **overrides: Any) -> dict[str, Any]:
+    def claims(self, subject: object = "hK3xQ2pVw8yZ", **overrides: Any) -> dict[str, Any]:
         now = int(time.time())
         return {
             "sub": subject,
@@ -131,9 +139,9 @@ def bearer(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
 
 
-def assert_refused(response: object) -> None:
+def assert_refused(response: Response) -> None:
     assert_problem(response, 401)
-    assert getattr(response, "headers", {})["www-authenticate"].startswith("Bearer")
+    assert response.headers["www-authenticate"].startswith("Bearer")
 
 
 @pytest.mark.parametrize("alg", ["EdDSA", "ES256", "RS256"])
@@ -201,7 +209,7 @@ FORGERIES: dict[str, Callable[[Provider], str]] = {
         make_key("EdDSA", "eddsa-1"), p.claims()
     ),
     "unknown kid": lambda p: sign(make_key("EdDSA", "nobody"), p.claims()),
-    "no kid": lambda p: ed25519_signed({"alg": "EdDSA"}, p.claims(), p.keys["EdDSA"].private_key),  # type: ignore[arg-type]
+    "no kid": lambda p: ed25519_signed({"alg": "EdDSA"}, p.claims(), ed25519_private(p.keys["EdDSA"])),
     "kid of another key type": lambda p: sign(p.keys["ES256"], p.claims(), kid="eddsa-1"),
     "alg none": lambda p: unsigned({"alg": "none", "kid": "eddsa-1"}, p.claims()),
     "HS256 keyed with the published public key": lambda p: hmac_signed(
@@ -222,7 +230,7 @@ FORGERIES: dict[str, Callable[[Provider], str]] = {
     "missing iat": lambda p: sign(p.keys["EdDSA"], {k: v for k, v in p.claims().items() if k != "iat"}),
     "missing sub": lambda p: sign(p.keys["EdDSA"], {k: v for k, v in p.claims().items() if k != "sub"}),
     "empty sub": lambda p: sign(p.keys["EdDSA"], p.claims(subject="")),
-    "sub not a string": lambda p: sign(p.keys["EdDSA"], p.claims(subject=42)),  # type: ignore[arg-type]
+    "sub not a string": lambda p: sign(p.keys["EdDSA"], p.claims(subject=42)),
     "sub too long": lambda p: sign(p.keys["EdDSA"], p.claims(subject="s" * 256)),
     "payload changed, signature kept": lambda p: ".".join(
         [
@@ -267,20 +275,25 @@ def test_key_headers_are_never_followed(ext_client: TestClient, provider: Provid
 
 
 def test_a_rotated_key_is_picked_up(
-    external_app: Callable[..., FastAPI], client_from: ClientFactory, provider: Provider
+    external_app: Callable[..., FastAPI], client_from: ClientFactory, provider: Provider, clock: FakeClock
 ) -> None:
-    client = client_from(external_app(external_jwt_jwks_refetch_seconds=1))
+    client = client_from(external_app())
     old = provider.keys["EdDSA"]
     assert client.get(ME, headers=bearer(sign(old, provider.claims()))).status_code == 200
     assert provider.fetches == 1
 
     new = make_key("EdDSA", "eddsa-2")
     provider.publish(new)  # the provider rotates: only the new key now
-    time.sleep(1.1)
+    clock.advance(59)  # within the refetch interval (60 s by default), the new kid waits...
+    assert_refused(client.get(ME, headers=bearer(sign(new, provider.claims()))))
+    assert provider.fetches == 1
+    clock.advance(1)  # ...and then it is fetched
     assert client.get(ME, headers=bearer(sign(new, provider.claims()))).status_code == 200
     assert provider.fetches == 2
-    # The old key is gone from the set; the cache follows the provider.
-    assert_refused(client.get(ME, headers=bearer(sign(old, provider.claims()))))
+    # The old key is gone from the set; the cache follows the provider. (A token the service
+    # has not seen before: one it already verified is remembered until it expires, and the
+    # clock has not moved a second, so the same claims would sign to the same token.)
+    assert_refused(client.get(ME, headers=bearer(sign(old, provider.claims(jti=uuid.uuid4().hex)))))
 
 
 def test_unknown_kids_refetch_at_most_once_per_interval(ext_client: TestClient, provider: Provider) -> None:
@@ -311,18 +324,18 @@ def test_an_unreachable_jwks_is_a_401_not_a_500(
     assert "keys are unavailable" in str(body["detail"])
     assert provider.server.url("") not in response.text
 
-    closed = client_from(external_app(external_jwt_jwks_url="http://127.0.0.1:18497/jwks"))
+    closed = client_from(external_app(external_jwt_jwks_url=f"http://127.0.0.1:{free_port()}/jwks"))
     assert_problem(closed.get(ME, headers=bearer(sign(provider.keys["EdDSA"], provider.claims()))), 401)
 
 
 def test_cached_keys_outlive_a_provider_outage(
-    external_app: Callable[..., FastAPI], client_from: ClientFactory, provider: Provider
+    external_app: Callable[..., FastAPI], client_from: ClientFactory, provider: Provider, clock: FakeClock
 ) -> None:
-    client = client_from(external_app(external_jwt_jwks_refetch_seconds=1))
+    client = client_from(external_app())
     token = bearer(sign(provider.keys["EdDSA"], provider.claims()))
     assert client.get(ME, headers=token).status_code == 200
     provider.server.failing.add(JWKS_PATH)
-    time.sleep(1.1)
+    clock.advance(60)
     assert_refused(client.get(ME, headers=bearer(sign(make_key("EdDSA", "new"), provider.claims()))))
     assert provider.fetches == 2  # it tried, failed, and kept what it had
     assert client.get(ME, headers=token).status_code == 200

@@ -10,8 +10,8 @@ from fastapi.testclient import TestClient
 from sqlmodel import Session
 
 from impl.db.tables import TaskRow
-
-from ..conftest import Account, assert_problem
+from tests.accounts import Account
+from tests.problems import assert_problem
 
 TASKS = "/api/v1/tasks"
 OPERATIONS = [
@@ -64,4 +64,4 @@ def test_random_ids_are_a_404(client: TestClient, alice: Account, method: str, b
 @pytest.mark.parametrize("task_id", ["1", "' OR 1=1 --", "00000000-0000-0000-0000-00000000000g", "%00"])
 def test_ids_that_are_not_uuids_are_a_422(client: TestClient, alice: Account, task_id: str) -> None:
     body = assert_problem(client.get(f"{TASKS}/{task_id}", headers=alice.headers), 422)
-    assert body["errors"][0]["pointer"] == "/path/task_id"  # type: ignore[index]
+    assert body["errors"][0]["pointer"] == "/path/task_id"

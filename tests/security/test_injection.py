@@ -7,7 +7,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy import inspect
 from sqlmodel import Session
 
-from ..conftest import Account, assert_oauth2_error, assert_problem, login, register
+from tests.accounts import Account, login, register
+from tests.problems import assert_oauth2_error, assert_problem
 
 TASKS = "/api/v1/tasks"
 PAYLOADS = [

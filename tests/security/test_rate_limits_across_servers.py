@@ -12,8 +12,9 @@ import httpx
 import pytest
 import redis
 
-from ..conftest import PASSWORD, TEST_SECRET
-from ..servers import running_server
+from tests.accounts import PASSWORD
+from tests.conftest import TEST_SECRET
+from tests.servers import running_server
 
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 
@@ -52,7 +53,7 @@ def two_servers(shared_redis: tuple[redis.Redis, str], tmp_path: Path) -> Iterat
         "RATE_LIMIT_LOGIN_PER_ADDRESS": "100/minute",
         "RATE_LIMIT_PER_USER": "6/minute",
     }
-    with running_server(database_url, **env) as first, running_server(database_url, **env) as second:
+    with running_server(database_url, env=env) as first, running_server(database_url, env=env) as second:
         yield [first, second]
 
 

@@ -11,9 +11,9 @@ from limits.aio.storage import MemoryStorage
 from limits.errors import StorageError
 
 from impl.http.request_quota import RequestQuota
-
-from ..conftest import PASSWORD, assert_problem, login, register
-from .conftest import AppFactory, ClientFactory
+from tests.accounts import PASSWORD, login, register
+from tests.problems import assert_problem
+from tests.security.conftest import AppFactory, ClientFactory
 
 TASKS = "/api/v1/tasks"
 

@@ -3,28 +3,41 @@ stop working at once."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
+import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import Session, select
 
 from impl.db.tables import RefreshTokenRow, TaskRow, UserRow
-
-from ..conftest import Account, assert_oauth2_error, assert_problem, login
+from tests.accounts import LoggedIn, login
+from tests.problems import Response, assert_oauth2_error, assert_problem
 
 ME = "/api/v1/users/me"
 TASKS = "/api/v1/tasks"
 NEW_PASSWORD = "purple elephant juggles seven lanterns"
 
 
+@pytest.fixture
+def alice(log_in: Callable[[str], LoggedIn]) -> LoggedIn:
+    return log_in("alice@example.com")
+
+
+@pytest.fixture
+def bob(log_in: Callable[[str], LoggedIn]) -> LoggedIn:
+    return log_in("bob@example.com")
+
+
 def bearer(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
 
 
-def assert_revoked(response: object) -> None:
+def assert_revoked(response: Response) -> None:
     assert_problem(response, 401)
-    assert getattr(response, "headers", {})["www-authenticate"].startswith("Bearer")
+    assert response.headers["www-authenticate"].startswith("Bearer")
 
 
-def test_the_tokens_of_a_deleted_user_are_a_401(client: TestClient, alice: Account, db: Session) -> None:
+def test_the_tokens_of_a_deleted_user_are_a_401(client: TestClient, alice: LoggedIn, db: Session) -> None:
     client.post(TASKS, json={"title": "mine"}, headers=alice.headers)
     deleted = client.request("DELETE", ME, json={"password": alice.password}, headers=alice.headers)
     assert deleted.status_code == 204
@@ -41,7 +54,7 @@ def test_the_tokens_of_a_deleted_user_are_a_401(client: TestClient, alice: Accou
 
 
 def test_a_password_change_revokes_every_earlier_token(
-    client: TestClient, alice: Account, db: Session
+    client: TestClient, alice: LoggedIn, db: Session
 ) -> None:
     other_login = login(client, alice.email, alice.password)  # a second device
     rotated = client.post("/api/v1/auth/refresh", json={"refresh_token": other_login["refresh_token"]}).json()
@@ -74,7 +87,7 @@ def test_a_password_change_revokes_every_earlier_token(
 
 
 def test_a_password_change_does_not_touch_other_users(
-    client: TestClient, alice: Account, bob: Account
+    client: TestClient, alice: LoggedIn, bob: LoggedIn
 ) -> None:
     client.post(
         f"{ME}/password",

@@ -8,13 +8,14 @@ import uuid
 import pytest
 from fastapi.testclient import TestClient
 
-from ..conftest import Account
-from .conftest import AppFactory, ClientFactory
+from tests.accounts import Account
+from tests.problems import Response
+from tests.security.conftest import AppFactory, ClientFactory
 
 API_CSP = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'"
 
 
-def requests_of_every_kind(client: TestClient, account: Account) -> dict[str, object]:
+def requests_of_every_kind(client: TestClient, account: Account) -> dict[str, Response]:
     tasks = "/api/v1/tasks"
     return {
         "200": client.get(tasks, headers=account.headers),
@@ -41,15 +42,17 @@ def requests_of_every_kind(client: TestClient, account: Account) -> dict[str, ob
 
 def test_every_api_response_carries_the_security_headers(client: TestClient, alice: Account) -> None:
     for name, response in requests_of_every_kind(client, alice).items():
-        headers = getattr(response, "headers", {})
+        headers = response.headers
         assert headers["x-content-type-options"] == "nosniff", name
         assert headers["referrer-policy"] == "no-referrer", name
         assert headers["x-frame-options"] == "DENY", name
         assert headers["content-security-policy"] == API_CSP, name
         assert headers["cache-control"] == "no-store", name
-        assert headers["x-request-id"], name
+        assert len(headers["x-request-id"]) >= 8, name
         assert "strict-transport-security" not in headers, name
         assert "server" not in headers or "uvicorn" not in headers["server"].lower(), name
+        if headers.get("content-type") == "application/problem+json":
+            assert response.json()["request_id"] == headers["x-request-id"], name
 
 
 @pytest.mark.parametrize("path", ["/docs", "/redoc"])

@@ -1,0 +1,193 @@
+"""Every page of every sort is an index walk on (owner_id, sort key, id), whatever the
+statistics say: on a table the planner knows nothing about yet (no ANALYZE, autovacuum off)
+and after ANALYZE, on both databases. The statements are the ones the service sends
+(impl/tasks/page_queries.py), first page and a page after a cursor, for a user whose tasks
+are mostly undated among other users' tasks.
+
+What must never appear: a sort of the matching rows (PostgreSQL "Sort", SQLite "TEMP B-TREE
+FOR ORDER BY"), a sequential scan, or a walk of another index (the primary key, the
+tombstone index) filtered afterwards."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any, get_args
+
+import psycopg
+import pytest
+from psycopg import sql
+
+from generated.models import TaskSort
+from impl.auth.identity import Caller
+from impl.db.sql import Dialect, Query, Step
+from impl.db.sqlite import _bind
+from impl.migrate import upgrade
+from impl.tasks.ordering import Position, TaskFilters, TaskOrder
+from impl.tasks.page_queries import INDEX_WALK, page_steps
+from tests.databases import BACKENDS, temporary_database
+
+SORTS: list[str] = list(get_args(TaskSort.model_fields["root"].annotation))
+OWNER = uuid.UUID("00000000-0000-4000-8000-000000000001")
+NOW = datetime(2026, 6, 1, tzinfo=UTC)
+INDEX_OF = {
+    "created_at": "ix_tasks_owner_id_created_at_id",
+    "updated_at": "ix_tasks_owner_id_updated_at_id",
+    "due_at": "ix_tasks_owner_id_due_at_id",
+    "priority": "ix_tasks_owner_id_priority_id",
+    "title": "ix_tasks_owner_id_title_key_id",
+}
+
+
+def seed(dialect: Dialect, execute: Any) -> None:
+    """3,000 tasks of the owner (70 % undated) among 12,000 of three other users."""
+    owners = [OWNER, *(uuid.uuid4() for _ in range(3))]
+    for owner in owners:
+        execute(
+            "INSERT INTO users (id, email, email_key, token_version, created_at, updated_at)"
+            " VALUES (:id, :email, :email, 0, :now, :now)",
+            [{"id": owner, "email": f"{owner}@example.com", "now": NOW}],
+        )
+    rows = []
+    for owner_index, owner in enumerate(owners):
+        for index in range(3000 if owner == OWNER else 4000):
+            moment = NOW - timedelta(minutes=index * 7 + owner_index)
+            title = f"task {index:05d} of {owner_index}"
+            rows.append(
+                {
+                    "id": uuid.uuid4(),
+                    "owner_id": owner,
+                    "title": title,
+                    "title_key": title,
+                    "search_key": title,
+                    "priority": index % 4,
+                    "due_at": None if index % 10 < 7 else moment + timedelta(days=3),
+                    "deleted_at": moment if index % 50 == 0 else None,
+                    "created_at": moment,
+                }
+            )
+    execute(
+        "INSERT INTO tasks (id, owner_id, title, completed, priority, due_at, title_key, search_key,"
+        " version, created_at, updated_at, deleted_at) VALUES (:id, :owner_id, :title, false,"
+        " :priority, :due_at, :title_key, :search_key, 1, :created_at, :created_at, :deleted_at)",
+        rows,
+    )
+
+
+def statements(dialect: Dialect, sort: str, after: Position | None, filters: TaskFilters) -> list[Step]:
+    caller = Caller(user_id=OWNER)  # the external form: no session row needed for EXPLAIN
+    order = TaskOrder.parse(sort)
+    return page_steps(dialect, caller, filters=filters, order=order, after=after, limit=51, now=NOW)
+
+
+def positions(sort: str) -> list[Position | None]:
+    """The first page, and pages after a cursor (for due_at: in the dated and the undated part)."""
+    order = TaskOrder.parse(sort)
+    values: dict[str, Any] = {
+        "created_at": NOW - timedelta(days=3),
+        "updated_at": NOW - timedelta(days=3),
+        "due_at": NOW,
+        "priority": 2,
+        "title": "task 01000 of 0",
+    }
+    found = [None, Position(values[order.field], uuid.UUID(int=2**127))]
+    if order.nullable:
+        found.append(Position(None, uuid.UUID(int=2**127)))
+    return found
+
+
+Explain = Callable[[str, dict[str, Any]], list[str]]
+
+
+@contextmanager
+def sqlite_explainer(url: str) -> Iterator[Explain]:
+    with sqlite3.connect(url.removeprefix("sqlite:///")) as connection:
+        seed("sqlite", lambda sql, rows: connection.executemany(sql, [_bind(row) for row in rows]))
+
+        def explain(sql: str, params: dict[str, Any]) -> list[str]:
+            if sql == "ANALYZE":
+                connection.execute("ANALYZE")
+                return []
+            plan = connection.execute("EXPLAIN QUERY PLAN " + sql, _bind(params)).fetchall()
+            return [str(row[-1]) for row in plan]
+
+        yield explain
+
+
+@contextmanager
+def postgres_explainer(url: str) -> Iterator[Explain]:
+    with psycopg.connect(url, autocommit=True) as connection:
+        for table in ("tasks", "task_tags", "users", "login_sessions"):
+            connection.execute(
+                sql.SQL("ALTER TABLE {} SET (autovacuum_enabled = false)").format(sql.Identifier(table))
+            )
+
+        def insert(text: str, rows: list[dict[str, Any]]) -> None:
+            with connection.cursor() as cursor:
+                cursor.executemany(Query.of(text).postgresql.encode(), rows)
+
+        seed("postgresql", insert)
+
+        def explain(text: str, params: dict[str, Any]) -> list[str]:
+            if text == "ANALYZE":
+                connection.execute("ANALYZE")
+                return []
+            with connection.transaction():
+                for setting in INDEX_WALK:
+                    connection.execute(f"SET LOCAL {setting}".encode())
+                plan = connection.execute(("EXPLAIN (FORMAT JSON) " + text).encode(), params).fetchone()
+            assert plan is not None
+            return list(plan_nodes(plan[0][0]["Plan"]))
+
+        yield explain
+
+
+@pytest.fixture(params=BACKENDS)
+def database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[Dialect, Explain]]:
+    """(dialect, explain(sql, params) -> plan lines) on a seeded database without statistics."""
+    dialect: Dialect = "sqlite" if request.param == "sqlite" else "postgresql"
+    with temporary_database(request.param, tmp_path) as url:
+        upgrade(url)
+        explainer = sqlite_explainer(url) if dialect == "sqlite" else postgres_explainer(url)
+        with explainer as explain:
+            yield dialect, explain
+
+
+def plan_nodes(node: dict[str, Any]) -> Iterator[str]:
+    yield json.dumps({key: node.get(key) for key in ("Node Type", "Relation Name", "Index Name", "Alias")})
+    for child in node.get("Plans", []):
+        yield from plan_nodes(child)
+
+
+def assert_index_walk(dialect: Dialect, plan: list[str], sort: str) -> None:
+    index = INDEX_OF[TaskOrder.parse(sort).field]
+    text = "\n".join(plan)
+    if dialect == "sqlite":
+        walks = [line for line in plan if line.startswith(("SCAN t", "SEARCH t "))]
+        assert len(walks) == 1, text
+        assert walks[0].startswith(f"SEARCH t USING INDEX {index} "), text
+        assert "TEMP B-TREE" not in text, text
+        return
+    nodes = [json.loads(line) for line in plan]
+    on_tasks = [node for node in nodes if node["Relation Name"] == "tasks" and node["Alias"] == "t"]
+    assert [node["Index Name"] for node in on_tasks] == [index], text
+    assert on_tasks[0]["Node Type"] in {"Index Scan", "Index Only Scan"}, text
+    assert not any(node["Node Type"] in {"Sort", "Incremental Sort"} for node in nodes), text
+
+
+@pytest.mark.parametrize("analyzed", [False, True], ids=["no statistics", "after ANALYZE"])
+def test_every_page_of_every_sort_walks_its_index(database: tuple[Dialect, Any], analyzed: bool) -> None:
+    dialect, explain = database
+    if analyzed:
+        explain("ANALYZE", {})
+    for filters in (TaskFilters(), TaskFilters(completed=False)):
+        for sort in SORTS:
+            for after in positions(sort):
+                for step in statements(dialect, sort, after, filters):
+                    plan = explain(step.query.text(dialect), step.params or {})
+                    assert_index_walk(dialect, plan, sort)
