@@ -19,8 +19,9 @@ from sqlalchemy import (
     text,
 )
 from sqlmodel import Field, SQLModel
+from sqlmodel.sql.sqltypes import UTCDateTime
 
-from impl.db.timestamps import UTCDateTime, utc_now
+from impl.db.timestamps import utc_now
 
 # Named constraints, so that migrations can refer to them on every database.
 SQLModel.metadata.naming_convention = {
