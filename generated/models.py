@@ -6,55 +6,108 @@ from __future__ import annotations
 from typing import Annotated, List, Literal, Optional, Union
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field, RootModel, StrictBool, conint, constr
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    EmailStr,
+    Field,
+    RootModel,
+    StrictBool,
+    StrictInt,
+    StrictStr,
+)
 
 from .datetimes import RFC3339DateTime
 
 
 class TokenRequest(BaseModel):
-    grant_type: Literal['password'] = Field(
-        None, description='Always `password` (OAuth2 resource-owner password grant).'
-    )
-    username: constr(pattern=r'^[^\x00]*$', min_length=1, max_length=254, strict=True) = Field(
-        ..., description="The account's email."
-    )
-    password: constr(pattern=r'^[^\x00]*$', min_length=1, max_length=128, strict=True) = Field(
-        ..., description="The account's password."
-    )
-    scope: constr(pattern=r'^[^\x00]*$', max_length=1024, strict=True) = Field(
-        None, description='Ignored; tasks-api has no scopes.'
-    )
+    grant_type: Annotated[
+        Literal['password'],
+        Field(description='Always `password` (OAuth2 resource-owner password grant).'),
+    ] = None
+    username: Annotated[
+        StrictStr,
+        Field(
+            description="The account's email.", max_length=254, min_length=1, pattern='^[^\\x00]*$'
+        ),
+    ]
+    password: Annotated[
+        StrictStr,
+        Field(
+            description="The account's password.",
+            max_length=128,
+            min_length=1,
+            pattern='^[^\\x00]*$',
+        ),
+    ]
+    scope: Annotated[
+        StrictStr,
+        Field(
+            description='Ignored; tasks-api has no scopes.', max_length=1024, pattern='^[^\\x00]*$'
+        ),
+    ] = None
 
 
 class RefreshRequest(BaseModel):
     model_config = ConfigDict(
         extra='forbid',
     )
-    refresh_token: constr(
-        pattern=r'^[A-Za-z0-9_-]+$', min_length=1, max_length=256, strict=True
-    ) = Field(..., description='A refresh token from the token or refresh endpoint.')
+    refresh_token: Annotated[
+        StrictStr,
+        Field(
+            description='A refresh token from the token or refresh endpoint.',
+            max_length=256,
+            min_length=1,
+            pattern='^[A-Za-z0-9_-]+$',
+        ),
+    ]
 
 
 class TokenPair(BaseModel):
-    access_token: constr(pattern=r'^[A-Za-z0-9_.-]+$', max_length=8192, strict=True) = Field(
-        ..., description='A JWT to send as `Authorization: Bearer <access_token>`.'
-    )
+    access_token: Annotated[
+        StrictStr,
+        Field(
+            description='A JWT to send as `Authorization: Bearer <access_token>`.',
+            max_length=8192,
+            pattern='^[A-Za-z0-9_.-]+$',
+        ),
+    ]
     token_type: Literal['bearer']
-    expires_in: conint(ge=1, le=86400, strict=True) = Field(
-        ..., description='Seconds until the access token expires.'
-    )
-    refresh_token: constr(pattern=r'^[A-Za-z0-9_-]+$', max_length=256, strict=True) = Field(
-        ..., description='An opaque, single-use token for `POST /api/v1/auth/refresh`.'
-    )
+    expires_in: Annotated[
+        StrictInt, Field(description='Seconds until the access token expires.', ge=1, le=86400)
+    ]
+    refresh_token: Annotated[
+        StrictStr,
+        Field(
+            description='An opaque, single-use token for `POST /api/v1/auth/refresh`.',
+            max_length=256,
+            pattern='^[A-Za-z0-9_-]+$',
+        ),
+    ]
 
 
 class User(BaseModel):
     id: UUID
-    email: Optional[EmailStr] = Field(
-        ...,
-        description="The account's email; null for an account provisioned from an external identity\nprovider's token, which signs in there and has no email or password here.\n",
-    )
+    email: Annotated[
+        Optional[EmailStr],
+        Field(
+            description="The account's email; null for an account provisioned from an external identity\nprovider's token, which signs in there and has no email or password here.\n",
+            max_length=254,
+        ),
+    ]
     created_at: RFC3339DateTime
+
+
+class TagName(RootModel[StrictStr]):
+    root: Annotated[
+        StrictStr,
+        Field(
+            description='1 to 50 characters with at least one that is not whitespace, and no control\ncharacters. Leading and trailing whitespace is trimmed.\n',
+            max_length=50,
+            min_length=1,
+            pattern='^[^\\x00-\\x1F\\x7F-\\x9F]*[^\\s\\x00-\\x1F\\x7F-\\x9F][^\\x00-\\x1F\\x7F-\\x9F]*$',
+        ),
+    ]
 
 
 class TaskSort(
@@ -73,52 +126,71 @@ class TaskSort(
         ]
     ]
 ):
-    root: Literal[
-        'created_at',
-        '-created_at',
-        'updated_at',
-        '-updated_at',
-        'due_at',
-        '-due_at',
-        'priority',
-        '-priority',
-        'title',
-        '-title',
-    ] = Field(
-        '-created_at',
-        description='A sort field, optionally preceded by `-` for descending order.',
-        examples=['due_at', '-priority'],
-    )
+    root: Annotated[
+        Literal[
+            'created_at',
+            '-created_at',
+            'updated_at',
+            '-updated_at',
+            'due_at',
+            '-due_at',
+            'priority',
+            '-priority',
+            'title',
+            '-title',
+        ],
+        Field(
+            description='A sort field, optionally preceded by `-` for descending order.',
+            examples=['due_at', '-priority'],
+        ),
+    ] = '-created_at'
+
+
+class Tag(RootModel[StrictStr]):
+    root: Annotated[StrictStr, Field(max_length=50, pattern='^[^\\x00-\\x1F\\x7F-\\x9F]*$')]
 
 
 class Task(BaseModel):
     object: Literal['task']
     id: UUID
-    title: constr(pattern=r'^[^\x00-\x1F\x7F-\x9F]*$', max_length=255, strict=True)
-    description: Optional[constr(pattern=r'^[^\x00]*$', max_length=10000, strict=True)]
+    title: Annotated[StrictStr, Field(max_length=255, pattern='^[^\\x00-\\x1F\\x7F-\\x9F]*$')]
+    description: Annotated[Optional[StrictStr], Field(max_length=10000, pattern='^[^\\x00]*$')]
     completed: StrictBool
-    completed_at: Optional[RFC3339DateTime] = Field(
-        ..., description='When the task was last completed; null while it is not completed.'
-    )
-    priority: Literal['none', 'low', 'medium', 'high'] = Field(
-        ..., description='How important the task is; sorting ranks none < low < medium < high.'
-    )
-    tags: List[constr(pattern=r'^[^\x00-\x1F\x7F-\x9F]*$', max_length=50, strict=True)] = Field(
-        ..., description="The task's tags, sorted case-insensitively.", max_length=20
-    )
+    completed_at: Annotated[
+        Optional[RFC3339DateTime],
+        Field(description='When the task was last completed; null while it is not completed.'),
+    ]
+    priority: Annotated[
+        Literal['none', 'low', 'medium', 'high'],
+        Field(description='How important the task is; sorting ranks none < low < medium < high.'),
+    ]
+    tags: Annotated[
+        List[Tag], Field(description="The task's tags, sorted case-insensitively.", max_length=20)
+    ]
     due_at: Optional[RFC3339DateTime]
     remind_at: Optional[RFC3339DateTime]
-    recurrence: Optional[constr(pattern=r'^[A-Z0-9=;,+-]*$', max_length=500, strict=True)] = Field(
-        ...,
-        description="The task's recurrence rule in canonical form (upper case, without `RRULE:`), or null.",
-    )
-    next_occurrence_id: Optional[UUID] = Field(
-        ...,
-        description='The task created when this recurring task was completed, or null. It may since\nhave been deleted.\n',
-    )
-    etag: constr(pattern=r'^"[0-9]+"$', max_length=32, strict=True) = Field(
-        ..., description="The task's entity tag, as in the `ETag` header; send it as `If-Match`."
-    )
+    recurrence: Annotated[
+        Optional[StrictStr],
+        Field(
+            description="The task's recurrence rule in canonical form (upper case, without `RRULE:`), or null.",
+            max_length=500,
+            pattern='^[A-Z0-9=;,+-]*$',
+        ),
+    ]
+    next_occurrence_id: Annotated[
+        Optional[UUID],
+        Field(
+            description='The task created when this recurring task was completed, or null. It may since\nhave been deleted.\n'
+        ),
+    ]
+    etag: Annotated[
+        StrictStr,
+        Field(
+            description="The task's entity tag, as in the `ETag` header; send it as `If-Match`.",
+            max_length=32,
+            pattern='^"[0-9]+"$',
+        ),
+    ]
     created_at: RFC3339DateTime
     updated_at: RFC3339DateTime
 
@@ -137,153 +209,164 @@ class TaskCreate(BaseModel):
     model_config = ConfigDict(
         extra='forbid',
     )
-    title: constr(
-        pattern=r'^[^\x00-\x1F\x7F-\x9F]*[^\s\x00-\x1F\x7F-\x9F][^\x00-\x1F\x7F-\x9F]*$',
-        min_length=1,
-        max_length=255,
-        strict=True,
-    ) = Field(
-        ...,
-        description='1 to 255 characters with at least one that is not whitespace, and no control\ncharacters. Leading and trailing whitespace is trimmed.\n',
-    )
-    description: Optional[constr(pattern=r'^[^\x00]*$', max_length=10000, strict=True)] = Field(
-        None, description='Free text up to 10,000 characters, or null.'
-    )
-    completed: StrictBool = False
-    priority: Literal['none', 'low', 'medium', 'high'] = Field(
-        'none', description='How important the task is; sorting ranks none < low < medium < high.'
-    )
-    tags: List[
-        constr(
-            pattern=r'^[^\x00-\x1F\x7F-\x9F]*[^\s\x00-\x1F\x7F-\x9F][^\x00-\x1F\x7F-\x9F]*$',
+    title: Annotated[
+        StrictStr,
+        Field(
+            description='1 to 255 characters with at least one that is not whitespace, and no control\ncharacters. Leading and trailing whitespace is trimmed.\n',
+            max_length=255,
             min_length=1,
-            max_length=50,
-            strict=True,
-        )
-    ] = Field(
-        [],
-        description='Up to 20 tags. Tags are compared case-insensitively: the same tag twice on one task\nis refused.\n',
-        max_length=20,
-    )
-    due_at: Optional[RFC3339DateTime] = Field(
-        None, description='When the task is due (RFC 3339, with an offset), or null.'
-    )
-    remind_at: Optional[RFC3339DateTime] = Field(
-        None, description='When to remind the user (RFC 3339, with an offset); not after `due_at`.'
-    )
-    recurrence: Optional[
-        constr(
-            pattern=r'^([Rr][Rr][Uu][Ll][Ee]:)?([Ff][Rr][Ee][Qq]=([Hh][Oo][Uu][Rr][Ll][Yy]|[Dd][Aa][Ii][Ll][Yy]|[Ww][Ee][Ee][Kk][Ll][Yy]|[Mm][Oo][Nn][Tt][Hh][Ll][Yy]|[Yy][Ee][Aa][Rr][Ll][Yy])|[Ii][Nn][Tt][Ee][Rr][Vv][Aa][Ll]=[+-]?[0-9]{1,4}|[Cc][Oo][Uu][Nn][Tt]=[+-]?[0-9]{1,4}|[Uu][Nn][Tt][Ii][Ll]=[0-9]{8}([Tt][0-9]{6}[Zz]?)?|[Ww][Kk][Ss][Tt]=([Ss][Uu]|[Mm][Oo]|[Tt][Uu]|[Ww][Ee]|[Tt][Hh]|[Ff][Rr]|[Ss][Aa])|[Bb][Yy][Dd][Aa][Yy]=([+-]?[0-9]{1,2})?([Ss][Uu]|[Mm][Oo]|[Tt][Uu]|[Ww][Ee]|[Tt][Hh]|[Ff][Rr]|[Ss][Aa])(,([+-]?[0-9]{1,2})?([Ss][Uu]|[Mm][Oo]|[Tt][Uu]|[Ww][Ee]|[Tt][Hh]|[Ff][Rr]|[Ss][Aa]))*|([Bb][Yy][Mm][Oo][Nn][Tt][Hh][Dd][Aa][Yy]|[Bb][Yy][Mm][Oo][Nn][Tt][Hh]|[Bb][Yy][Hh][Oo][Uu][Rr]|[Bb][Yy][Mm][Ii][Nn][Uu][Tt][Ee]|[Bb][Yy][Ss][Ee][Tt][Pp][Oo][Ss])=[+-]?[0-9]{1,4}(,[+-]?[0-9]{1,4})*)(;([Ff][Rr][Ee][Qq]=([Hh][Oo][Uu][Rr][Ll][Yy]|[Dd][Aa][Ii][Ll][Yy]|[Ww][Ee][Ee][Kk][Ll][Yy]|[Mm][Oo][Nn][Tt][Hh][Ll][Yy]|[Yy][Ee][Aa][Rr][Ll][Yy])|[Ii][Nn][Tt][Ee][Rr][Vv][Aa][Ll]=[+-]?[0-9]{1,4}|[Cc][Oo][Uu][Nn][Tt]=[+-]?[0-9]{1,4}|[Uu][Nn][Tt][Ii][Ll]=[0-9]{8}([Tt][0-9]{6}[Zz]?)?|[Ww][Kk][Ss][Tt]=([Ss][Uu]|[Mm][Oo]|[Tt][Uu]|[Ww][Ee]|[Tt][Hh]|[Ff][Rr]|[Ss][Aa])|[Bb][Yy][Dd][Aa][Yy]=([+-]?[0-9]{1,2})?([Ss][Uu]|[Mm][Oo]|[Tt][Uu]|[Ww][Ee]|[Tt][Hh]|[Ff][Rr]|[Ss][Aa])(,([+-]?[0-9]{1,2})?([Ss][Uu]|[Mm][Oo]|[Tt][Uu]|[Ww][Ee]|[Tt][Hh]|[Ff][Rr]|[Ss][Aa]))*|([Bb][Yy][Mm][Oo][Nn][Tt][Hh][Dd][Aa][Yy]|[Bb][Yy][Mm][Oo][Nn][Tt][Hh]|[Bb][Yy][Hh][Oo][Uu][Rr]|[Bb][Yy][Mm][Ii][Nn][Uu][Tt][Ee]|[Bb][Yy][Ss][Ee][Tt][Pp][Oo][Ss])=[+-]?[0-9]{1,4}(,[+-]?[0-9]{1,4})*))*$',
+            pattern='^[^\\x00-\\x1F\\x7F-\\x9F]*[^\\s\\x00-\\x1F\\x7F-\\x9F][^\\x00-\\x1F\\x7F-\\x9F]*$',
+        ),
+    ]
+    description: Annotated[
+        Optional[StrictStr],
+        Field(
+            description='Free text up to 10,000 characters, or null.',
+            max_length=10000,
+            pattern='^[^\\x00]*$',
+        ),
+    ] = None
+    completed: StrictBool = False
+    priority: Annotated[
+        Literal['none', 'low', 'medium', 'high'],
+        Field(description='How important the task is; sorting ranks none < low < medium < high.'),
+    ] = 'none'
+    tags: Annotated[
+        List[TagName],
+        Field(
+            description='Up to 20 tags. Tags are compared case-insensitively: the same tag twice on one task\nis refused.\n',
+            max_length=20,
+            validate_default=True,
+        ),
+    ] = []
+    due_at: Annotated[
+        Optional[RFC3339DateTime],
+        Field(description='When the task is due (RFC 3339, with an offset), or null.'),
+    ] = None
+    remind_at: Annotated[
+        Optional[RFC3339DateTime],
+        Field(
+            description='When to remind the user (RFC 3339, with an offset); not after `due_at`.'
+        ),
+    ] = None
+    recurrence: Annotated[
+        Optional[StrictStr],
+        Field(
+            description='An RFC 5545 recurrence rule (the value of an RRULE line, such as\n`FREQ=WEEKLY;BYDAY=MO,TH`), evaluated in UTC from `due_at`, which it requires.\nNames and values are case-insensitive. The pattern states the grammar: parts\nseparated by `;`, each one of FREQ (HOURLY, DAILY, WEEKLY, MONTHLY or YEARLY),\nINTERVAL, COUNT, UNTIL (`20261231` or `20261231T235959Z`), WKST, BYDAY (such as\n`MO,TH` or `-1FR`), BYMONTHDAY, BYMONTH, BYHOUR, BYMINUTE or BYSETPOS. What it cannot\nstate the server checks: FREQ is required, no part is given twice, COUNT and UNTIL\nare not combined, numbers are in range (INTERVAL 1-1000, COUNT 1-9999, BYMONTH 1-12,\nBYMONTHDAY ±1-31, BYHOUR 0-23, BYMINUTE 0-59, BYSETPOS ±1-366), the rule has an\noccurrence after `due_at` within 10 years (50 for MONTHLY and YEARLY rules) and never\ntwo occurrences less than an hour apart.\nNull: the task does not repeat.\n',
+            examples=['FREQ=WEEKLY;BYDAY=MO,TH', 'FREQ=MONTHLY;BYMONTHDAY=-1;COUNT=12'],
             max_length=500,
-            strict=True,
-        )
-    ] = Field(
-        None,
-        description='An RFC 5545 recurrence rule (the value of an RRULE line, such as\n`FREQ=WEEKLY;BYDAY=MO,TH`), evaluated in UTC from `due_at`, which it requires.\nNames and values are case-insensitive. The pattern states the grammar: parts\nseparated by `;`, each one of FREQ (HOURLY, DAILY, WEEKLY, MONTHLY or YEARLY),\nINTERVAL, COUNT, UNTIL (`20261231` or `20261231T235959Z`), WKST, BYDAY (such as\n`MO,TH` or `-1FR`), BYMONTHDAY, BYMONTH, BYHOUR, BYMINUTE or BYSETPOS. What it cannot\nstate the server checks: FREQ is required, no part is given twice, COUNT and UNTIL\nare not combined, numbers are in range (INTERVAL 1-1000, COUNT 1-9999, BYMONTH 1-12,\nBYMONTHDAY ±1-31, BYHOUR 0-23, BYMINUTE 0-59, BYSETPOS ±1-366), the rule has an\noccurrence after `due_at` within 10 years (50 for MONTHLY and YEARLY rules) and never\ntwo occurrences less than an hour apart.\nNull: the task does not repeat.\n',
-        examples=['FREQ=WEEKLY;BYDAY=MO,TH', 'FREQ=MONTHLY;BYMONTHDAY=-1;COUNT=12'],
-    )
+            pattern='^([Rr][Rr][Uu][Ll][Ee]:)?([Ff][Rr][Ee][Qq]=([Hh][Oo][Uu][Rr][Ll][Yy]|[Dd][Aa][Ii][Ll][Yy]|[Ww][Ee][Ee][Kk][Ll][Yy]|[Mm][Oo][Nn][Tt][Hh][Ll][Yy]|[Yy][Ee][Aa][Rr][Ll][Yy])|[Ii][Nn][Tt][Ee][Rr][Vv][Aa][Ll]=[+-]?[0-9]{1,4}|[Cc][Oo][Uu][Nn][Tt]=[+-]?[0-9]{1,4}|[Uu][Nn][Tt][Ii][Ll]=[0-9]{8}([Tt][0-9]{6}[Zz]?)?|[Ww][Kk][Ss][Tt]=([Ss][Uu]|[Mm][Oo]|[Tt][Uu]|[Ww][Ee]|[Tt][Hh]|[Ff][Rr]|[Ss][Aa])|[Bb][Yy][Dd][Aa][Yy]=([+-]?[0-9]{1,2})?([Ss][Uu]|[Mm][Oo]|[Tt][Uu]|[Ww][Ee]|[Tt][Hh]|[Ff][Rr]|[Ss][Aa])(,([+-]?[0-9]{1,2})?([Ss][Uu]|[Mm][Oo]|[Tt][Uu]|[Ww][Ee]|[Tt][Hh]|[Ff][Rr]|[Ss][Aa]))*|([Bb][Yy][Mm][Oo][Nn][Tt][Hh][Dd][Aa][Yy]|[Bb][Yy][Mm][Oo][Nn][Tt][Hh]|[Bb][Yy][Hh][Oo][Uu][Rr]|[Bb][Yy][Mm][Ii][Nn][Uu][Tt][Ee]|[Bb][Yy][Ss][Ee][Tt][Pp][Oo][Ss])=[+-]?[0-9]{1,4}(,[+-]?[0-9]{1,4})*)(;([Ff][Rr][Ee][Qq]=([Hh][Oo][Uu][Rr][Ll][Yy]|[Dd][Aa][Ii][Ll][Yy]|[Ww][Ee][Ee][Kk][Ll][Yy]|[Mm][Oo][Nn][Tt][Hh][Ll][Yy]|[Yy][Ee][Aa][Rr][Ll][Yy])|[Ii][Nn][Tt][Ee][Rr][Vv][Aa][Ll]=[+-]?[0-9]{1,4}|[Cc][Oo][Uu][Nn][Tt]=[+-]?[0-9]{1,4}|[Uu][Nn][Tt][Ii][Ll]=[0-9]{8}([Tt][0-9]{6}[Zz]?)?|[Ww][Kk][Ss][Tt]=([Ss][Uu]|[Mm][Oo]|[Tt][Uu]|[Ww][Ee]|[Tt][Hh]|[Ff][Rr]|[Ss][Aa])|[Bb][Yy][Dd][Aa][Yy]=([+-]?[0-9]{1,2})?([Ss][Uu]|[Mm][Oo]|[Tt][Uu]|[Ww][Ee]|[Tt][Hh]|[Ff][Rr]|[Ss][Aa])(,([+-]?[0-9]{1,2})?([Ss][Uu]|[Mm][Oo]|[Tt][Uu]|[Ww][Ee]|[Tt][Hh]|[Ff][Rr]|[Ss][Aa]))*|([Bb][Yy][Mm][Oo][Nn][Tt][Hh][Dd][Aa][Yy]|[Bb][Yy][Mm][Oo][Nn][Tt][Hh]|[Bb][Yy][Hh][Oo][Uu][Rr]|[Bb][Yy][Mm][Ii][Nn][Uu][Tt][Ee]|[Bb][Yy][Ss][Ee][Tt][Pp][Oo][Ss])=[+-]?[0-9]{1,4}(,[+-]?[0-9]{1,4})*))*$',
+        ),
+    ] = None
 
 
 class TaskReplace(BaseModel):
     model_config = ConfigDict(
         extra='forbid',
     )
-    title: constr(
-        pattern=r'^[^\x00-\x1F\x7F-\x9F]*[^\s\x00-\x1F\x7F-\x9F][^\x00-\x1F\x7F-\x9F]*$',
-        min_length=1,
-        max_length=255,
-        strict=True,
-    ) = Field(
-        ...,
-        description='1 to 255 characters with at least one that is not whitespace, and no control\ncharacters. Leading and trailing whitespace is trimmed.\n',
-    )
-    description: Optional[constr(pattern=r'^[^\x00]*$', max_length=10000, strict=True)] = Field(
-        None, description='Free text up to 10,000 characters, or null.'
-    )
-    completed: StrictBool
-    priority: Literal['none', 'low', 'medium', 'high'] = Field(
-        'none', description='How important the task is; sorting ranks none < low < medium < high.'
-    )
-    tags: List[
-        constr(
-            pattern=r'^[^\x00-\x1F\x7F-\x9F]*[^\s\x00-\x1F\x7F-\x9F][^\x00-\x1F\x7F-\x9F]*$',
+    title: Annotated[
+        StrictStr,
+        Field(
+            description='1 to 255 characters with at least one that is not whitespace, and no control\ncharacters. Leading and trailing whitespace is trimmed.\n',
+            max_length=255,
             min_length=1,
-            max_length=50,
-            strict=True,
-        )
-    ] = Field(
-        [],
-        description='Up to 20 tags. Tags are compared case-insensitively: the same tag twice on one task\nis refused.\n',
-        max_length=20,
-    )
-    due_at: Optional[RFC3339DateTime] = Field(
-        None, description='When the task is due (RFC 3339, with an offset), or null.'
-    )
-    remind_at: Optional[RFC3339DateTime] = Field(
-        None, description='When to remind the user (RFC 3339, with an offset); not after `due_at`.'
-    )
-    recurrence: Optional[
-        constr(
-            pattern=r'^([Rr][Rr][Uu][Ll][Ee]:)?([Ff][Rr][Ee][Qq]=([Hh][Oo][Uu][Rr][Ll][Yy]|[Dd][Aa][Ii][Ll][Yy]|[Ww][Ee][Ee][Kk][Ll][Yy]|[Mm][Oo][Nn][Tt][Hh][Ll][Yy]|[Yy][Ee][Aa][Rr][Ll][Yy])|[Ii][Nn][Tt][Ee][Rr][Vv][Aa][Ll]=[+-]?[0-9]{1,4}|[Cc][Oo][Uu][Nn][Tt]=[+-]?[0-9]{1,4}|[Uu][Nn][Tt][Ii][Ll]=[0-9]{8}([Tt][0-9]{6}[Zz]?)?|[Ww][Kk][Ss][Tt]=([Ss][Uu]|[Mm][Oo]|[Tt][Uu]|[Ww][Ee]|[Tt][Hh]|[Ff][Rr]|[Ss][Aa])|[Bb][Yy][Dd][Aa][Yy]=([+-]?[0-9]{1,2})?([Ss][Uu]|[Mm][Oo]|[Tt][Uu]|[Ww][Ee]|[Tt][Hh]|[Ff][Rr]|[Ss][Aa])(,([+-]?[0-9]{1,2})?([Ss][Uu]|[Mm][Oo]|[Tt][Uu]|[Ww][Ee]|[Tt][Hh]|[Ff][Rr]|[Ss][Aa]))*|([Bb][Yy][Mm][Oo][Nn][Tt][Hh][Dd][Aa][Yy]|[Bb][Yy][Mm][Oo][Nn][Tt][Hh]|[Bb][Yy][Hh][Oo][Uu][Rr]|[Bb][Yy][Mm][Ii][Nn][Uu][Tt][Ee]|[Bb][Yy][Ss][Ee][Tt][Pp][Oo][Ss])=[+-]?[0-9]{1,4}(,[+-]?[0-9]{1,4})*)(;([Ff][Rr][Ee][Qq]=([Hh][Oo][Uu][Rr][Ll][Yy]|[Dd][Aa][Ii][Ll][Yy]|[Ww][Ee][Ee][Kk][Ll][Yy]|[Mm][Oo][Nn][Tt][Hh][Ll][Yy]|[Yy][Ee][Aa][Rr][Ll][Yy])|[Ii][Nn][Tt][Ee][Rr][Vv][Aa][Ll]=[+-]?[0-9]{1,4}|[Cc][Oo][Uu][Nn][Tt]=[+-]?[0-9]{1,4}|[Uu][Nn][Tt][Ii][Ll]=[0-9]{8}([Tt][0-9]{6}[Zz]?)?|[Ww][Kk][Ss][Tt]=([Ss][Uu]|[Mm][Oo]|[Tt][Uu]|[Ww][Ee]|[Tt][Hh]|[Ff][Rr]|[Ss][Aa])|[Bb][Yy][Dd][Aa][Yy]=([+-]?[0-9]{1,2})?([Ss][Uu]|[Mm][Oo]|[Tt][Uu]|[Ww][Ee]|[Tt][Hh]|[Ff][Rr]|[Ss][Aa])(,([+-]?[0-9]{1,2})?([Ss][Uu]|[Mm][Oo]|[Tt][Uu]|[Ww][Ee]|[Tt][Hh]|[Ff][Rr]|[Ss][Aa]))*|([Bb][Yy][Mm][Oo][Nn][Tt][Hh][Dd][Aa][Yy]|[Bb][Yy][Mm][Oo][Nn][Tt][Hh]|[Bb][Yy][Hh][Oo][Uu][Rr]|[Bb][Yy][Mm][Ii][Nn][Uu][Tt][Ee]|[Bb][Yy][Ss][Ee][Tt][Pp][Oo][Ss])=[+-]?[0-9]{1,4}(,[+-]?[0-9]{1,4})*))*$',
+            pattern='^[^\\x00-\\x1F\\x7F-\\x9F]*[^\\s\\x00-\\x1F\\x7F-\\x9F][^\\x00-\\x1F\\x7F-\\x9F]*$',
+        ),
+    ]
+    description: Annotated[
+        Optional[StrictStr],
+        Field(
+            description='Free text up to 10,000 characters, or null.',
+            max_length=10000,
+            pattern='^[^\\x00]*$',
+        ),
+    ] = None
+    completed: StrictBool
+    priority: Annotated[
+        Literal['none', 'low', 'medium', 'high'],
+        Field(description='How important the task is; sorting ranks none < low < medium < high.'),
+    ] = 'none'
+    tags: Annotated[
+        List[TagName],
+        Field(
+            description='Up to 20 tags. Tags are compared case-insensitively: the same tag twice on one task\nis refused.\n',
+            max_length=20,
+            validate_default=True,
+        ),
+    ] = []
+    due_at: Annotated[
+        Optional[RFC3339DateTime],
+        Field(description='When the task is due (RFC 3339, with an offset), or null.'),
+    ] = None
+    remind_at: Annotated[
+        Optional[RFC3339DateTime],
+        Field(
+            description='When to remind the user (RFC 3339, with an offset); not after `due_at`.'
+        ),
+    ] = None
+    recurrence: Annotated[
+        Optional[StrictStr],
+        Field(
+            description='An RFC 5545 recurrence rule (the value of an RRULE line, such as\n`FREQ=WEEKLY;BYDAY=MO,TH`), evaluated in UTC from `due_at`, which it requires.\nNames and values are case-insensitive. The pattern states the grammar: parts\nseparated by `;`, each one of FREQ (HOURLY, DAILY, WEEKLY, MONTHLY or YEARLY),\nINTERVAL, COUNT, UNTIL (`20261231` or `20261231T235959Z`), WKST, BYDAY (such as\n`MO,TH` or `-1FR`), BYMONTHDAY, BYMONTH, BYHOUR, BYMINUTE or BYSETPOS. What it cannot\nstate the server checks: FREQ is required, no part is given twice, COUNT and UNTIL\nare not combined, numbers are in range (INTERVAL 1-1000, COUNT 1-9999, BYMONTH 1-12,\nBYMONTHDAY ±1-31, BYHOUR 0-23, BYMINUTE 0-59, BYSETPOS ±1-366), the rule has an\noccurrence after `due_at` within 10 years (50 for MONTHLY and YEARLY rules) and never\ntwo occurrences less than an hour apart.\nNull: the task does not repeat.\n',
+            examples=['FREQ=WEEKLY;BYDAY=MO,TH', 'FREQ=MONTHLY;BYMONTHDAY=-1;COUNT=12'],
             max_length=500,
-            strict=True,
-        )
-    ] = Field(
-        None,
-        description='An RFC 5545 recurrence rule (the value of an RRULE line, such as\n`FREQ=WEEKLY;BYDAY=MO,TH`), evaluated in UTC from `due_at`, which it requires.\nNames and values are case-insensitive. The pattern states the grammar: parts\nseparated by `;`, each one of FREQ (HOURLY, DAILY, WEEKLY, MONTHLY or YEARLY),\nINTERVAL, COUNT, UNTIL (`20261231` or `20261231T235959Z`), WKST, BYDAY (such as\n`MO,TH` or `-1FR`), BYMONTHDAY, BYMONTH, BYHOUR, BYMINUTE or BYSETPOS. What it cannot\nstate the server checks: FREQ is required, no part is given twice, COUNT and UNTIL\nare not combined, numbers are in range (INTERVAL 1-1000, COUNT 1-9999, BYMONTH 1-12,\nBYMONTHDAY ±1-31, BYHOUR 0-23, BYMINUTE 0-59, BYSETPOS ±1-366), the rule has an\noccurrence after `due_at` within 10 years (50 for MONTHLY and YEARLY rules) and never\ntwo occurrences less than an hour apart.\nNull: the task does not repeat.\n',
-        examples=['FREQ=WEEKLY;BYDAY=MO,TH', 'FREQ=MONTHLY;BYMONTHDAY=-1;COUNT=12'],
-    )
+            pattern='^([Rr][Rr][Uu][Ll][Ee]:)?([Ff][Rr][Ee][Qq]=([Hh][Oo][Uu][Rr][Ll][Yy]|[Dd][Aa][Ii][Ll][Yy]|[Ww][Ee][Ee][Kk][Ll][Yy]|[Mm][Oo][Nn][Tt][Hh][Ll][Yy]|[Yy][Ee][Aa][Rr][Ll][Yy])|[Ii][Nn][Tt][Ee][Rr][Vv][Aa][Ll]=[+-]?[0-9]{1,4}|[Cc][Oo][Uu][Nn][Tt]=[+-]?[0-9]{1,4}|[Uu][Nn][Tt][Ii][Ll]=[0-9]{8}([Tt][0-9]{6}[Zz]?)?|[Ww][Kk][Ss][Tt]=([Ss][Uu]|[Mm][Oo]|[Tt][Uu]|[Ww][Ee]|[Tt][Hh]|[Ff][Rr]|[Ss][Aa])|[Bb][Yy][Dd][Aa][Yy]=([+-]?[0-9]{1,2})?([Ss][Uu]|[Mm][Oo]|[Tt][Uu]|[Ww][Ee]|[Tt][Hh]|[Ff][Rr]|[Ss][Aa])(,([+-]?[0-9]{1,2})?([Ss][Uu]|[Mm][Oo]|[Tt][Uu]|[Ww][Ee]|[Tt][Hh]|[Ff][Rr]|[Ss][Aa]))*|([Bb][Yy][Mm][Oo][Nn][Tt][Hh][Dd][Aa][Yy]|[Bb][Yy][Mm][Oo][Nn][Tt][Hh]|[Bb][Yy][Hh][Oo][Uu][Rr]|[Bb][Yy][Mm][Ii][Nn][Uu][Tt][Ee]|[Bb][Yy][Ss][Ee][Tt][Pp][Oo][Ss])=[+-]?[0-9]{1,4}(,[+-]?[0-9]{1,4})*)(;([Ff][Rr][Ee][Qq]=([Hh][Oo][Uu][Rr][Ll][Yy]|[Dd][Aa][Ii][Ll][Yy]|[Ww][Ee][Ee][Kk][Ll][Yy]|[Mm][Oo][Nn][Tt][Hh][Ll][Yy]|[Yy][Ee][Aa][Rr][Ll][Yy])|[Ii][Nn][Tt][Ee][Rr][Vv][Aa][Ll]=[+-]?[0-9]{1,4}|[Cc][Oo][Uu][Nn][Tt]=[+-]?[0-9]{1,4}|[Uu][Nn][Tt][Ii][Ll]=[0-9]{8}([Tt][0-9]{6}[Zz]?)?|[Ww][Kk][Ss][Tt]=([Ss][Uu]|[Mm][Oo]|[Tt][Uu]|[Ww][Ee]|[Tt][Hh]|[Ff][Rr]|[Ss][Aa])|[Bb][Yy][Dd][Aa][Yy]=([+-]?[0-9]{1,2})?([Ss][Uu]|[Mm][Oo]|[Tt][Uu]|[Ww][Ee]|[Tt][Hh]|[Ff][Rr]|[Ss][Aa])(,([+-]?[0-9]{1,2})?([Ss][Uu]|[Mm][Oo]|[Tt][Uu]|[Ww][Ee]|[Tt][Hh]|[Ff][Rr]|[Ss][Aa]))*|([Bb][Yy][Mm][Oo][Nn][Tt][Hh][Dd][Aa][Yy]|[Bb][Yy][Mm][Oo][Nn][Tt][Hh]|[Bb][Yy][Hh][Oo][Uu][Rr]|[Bb][Yy][Mm][Ii][Nn][Uu][Tt][Ee]|[Bb][Yy][Ss][Ee][Tt][Pp][Oo][Ss])=[+-]?[0-9]{1,4}(,[+-]?[0-9]{1,4})*))*$',
+        ),
+    ] = None
 
 
 class TaskUpdate(BaseModel):
     model_config = ConfigDict(
         extra='forbid',
     )
-    title: constr(
-        pattern=r'^[^\x00-\x1F\x7F-\x9F]*[^\s\x00-\x1F\x7F-\x9F][^\x00-\x1F\x7F-\x9F]*$',
-        min_length=1,
-        max_length=255,
-        strict=True,
-    ) = Field(
-        None,
-        description='1 to 255 characters with at least one that is not whitespace, and no control\ncharacters. Leading and trailing whitespace is trimmed.\n',
-    )
-    description: Optional[constr(pattern=r'^[^\x00]*$', max_length=10000, strict=True)] = Field(
-        None, description='Free text up to 10,000 characters, or null.'
-    )
-    completed: StrictBool = None
-    priority: Literal['none', 'low', 'medium', 'high'] = Field(
-        None, description='How important the task is; sorting ranks none < low < medium < high.'
-    )
-    tags: List[
-        constr(
-            pattern=r'^[^\x00-\x1F\x7F-\x9F]*[^\s\x00-\x1F\x7F-\x9F][^\x00-\x1F\x7F-\x9F]*$',
+    title: Annotated[
+        StrictStr,
+        Field(
+            description='1 to 255 characters with at least one that is not whitespace, and no control\ncharacters. Leading and trailing whitespace is trimmed.\n',
+            max_length=255,
             min_length=1,
-            max_length=50,
-            strict=True,
-        )
-    ] = Field(
-        None,
-        description='Up to 20 tags. Tags are compared case-insensitively: the same tag twice on one task\nis refused.\n',
-        max_length=20,
-    )
-    due_at: Optional[RFC3339DateTime] = Field(
-        None, description='When the task is due (RFC 3339, with an offset), or null.'
-    )
-    remind_at: Optional[RFC3339DateTime] = Field(
-        None, description='When to remind the user (RFC 3339, with an offset); not after `due_at`.'
-    )
-    recurrence: Optional[
-        constr(
-            pattern=r'^([Rr][Rr][Uu][Ll][Ee]:)?([Ff][Rr][Ee][Qq]=([Hh][Oo][Uu][Rr][Ll][Yy]|[Dd][Aa][Ii][Ll][Yy]|[Ww][Ee][Ee][Kk][Ll][Yy]|[Mm][Oo][Nn][Tt][Hh][Ll][Yy]|[Yy][Ee][Aa][Rr][Ll][Yy])|[Ii][Nn][Tt][Ee][Rr][Vv][Aa][Ll]=[+-]?[0-9]{1,4}|[Cc][Oo][Uu][Nn][Tt]=[+-]?[0-9]{1,4}|[Uu][Nn][Tt][Ii][Ll]=[0-9]{8}([Tt][0-9]{6}[Zz]?)?|[Ww][Kk][Ss][Tt]=([Ss][Uu]|[Mm][Oo]|[Tt][Uu]|[Ww][Ee]|[Tt][Hh]|[Ff][Rr]|[Ss][Aa])|[Bb][Yy][Dd][Aa][Yy]=([+-]?[0-9]{1,2})?([Ss][Uu]|[Mm][Oo]|[Tt][Uu]|[Ww][Ee]|[Tt][Hh]|[Ff][Rr]|[Ss][Aa])(,([+-]?[0-9]{1,2})?([Ss][Uu]|[Mm][Oo]|[Tt][Uu]|[Ww][Ee]|[Tt][Hh]|[Ff][Rr]|[Ss][Aa]))*|([Bb][Yy][Mm][Oo][Nn][Tt][Hh][Dd][Aa][Yy]|[Bb][Yy][Mm][Oo][Nn][Tt][Hh]|[Bb][Yy][Hh][Oo][Uu][Rr]|[Bb][Yy][Mm][Ii][Nn][Uu][Tt][Ee]|[Bb][Yy][Ss][Ee][Tt][Pp][Oo][Ss])=[+-]?[0-9]{1,4}(,[+-]?[0-9]{1,4})*)(;([Ff][Rr][Ee][Qq]=([Hh][Oo][Uu][Rr][Ll][Yy]|[Dd][Aa][Ii][Ll][Yy]|[Ww][Ee][Ee][Kk][Ll][Yy]|[Mm][Oo][Nn][Tt][Hh][Ll][Yy]|[Yy][Ee][Aa][Rr][Ll][Yy])|[Ii][Nn][Tt][Ee][Rr][Vv][Aa][Ll]=[+-]?[0-9]{1,4}|[Cc][Oo][Uu][Nn][Tt]=[+-]?[0-9]{1,4}|[Uu][Nn][Tt][Ii][Ll]=[0-9]{8}([Tt][0-9]{6}[Zz]?)?|[Ww][Kk][Ss][Tt]=([Ss][Uu]|[Mm][Oo]|[Tt][Uu]|[Ww][Ee]|[Tt][Hh]|[Ff][Rr]|[Ss][Aa])|[Bb][Yy][Dd][Aa][Yy]=([+-]?[0-9]{1,2})?([Ss][Uu]|[Mm][Oo]|[Tt][Uu]|[Ww][Ee]|[Tt][Hh]|[Ff][Rr]|[Ss][Aa])(,([+-]?[0-9]{1,2})?([Ss][Uu]|[Mm][Oo]|[Tt][Uu]|[Ww][Ee]|[Tt][Hh]|[Ff][Rr]|[Ss][Aa]))*|([Bb][Yy][Mm][Oo][Nn][Tt][Hh][Dd][Aa][Yy]|[Bb][Yy][Mm][Oo][Nn][Tt][Hh]|[Bb][Yy][Hh][Oo][Uu][Rr]|[Bb][Yy][Mm][Ii][Nn][Uu][Tt][Ee]|[Bb][Yy][Ss][Ee][Tt][Pp][Oo][Ss])=[+-]?[0-9]{1,4}(,[+-]?[0-9]{1,4})*))*$',
+            pattern='^[^\\x00-\\x1F\\x7F-\\x9F]*[^\\s\\x00-\\x1F\\x7F-\\x9F][^\\x00-\\x1F\\x7F-\\x9F]*$',
+        ),
+    ] = None
+    description: Annotated[
+        Optional[StrictStr],
+        Field(
+            description='Free text up to 10,000 characters, or null.',
+            max_length=10000,
+            pattern='^[^\\x00]*$',
+        ),
+    ] = None
+    completed: StrictBool = None
+    priority: Annotated[
+        Literal['none', 'low', 'medium', 'high'],
+        Field(description='How important the task is; sorting ranks none < low < medium < high.'),
+    ] = None
+    tags: Annotated[
+        List[TagName],
+        Field(
+            description='Up to 20 tags. Tags are compared case-insensitively: the same tag twice on one task\nis refused.\n',
+            max_length=20,
+        ),
+    ] = None
+    due_at: Annotated[
+        Optional[RFC3339DateTime],
+        Field(description='When the task is due (RFC 3339, with an offset), or null.'),
+    ] = None
+    remind_at: Annotated[
+        Optional[RFC3339DateTime],
+        Field(
+            description='When to remind the user (RFC 3339, with an offset); not after `due_at`.'
+        ),
+    ] = None
+    recurrence: Annotated[
+        Optional[StrictStr],
+        Field(
+            description='An RFC 5545 recurrence rule (the value of an RRULE line, such as\n`FREQ=WEEKLY;BYDAY=MO,TH`), evaluated in UTC from `due_at`, which it requires.\nNames and values are case-insensitive. The pattern states the grammar: parts\nseparated by `;`, each one of FREQ (HOURLY, DAILY, WEEKLY, MONTHLY or YEARLY),\nINTERVAL, COUNT, UNTIL (`20261231` or `20261231T235959Z`), WKST, BYDAY (such as\n`MO,TH` or `-1FR`), BYMONTHDAY, BYMONTH, BYHOUR, BYMINUTE or BYSETPOS. What it cannot\nstate the server checks: FREQ is required, no part is given twice, COUNT and UNTIL\nare not combined, numbers are in range (INTERVAL 1-1000, COUNT 1-9999, BYMONTH 1-12,\nBYMONTHDAY ±1-31, BYHOUR 0-23, BYMINUTE 0-59, BYSETPOS ±1-366), the rule has an\noccurrence after `due_at` within 10 years (50 for MONTHLY and YEARLY rules) and never\ntwo occurrences less than an hour apart.\nNull: the task does not repeat.\n',
+            examples=['FREQ=WEEKLY;BYDAY=MO,TH', 'FREQ=MONTHLY;BYMONTHDAY=-1;COUNT=12'],
             max_length=500,
-            strict=True,
-        )
-    ] = Field(
-        None,
-        description='An RFC 5545 recurrence rule (the value of an RRULE line, such as\n`FREQ=WEEKLY;BYDAY=MO,TH`), evaluated in UTC from `due_at`, which it requires.\nNames and values are case-insensitive. The pattern states the grammar: parts\nseparated by `;`, each one of FREQ (HOURLY, DAILY, WEEKLY, MONTHLY or YEARLY),\nINTERVAL, COUNT, UNTIL (`20261231` or `20261231T235959Z`), WKST, BYDAY (such as\n`MO,TH` or `-1FR`), BYMONTHDAY, BYMONTH, BYHOUR, BYMINUTE or BYSETPOS. What it cannot\nstate the server checks: FREQ is required, no part is given twice, COUNT and UNTIL\nare not combined, numbers are in range (INTERVAL 1-1000, COUNT 1-9999, BYMONTH 1-12,\nBYMONTHDAY ±1-31, BYHOUR 0-23, BYMINUTE 0-59, BYSETPOS ±1-366), the rule has an\noccurrence after `due_at` within 10 years (50 for MONTHLY and YEARLY rules) and never\ntwo occurrences less than an hour apart.\nNull: the task does not repeat.\n',
-        examples=['FREQ=WEEKLY;BYDAY=MO,TH', 'FREQ=MONTHLY;BYMONTHDAY=-1;COUNT=12'],
-    )
+            pattern='^([Rr][Rr][Uu][Ll][Ee]:)?([Ff][Rr][Ee][Qq]=([Hh][Oo][Uu][Rr][Ll][Yy]|[Dd][Aa][Ii][Ll][Yy]|[Ww][Ee][Ee][Kk][Ll][Yy]|[Mm][Oo][Nn][Tt][Hh][Ll][Yy]|[Yy][Ee][Aa][Rr][Ll][Yy])|[Ii][Nn][Tt][Ee][Rr][Vv][Aa][Ll]=[+-]?[0-9]{1,4}|[Cc][Oo][Uu][Nn][Tt]=[+-]?[0-9]{1,4}|[Uu][Nn][Tt][Ii][Ll]=[0-9]{8}([Tt][0-9]{6}[Zz]?)?|[Ww][Kk][Ss][Tt]=([Ss][Uu]|[Mm][Oo]|[Tt][Uu]|[Ww][Ee]|[Tt][Hh]|[Ff][Rr]|[Ss][Aa])|[Bb][Yy][Dd][Aa][Yy]=([+-]?[0-9]{1,2})?([Ss][Uu]|[Mm][Oo]|[Tt][Uu]|[Ww][Ee]|[Tt][Hh]|[Ff][Rr]|[Ss][Aa])(,([+-]?[0-9]{1,2})?([Ss][Uu]|[Mm][Oo]|[Tt][Uu]|[Ww][Ee]|[Tt][Hh]|[Ff][Rr]|[Ss][Aa]))*|([Bb][Yy][Mm][Oo][Nn][Tt][Hh][Dd][Aa][Yy]|[Bb][Yy][Mm][Oo][Nn][Tt][Hh]|[Bb][Yy][Hh][Oo][Uu][Rr]|[Bb][Yy][Mm][Ii][Nn][Uu][Tt][Ee]|[Bb][Yy][Ss][Ee][Tt][Pp][Oo][Ss])=[+-]?[0-9]{1,4}(,[+-]?[0-9]{1,4})*)(;([Ff][Rr][Ee][Qq]=([Hh][Oo][Uu][Rr][Ll][Yy]|[Dd][Aa][Ii][Ll][Yy]|[Ww][Ee][Ee][Kk][Ll][Yy]|[Mm][Oo][Nn][Tt][Hh][Ll][Yy]|[Yy][Ee][Aa][Rr][Ll][Yy])|[Ii][Nn][Tt][Ee][Rr][Vv][Aa][Ll]=[+-]?[0-9]{1,4}|[Cc][Oo][Uu][Nn][Tt]=[+-]?[0-9]{1,4}|[Uu][Nn][Tt][Ii][Ll]=[0-9]{8}([Tt][0-9]{6}[Zz]?)?|[Ww][Kk][Ss][Tt]=([Ss][Uu]|[Mm][Oo]|[Tt][Uu]|[Ww][Ee]|[Tt][Hh]|[Ff][Rr]|[Ss][Aa])|[Bb][Yy][Dd][Aa][Yy]=([+-]?[0-9]{1,2})?([Ss][Uu]|[Mm][Oo]|[Tt][Uu]|[Ww][Ee]|[Tt][Hh]|[Ff][Rr]|[Ss][Aa])(,([+-]?[0-9]{1,2})?([Ss][Uu]|[Mm][Oo]|[Tt][Uu]|[Ww][Ee]|[Tt][Hh]|[Ff][Rr]|[Ss][Aa]))*|([Bb][Yy][Mm][Oo][Nn][Tt][Hh][Dd][Aa][Yy]|[Bb][Yy][Mm][Oo][Nn][Tt][Hh]|[Bb][Yy][Hh][Oo][Uu][Rr]|[Bb][Yy][Mm][Ii][Nn][Uu][Tt][Ee]|[Bb][Yy][Ss][Ee][Tt][Pp][Oo][Ss])=[+-]?[0-9]{1,4}(,[+-]?[0-9]{1,4})*))*$',
+        ),
+    ] = None
 
 
 class BatchCreate(BaseModel):
@@ -300,12 +383,15 @@ class BatchUpdate(BaseModel):
     )
     op: Literal['update']
     id: UUID
-    if_match: constr(
-        pattern=r'^(\*|(W/)?"[\x21\x23-\x7E]*"([ \t]*,[ \t]*(W/)?"[\x21\x23-\x7E]*")*)$',
-        min_length=1,
-        max_length=1024,
-        strict=True,
-    ) = Field(None, description='`*`, or a comma-separated list of entity tags such as `"3"`.')
+    if_match: Annotated[
+        StrictStr,
+        Field(
+            description='`*`, or a comma-separated list of entity tags such as `"3"`.',
+            max_length=1024,
+            min_length=1,
+            pattern='^(\\*|(W/)?"[\\x21\\x23-\\x7E]*"([ \\t]*,[ \\t]*(W/)?"[\\x21\\x23-\\x7E]*")*)$',
+        ),
+    ] = None
     changes: TaskUpdate
 
 
@@ -315,27 +401,31 @@ class BatchDelete(BaseModel):
     )
     op: Literal['delete']
     id: UUID
-    if_match: constr(
-        pattern=r'^(\*|(W/)?"[\x21\x23-\x7E]*"([ \t]*,[ \t]*(W/)?"[\x21\x23-\x7E]*")*)$',
-        min_length=1,
-        max_length=1024,
-        strict=True,
-    ) = Field(None, description='`*`, or a comma-separated list of entity tags such as `"3"`.')
+    if_match: Annotated[
+        StrictStr,
+        Field(
+            description='`*`, or a comma-separated list of entity tags such as `"3"`.',
+            max_length=1024,
+            min_length=1,
+            pattern='^(\\*|(W/)?"[\\x21\\x23-\\x7E]*"([ \\t]*,[ \\t]*(W/)?"[\\x21\\x23-\\x7E]*")*)$',
+        ),
+    ] = None
 
 
 class BatchResult(BaseModel):
     op: Literal['create', 'update', 'delete']
     id: UUID
-    task: Optional[Task] = Field(
-        ..., description='The task after the operation; null for a delete.'
-    )
+    task: Annotated[
+        Optional[Task], Field(description='The task after the operation; null for a delete.')
+    ]
 
 
 class TagCount(BaseModel):
-    name: constr(pattern=r'^[^\x00-\x1F\x7F-\x9F]*$', max_length=50, strict=True)
-    count: conint(ge=1, le=2147483647, strict=True) = Field(
-        ..., description="How many of the caller's tasks carry the tag."
-    )
+    name: Annotated[StrictStr, Field(max_length=50, pattern='^[^\\x00-\\x1F\\x7F-\\x9F]*$')]
+    count: Annotated[
+        StrictInt,
+        Field(description="How many of the caller's tasks carry the tag.", ge=1, le=2147483647),
+    ]
 
 
 class Health(BaseModel):
@@ -343,140 +433,231 @@ class Health(BaseModel):
 
 
 class FieldError(BaseModel):
-    pointer: constr(pattern=r'^(/[^/]*)*$', max_length=1000, strict=True) = Field(
-        ...,
-        description='A JSON pointer to the invalid part of the request: `/body/...` into the body,\n`/query/NAME`, `/header/NAME` or `/path/NAME` for a parameter.\n',
-    )
-    detail: constr(pattern=r'^[^\x00]*$', max_length=1000, strict=True) = Field(
-        ..., description='What is wrong with it and what is expected, in words.'
-    )
+    pointer: Annotated[
+        StrictStr,
+        Field(
+            description='A JSON pointer to the invalid part of the request: `/body/...` into the body,\n`/query/NAME`, `/header/NAME` or `/path/NAME` for a parameter.\n',
+            max_length=1000,
+            pattern='^(/[^/]*)*$',
+        ),
+    ]
+    detail: Annotated[
+        StrictStr,
+        Field(
+            description='What is wrong with it and what is expected, in words.',
+            max_length=1000,
+            pattern='^[^\\x00]*$',
+        ),
+    ]
 
 
 class OAuth2Error(BaseModel):
-    error: Literal['invalid_request', 'invalid_grant', 'unsupported_grant_type'] = Field(
-        ...,
-        description='`invalid_grant`: the email and password do not match an account.\n`invalid_request`: a parameter is missing, repeated or malformed.\n`unsupported_grant_type`: `grant_type` is not `password`.\n',
-    )
-    error_description: constr(
-        pattern=r'^[\x20-\x21\x23-\x5B\x5D-\x7E]*$', max_length=1000, strict=True
-    ) = Field(
-        ...,
-        description='What went wrong, in words (ASCII without `"` and `\\`, as RFC 6749 requires).',
-    )
+    error: Annotated[
+        Literal['invalid_request', 'invalid_grant', 'unsupported_grant_type'],
+        Field(
+            description='`invalid_grant`: the email and password do not match an account.\n`invalid_request`: a parameter is missing, repeated or malformed.\n`unsupported_grant_type`: `grant_type` is not `password`.\n'
+        ),
+    ]
+    error_description: Annotated[
+        StrictStr,
+        Field(
+            description='What went wrong, in words (ASCII without `"` and `\\`, as RFC 6749 requires).',
+            max_length=1000,
+            pattern='^[\\x20-\\x21\\x23-\\x5B\\x5D-\\x7E]*$',
+        ),
+    ]
 
 
 class RegisterRequest(BaseModel):
     model_config = ConfigDict(
         extra='forbid',
     )
-    email: EmailStr = Field(..., description="The account's email; unique case-insensitively.")
-    password: constr(pattern=r'^[^\x00]*$', min_length=8, max_length=128, strict=True) = Field(
-        ..., description='8 to 128 characters, any characters but NUL.'
-    )
+    email: Annotated[
+        EmailStr,
+        Field(description="The account's email; unique case-insensitively.", max_length=254),
+    ]
+    password: Annotated[
+        StrictStr,
+        Field(
+            description='8 to 128 characters, any characters but NUL.',
+            max_length=128,
+            min_length=8,
+            pattern='^[^\\x00]*$',
+        ),
+    ]
 
 
 class PasswordChangeRequest(BaseModel):
     model_config = ConfigDict(
         extra='forbid',
     )
-    current_password: constr(pattern=r'^[^\x00]*$', min_length=1, max_length=128, strict=True) = (
-        Field(..., description="The account's current password.")
-    )
-    new_password: constr(pattern=r'^[^\x00]*$', min_length=8, max_length=128, strict=True) = Field(
-        ..., description='8 to 128 characters, any characters but NUL.'
-    )
+    current_password: Annotated[
+        StrictStr,
+        Field(
+            description="The account's current password.",
+            max_length=128,
+            min_length=1,
+            pattern='^[^\\x00]*$',
+        ),
+    ]
+    new_password: Annotated[
+        StrictStr,
+        Field(
+            description='8 to 128 characters, any characters but NUL.',
+            max_length=128,
+            min_length=8,
+            pattern='^[^\\x00]*$',
+        ),
+    ]
 
 
 class AccountDeletionRequest(BaseModel):
     model_config = ConfigDict(
         extra='forbid',
     )
-    password: constr(pattern=r'^[^\x00]*$', min_length=1, max_length=128, strict=True) = Field(
-        ..., description="The account's current password."
-    )
+    password: Annotated[
+        StrictStr,
+        Field(
+            description="The account's current password.",
+            max_length=128,
+            min_length=1,
+            pattern='^[^\\x00]*$',
+        ),
+    ]
 
 
 class TaskPage(BaseModel):
-    items: List[Annotated[Union[Task, TaskTombstone], Field(discriminator='object')]] = Field(
-        ...,
-        description='Tasks; with `updated_since`, also tombstones (`object` is `task_tombstone`).',
-        max_length=100,
-    )
-    next_cursor: Optional[constr(pattern=r'^[A-Za-z0-9_.-]+$', max_length=4096, strict=True)] = (
-        Field(..., description='Pass as `cursor` to get the next page; null on the last page.')
-    )
+    items: Annotated[
+        List[Annotated[Union[Task, TaskTombstone], Field(discriminator='object')]],
+        Field(
+            description='Tasks; with `updated_since`, also tombstones (`object` is `task_tombstone`).',
+            max_length=100,
+        ),
+    ]
+    next_cursor: Annotated[
+        Optional[StrictStr],
+        Field(
+            description='Pass as `cursor` to get the next page; null on the last page.',
+            max_length=4096,
+            pattern='^[A-Za-z0-9_.-]+$',
+        ),
+    ]
 
 
 class TaskBatchResult(BaseModel):
-    results: List[BatchResult] = Field(..., max_length=100)
+    results: Annotated[List[BatchResult], Field(max_length=100)]
 
 
 class TagList(BaseModel):
-    items: List[TagCount] = Field(
-        ..., description='The tags of this page, by name (case-insensitively).', max_length=100
-    )
-    next_cursor: Optional[constr(pattern=r'^[A-Za-z0-9_.-]+$', max_length=4096, strict=True)] = (
-        Field(..., description='Pass as `cursor` to get the next page; null on the last page.')
-    )
+    items: Annotated[
+        List[TagCount],
+        Field(description='The tags of this page, by name (case-insensitively).', max_length=100),
+    ]
+    next_cursor: Annotated[
+        Optional[StrictStr],
+        Field(
+            description='Pass as `cursor` to get the next page; null on the last page.',
+            max_length=4096,
+            pattern='^[A-Za-z0-9_.-]+$',
+        ),
+    ]
 
 
 class Problem(BaseModel):
-    type: constr(max_length=200, strict=True) = Field(
-        ...,
-        description='A URI that identifies the problem type, such as `urn:tasks-api:problem:not-found`.',
-    )
-    title: constr(pattern=r'^[^\x00-\x1F]*$', max_length=200, strict=True) = Field(
-        ..., description='A short summary of the problem type.'
-    )
-    status: conint(ge=100, le=599, strict=True) = Field(..., description='The HTTP status code.')
-    detail: constr(pattern=r'^[^\x00]*$', max_length=1000, strict=True) = Field(
-        ..., description='An explanation specific to this occurrence, in words.'
-    )
-    instance: constr(max_length=65536, strict=True) = Field(
-        ..., description='The request path this problem occurred on.'
-    )
-    request_id: constr(pattern=r'^[A-Za-z0-9._-]+$', max_length=64, strict=True) = Field(
-        ...,
-        description='The id under which this request was logged (also the `X-Request-ID` header).',
-    )
-    errors: List[FieldError] = Field(
-        None,
-        description='One entry per invalid part of the request (the first 100).',
-        max_length=100,
-    )
+    type: Annotated[
+        StrictStr,
+        Field(
+            description='A URI that identifies the problem type, such as `urn:tasks-api:problem:not-found`.',
+            max_length=200,
+        ),
+    ]
+    title: Annotated[
+        StrictStr,
+        Field(
+            description='A short summary of the problem type.',
+            max_length=200,
+            pattern='^[^\\x00-\\x1F]*$',
+        ),
+    ]
+    status: Annotated[StrictInt, Field(description='The HTTP status code.', ge=100, le=599)]
+    detail: Annotated[
+        StrictStr,
+        Field(
+            description='An explanation specific to this occurrence, in words.',
+            max_length=1000,
+            pattern='^[^\\x00]*$',
+        ),
+    ]
+    instance: Annotated[
+        StrictStr, Field(description='The request path this problem occurred on.', max_length=65536)
+    ]
+    request_id: Annotated[
+        StrictStr,
+        Field(
+            description='The id under which this request was logged (also the `X-Request-ID` header).',
+            max_length=64,
+            pattern='^[A-Za-z0-9._-]+$',
+        ),
+    ]
+    errors: Annotated[
+        List[FieldError],
+        Field(
+            description='One entry per invalid part of the request (the first 100).', max_length=100
+        ),
+    ] = None
 
 
 class ValidationProblem(BaseModel):
-    type: constr(max_length=200, strict=True) = Field(
-        ...,
-        description='A URI that identifies the problem type, such as `urn:tasks-api:problem:not-found`.',
-    )
-    title: constr(pattern=r'^[^\x00-\x1F]*$', max_length=200, strict=True) = Field(
-        ..., description='A short summary of the problem type.'
-    )
-    status: conint(ge=100, le=599, strict=True) = Field(..., description='The HTTP status code.')
-    detail: constr(pattern=r'^[^\x00]*$', max_length=1000, strict=True) = Field(
-        ..., description='An explanation specific to this occurrence, in words.'
-    )
-    instance: constr(max_length=65536, strict=True) = Field(
-        ..., description='The request path this problem occurred on.'
-    )
-    request_id: constr(pattern=r'^[A-Za-z0-9._-]+$', max_length=64, strict=True) = Field(
-        ...,
-        description='The id under which this request was logged (also the `X-Request-ID` header).',
-    )
-    errors: List[FieldError] = Field(
-        ...,
-        description='One entry per invalid part of the request (the first 100).',
-        max_length=100,
-        min_length=1,
-    )
+    type: Annotated[
+        StrictStr,
+        Field(
+            description='A URI that identifies the problem type, such as `urn:tasks-api:problem:not-found`.',
+            max_length=200,
+        ),
+    ]
+    title: Annotated[
+        StrictStr,
+        Field(
+            description='A short summary of the problem type.',
+            max_length=200,
+            pattern='^[^\\x00-\\x1F]*$',
+        ),
+    ]
+    status: Annotated[StrictInt, Field(description='The HTTP status code.', ge=100, le=599)]
+    detail: Annotated[
+        StrictStr,
+        Field(
+            description='An explanation specific to this occurrence, in words.',
+            max_length=1000,
+            pattern='^[^\\x00]*$',
+        ),
+    ]
+    instance: Annotated[
+        StrictStr, Field(description='The request path this problem occurred on.', max_length=65536)
+    ]
+    request_id: Annotated[
+        StrictStr,
+        Field(
+            description='The id under which this request was logged (also the `X-Request-ID` header).',
+            max_length=64,
+            pattern='^[A-Za-z0-9._-]+$',
+        ),
+    ]
+    errors: Annotated[
+        List[FieldError],
+        Field(
+            description='One entry per invalid part of the request (the first 100).',
+            max_length=100,
+            min_length=1,
+        ),
+    ]
 
 
 class TaskBatch(BaseModel):
     model_config = ConfigDict(
         extra='forbid',
     )
-    operations: List[
-        Annotated[Union[BatchCreate, BatchUpdate, BatchDelete], Field(discriminator='op')]
-    ] = Field(..., max_length=100, min_length=1)
+    operations: Annotated[
+        List[Annotated[Union[BatchCreate, BatchUpdate, BatchDelete], Field(discriminator='op')]],
+        Field(max_length=100, min_length=1),
+    ]

@@ -23,6 +23,7 @@ from ..models import (
     ValidationProblem,
 )
 from ..security import bearer, oauth2
+from ..types import Priority, TaskSort
 
 
 class TasksHandlers(ABC):
@@ -45,20 +46,9 @@ class TasksHandlers(ABC):
         *,
         limit: int,
         cursor: str | None,
-        sort: Literal[
-            'created_at',
-            '-created_at',
-            'updated_at',
-            '-updated_at',
-            'due_at',
-            '-due_at',
-            'priority',
-            '-priority',
-            'title',
-            '-title',
-        ],
+        sort: TaskSort,
         completed: bool | None,
-        priority: list[Literal['none', 'low', 'medium', 'high']] | None,
+        priority: list[Priority] | None,
         tag: list[str] | None,
         due_before: RFC3339DateTime | None,
         due_after: RFC3339DateTime | None,
@@ -223,18 +213,7 @@ def build_router(implementation: type[TasksHandlers]) -> APIRouter:
             ),
         ] = None,
         sort: Annotated[
-            Literal[
-                'created_at',
-                '-created_at',
-                'updated_at',
-                '-updated_at',
-                'due_at',
-                '-due_at',
-                'priority',
-                '-priority',
-                'title',
-                '-title',
-            ],
+            TaskSort,
             Query(
                 alias='sort',
                 description='The order of the items: a field, ascending, or with a leading `-`, descending. Ties\nare broken by `id` in the same direction, so the order is total. `priority` ranks\nnone < low < medium < high; `title` compares case-insensitively (Unicode case\nfolding, then code point order); tasks without `due_at` come after every dated task\nwhen sorting by `due_at` and before them with `-due_at`.',
@@ -247,7 +226,7 @@ def build_router(implementation: type[TasksHandlers]) -> APIRouter:
             ),
         ] = None,
         priority: Annotated[
-            list[Literal['none', 'low', 'medium', 'high']],
+            list[Priority],
             Query(
                 alias='priority',
                 max_length=4,
@@ -442,18 +421,7 @@ def build_router(implementation: type[TasksHandlers]) -> APIRouter:
             ),
         ] = None,
         sort: Annotated[
-            Literal[
-                'created_at',
-                '-created_at',
-                'updated_at',
-                '-updated_at',
-                'due_at',
-                '-due_at',
-                'priority',
-                '-priority',
-                'title',
-                '-title',
-            ],
+            TaskSort,
             Query(
                 alias='sort',
                 description='The order of the items: a field, ascending, or with a leading `-`, descending. Ties\nare broken by `id` in the same direction, so the order is total. `priority` ranks\nnone < low < medium < high; `title` compares case-insensitively (Unicode case\nfolding, then code point order); tasks without `due_at` come after every dated task\nwhen sorting by `due_at` and before them with `-due_at`.',
@@ -466,7 +434,7 @@ def build_router(implementation: type[TasksHandlers]) -> APIRouter:
             ),
         ] = None,
         priority: Annotated[
-            list[Literal['none', 'low', 'medium', 'high']],
+            list[Priority],
             Query(
                 alias='priority',
                 max_length=4,

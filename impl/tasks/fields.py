@@ -10,13 +10,16 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
-from typing import Protocol
+from typing import Protocol, get_args
 
+from generated.types import Priority
 from impl.http.problems import ValidationFailed
 from impl.tasks import recurrence
 
-PRIORITY_RANKS = {"none": 0, "low": 1, "medium": 2, "high": 3}
-PRIORITY_NAMES = {rank: name for name, rank in PRIORITY_RANKS.items()}
+# The contract's Priority values, in the order they sort (stored as these small integers).
+PRIORITY_ORDER: tuple[Priority, ...] = get_args(Priority)
+PRIORITY_RANKS: dict[Priority, int] = {name: rank for rank, name in enumerate(PRIORITY_ORDER)}
+PRIORITY_NAMES: dict[int, Priority] = dict(enumerate(PRIORITY_ORDER))
 WRITABLE = ("title", "description", "priority", "tags", "due_at", "remind_at", "recurrence")
 # Keeps the title and the description apart in search_key; `q` cannot contain it.
 SEARCH_SEPARATOR = "\x1f"
@@ -45,7 +48,7 @@ class StoredFields(Protocol):
 class TaskFields:
     title: str
     description: str | None = None
-    priority: str = "none"
+    priority: Priority = "none"
     tags: tuple[str, ...] = ()
     due_at: datetime | None = None
     remind_at: datetime | None = None

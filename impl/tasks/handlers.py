@@ -11,6 +11,7 @@ from fastapi import Request, Response
 
 from generated.models import TaskBatch, TaskCreate, TaskReplace, TaskUpdate
 from generated.routers.tasks import TasksHandlers
+from generated.types import Priority, TaskSort
 from impl.auth.caller import CurrentCaller
 from impl.auth.identity import Caller
 from impl.db.database import Connection, Database
@@ -50,9 +51,9 @@ class TasksImpl(TasksHandlers):
         *,
         limit: int,
         cursor: str | None,
-        sort: str,
+        sort: TaskSort,
         completed: bool | None,
-        priority: Sequence[str] | None,
+        priority: Sequence[Priority] | None,
         tag: Sequence[str] | None,
         due_before: datetime | None,
         due_after: datetime | None,

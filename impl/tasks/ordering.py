@@ -9,6 +9,8 @@ import uuid
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 
+from generated.types import TaskSort
+
 # Sort field (contract) -> column. `title` sorts by the case-folded title.
 SORT_COLUMNS = {
     "created_at": "created_at",
@@ -29,7 +31,7 @@ class TaskOrder:
     descending: bool
 
     @classmethod
-    def parse(cls, sort: str) -> TaskOrder:
+    def parse(cls, sort: TaskSort) -> TaskOrder:
         return cls(field=sort.removeprefix("-"), descending=sort.startswith("-"))
 
     @property

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
+from generated.types import Priority
 from impl.auth.identity import Caller
 from impl.db.database import Connection
 from impl.http.cursors import CursorCodec
@@ -18,7 +19,7 @@ from impl.tasks.responses import dumps, task_json
 def filters_from(
     *,
     completed: bool | None,
-    priority: Sequence[str] | None,
+    priority: Sequence[Priority] | None,
     tag: Sequence[str] | None,
     due_before: datetime | None,
     due_after: datetime | None,

@@ -26,6 +26,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, create_engine, insert, text
 from sqlalchemy.engine import make_url
 
+from generated.types import TaskSort
 from impl.app import create_app
 from impl.auth.identity import Caller
 from impl.db.engine import build_database, build_engine, normalize_url
@@ -38,7 +39,7 @@ from impl.tasks.fields import PRIORITY_RANKS, search_key, title_key
 from impl.tasks.ordering import Position, TaskFilters, TaskOrder
 from impl.tasks.page_queries import list_page, page_steps
 
-SORTS = ["-created_at", "due_at", "title", "-priority"]
+SORTS: list[TaskSort] = ["-created_at", "due_at", "title", "-priority"]
 OFFSET_SQL = {
     "-created_at": "created_at DESC, id DESC",
     "due_at": "(due_at IS NULL), due_at, id",

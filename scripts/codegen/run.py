@@ -23,6 +23,8 @@ _original_init = parser.OpenAPIParser.__init__
 
 def _strict_init(self: parser.OpenAPIParser, *args: object, **kwargs: object) -> None:
     kwargs["strict_types"] = [StrictTypes.str, StrictTypes.int, StrictTypes.float, StrictTypes.bool]
+    kwargs["field_constraints"] = True
+    kwargs["use_annotated"] = True
     _original_init(self, *args, **kwargs)  # type: ignore[arg-type]
     # Inline single-value schemas (Title, Password...) into the fields that use them, so
     # handlers get plain values instead of RootModel wrappers.

@@ -111,7 +111,22 @@ class Contract:
             node = target
         return node
 
+    def enum_aliases(self) -> dict[str, str]:
+        """The contract's named enum schemas (Priority, TaskSort...) as Literal type aliases,
+        for generated/types.py: handler interfaces use them by name."""
+        schemas = self.raw.get("components", {}).get("schemas", {})
+        return {
+            name: "Literal[" + ", ".join(repr(value) for value in schema["enum"]) + "]"
+            for name, schema in sorted(schemas.items())
+            if isinstance(schema, dict) and "enum" in schema
+        }
+
     def type_of(self, schema: dict[str, Any]) -> str:
+        reference = schema.get("$ref", "") if isinstance(schema, dict) else ""
+        if reference.startswith("#/components/schemas/"):
+            name = reference.rsplit("/", 1)[-1]
+            if name in self.enum_aliases():
+                return name
         schema = self.resolve(schema)
         if "const" in schema:
             return f"Literal[{schema['const']!r}]"
@@ -139,7 +154,7 @@ class Contract:
         location = spec["in"]
         required = bool(spec.get("required")) or location == "path"
         name = snake(spec["name"])
-        plain = self.type_of(schema)
+        plain = self.type_of(spec.get("schema", {}))
         declared = plain
         item_schema = self.resolve(schema.get("items", {})) if schema.get("type") == "array" else {}
         item_constraints = [
@@ -337,8 +352,23 @@ def visit(parser: OpenAPIParser, model_path: Path) -> dict[str, object]:
         )
         for tag, tag_routes in routes.items()
     }
+    aliases = contract.enum_aliases()
+    word = re.compile(r"\w+")
     return {
         "contract_document": document,
+        "contract_aliases": aliases,
+        "contract_aliases_used": {
+            tag: sorted(
+                {
+                    token
+                    for route in tag_routes
+                    for param in route.params
+                    for token in word.findall(param.annotation + " " + param.declaration)
+                    if token in aliases
+                }
+            )
+            for tag, tag_routes in routes.items()
+        },
         "contract_routes": routes,
         "contract_models": models,
         "contract_tags": sorted(routes),

@@ -23,7 +23,7 @@ import psycopg
 import pytest
 from psycopg import sql
 
-from generated.models import TaskSort
+from generated.types import TaskSort
 from impl.auth.identity import Caller
 from impl.db.sql import Dialect, Query, Step
 from impl.db.sqlite import _bind
@@ -32,7 +32,7 @@ from impl.tasks.ordering import Position, TaskFilters, TaskOrder
 from impl.tasks.page_queries import INDEX_WALK, page_steps
 from tests.databases import BACKENDS, temporary_database
 
-SORTS: list[str] = list(get_args(TaskSort.model_fields["root"].annotation))
+SORTS: tuple[TaskSort, ...] = get_args(TaskSort)
 OWNER = uuid.UUID("00000000-0000-4000-8000-000000000001")
 NOW = datetime(2026, 6, 1, tzinfo=UTC)
 INDEX_OF = {
@@ -79,13 +79,13 @@ def seed(dialect: Dialect, execute: Any) -> None:
     )
 
 
-def statements(dialect: Dialect, sort: str, after: Position | None, filters: TaskFilters) -> list[Step]:
+def statements(dialect: Dialect, sort: TaskSort, after: Position | None, filters: TaskFilters) -> list[Step]:
     caller = Caller(user_id=OWNER)  # the external form: no session row needed for EXPLAIN
     order = TaskOrder.parse(sort)
     return page_steps(dialect, caller, filters=filters, order=order, after=after, limit=51, now=NOW)
 
 
-def positions(sort: str) -> list[Position | None]:
+def positions(sort: TaskSort) -> list[Position | None]:
     """The first page, and pages after a cursor (for due_at: in the dated and the undated part)."""
     order = TaskOrder.parse(sort)
     values: dict[str, Any] = {
@@ -164,7 +164,7 @@ def plan_nodes(node: dict[str, Any]) -> Iterator[str]:
         yield from plan_nodes(child)
 
 
-def assert_index_walk(dialect: Dialect, plan: list[str], sort: str) -> None:
+def assert_index_walk(dialect: Dialect, plan: list[str], sort: TaskSort) -> None:
     index = INDEX_OF[TaskOrder.parse(sort).field]
     text = "\n".join(plan)
     if dialect == "sqlite":
