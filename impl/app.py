@@ -130,14 +130,15 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     install_docs(app, title=CONTRACT["info"]["title"])
     install_problem_handlers(app)
     install_oauth2_error_handlers(app)
+    # Admitted once the body is in (BodyGuard reads it first): a slow upload holds a connection,
+    # never a place among the requests at work. Inside CORS, so a browser can read its 503.
+    app.add_middleware(AdmissionMiddleware, max_in_flight=settings.max_in_flight_requests)
     app.add_middleware(BodyGuardMiddleware, max_body_bytes=settings.max_body_bytes)
     app.add_middleware(
         HeadRequestsMiddleware,
         allowed_methods=app.state.allowed_methods,
         routes_head=app.state.allowed_methods.routes_head,
     )
-    # Inside CORS, so that a browser can read the 503 it gets.
-    app.add_middleware(AdmissionMiddleware, max_in_flight=settings.max_in_flight_requests)
     app.add_middleware(
         ListedOriginsCORSMiddleware,
         allow_origins=settings.cors_origins,

@@ -38,12 +38,15 @@ class Settings(BaseSettings):
     metrics_port: int | None = Field(default=None, ge=1, le=65535)
     # SIGTERM: stop accepting, let in-flight requests finish this long, then cancel them.
     shutdown_timeout_seconds: int = Field(default=10, ge=1, le=300)
-    # HTTP hardening in the server itself (impl/serve/protocol.py), so that no proxy is needed.
+    # HTTP hardening in the server itself (impl/server/protocol.py), so that no proxy is needed.
     max_header_bytes: int = Field(default=16_384, ge=4096, le=1_048_576)
     header_read_timeout_seconds: float = Field(default=10.0, gt=0, le=300)
     body_read_timeout_seconds: float = Field(default=30.0, gt=0, le=600)
     keep_alive_timeout_seconds: int = Field(default=5, ge=1, le=300)
-    max_connections: int = Field(default=1000, ge=1, le=1_000_000)
+    # Open connections per process; lowered to fit the descriptor limit (impl/server/limits.py).
+    # Generous: an idle keep-alive connection costs little, and a client that opens one more
+    # (a health probe next to a thousand busy connections) should be served, not refused.
+    max_connections: int = Field(default=10_000, ge=1, le=1_000_000)
     # Proxies whose X-Forwarded-For/-Proto are trusted (uvicorn's --forwarded-allow-ips).
     forwarded_allow_ips: str = "127.0.0.1"
 
@@ -55,7 +58,7 @@ class Settings(BaseSettings):
     # A request waits this long for a free connection, then gets 503 + Retry-After.
     database_pool_timeout_seconds: float = Field(default=5.0, gt=0, le=120)
     # At most this many requests wait for a connection; the next one gets 503 at once.
-    database_max_waiting: int = Field(default=256, ge=0, le=100_000)
+    database_max_waiting: int = Field(default=64, ge=0, le=100_000)
     database_connect_timeout_seconds: float = Field(default=5.0, ge=1, le=120)
     # PostgreSQL's statement_timeout and lock_timeout; on SQLite the lock timeout is how long
     # a writer waits for the single write lock.
@@ -79,7 +82,8 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(default=1_048_576, ge=1024)
     # Requests in progress per process beyond which the next one gets 503 + Retry-After at once
     # (impl/http/admission.py); the health probes are always admitted.
-    max_in_flight_requests: int = Field(default=1000, ge=1, le=100_000)
+    # The default leaves room for the pool's connections and its waiting queue, twice over.
+    max_in_flight_requests: int = Field(default=160, ge=1, le=100_000)
 
     # Deleted tasks stay as tombstones for delta sync this long (`python -m impl.purge`).
     tombstone_retention_days: int = Field(default=30, ge=1, le=3650)

@@ -1,9 +1,10 @@
 """Bounded under overload, on a real server: past its limits a request gets a fast 503 with
 Retry-After, never a 500 and never a stall, and liveness keeps answering.
 
-The requests that fill the limits are held open by the mechanism, not by timing: a body that
-is announced but not yet sent keeps a request in progress (admission), and a PostgreSQL row
-lock held by the test keeps the server's only connection busy (pool)."""
+The requests that fill the limits are held by the mechanism, not by timing: a PostgreSQL row
+lock held by the test keeps writes of that row waiting in the database (pg_stat_activity
+shows them), so they stay at work. A body that is announced but not yet sent holds a
+connection, never an admission slot."""
 
 from __future__ import annotations
 
@@ -22,6 +23,9 @@ from tests.databases import POSTGRES_URL, temporary_database
 from tests.servers import running_server
 
 CREDENTIALS = {"email": "olive@example.com", "password": "a long enough password"}
+LOCK_WAITS = (
+    "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()"
+)
 
 
 def sign_in(http: httpx.Client) -> dict[str, str]:
@@ -66,21 +70,51 @@ def assert_fast_503(response: httpx.Response, problem: str) -> None:
     assert response.json()["type"] == f"urn:tasks-api:problem:{problem}"
 
 
-def test_past_the_in_flight_limit_requests_get_503_and_liveness_answers(tmp_path: Path) -> None:
+def test_a_slow_upload_takes_no_place_among_the_requests_at_work(tmp_path: Path) -> None:
     with (
         temporary_database("sqlite", tmp_path) as url,
-        running_server(url, env={"MAX_IN_FLIGHT_REQUESTS": "2"}) as base,
+        running_server(url, env={"MAX_IN_FLIGHT_REQUESTS": "1"}) as base,
         httpx.Client(base_url=base, timeout=10) as http,
     ):
         headers = sign_in(http)
-        with (
-            half_sent_request(base, "/api/v1/tasks", headers),
-            half_sent_request(base, "/api/v1/tasks", headers),
-        ):
-            assert_fast_503(http.get("/api/v1/tasks", headers=headers), "overloaded")
-            assert http.get("/api/v1/health/live").json() == {"status": "ok"}
-        # The slots come back once the server has seen those clients go.
-        assert eventually(lambda: http.get("/api/v1/tasks", headers=headers).status_code == 200)
+        with half_sent_request(base, "/api/v1/tasks", headers):
+            assert http.get("/api/v1/tasks", headers=headers).status_code == 200
+
+
+@pytest.mark.skipif(not POSTGRES_URL, reason="needs PostgreSQL (TEST_DATABASE_URL)")
+def test_past_the_in_flight_limit_requests_get_503_and_liveness_answers(tmp_path: Path) -> None:
+    settings = {"MAX_IN_FLIGHT_REQUESTS": "2", "DATABASE_LOCK_TIMEOUT_MS": "60000"}
+    with (
+        temporary_database("postgresql", tmp_path) as url,
+        running_server(url, env=settings) as base,
+        httpx.Client(base_url=base, timeout=30) as http,
+        psycopg.connect(url) as blocker,
+        psycopg.connect(url, autocommit=True) as observer,
+    ):
+        headers = sign_in(http)
+        task = http.post("/api/v1/tasks", json={"title": "locked"}, headers=headers).json()
+        blocker.execute("SELECT 1 FROM tasks WHERE id = %s FOR UPDATE", (task["id"],))
+        done: list[int] = []
+        writers = [
+            threading.Thread(
+                target=lambda: done.append(
+                    httpx.patch(
+                        f"{base}/api/v1/tasks/{task['id']}", json={"title": "x"}, headers=headers, timeout=30
+                    ).status_code
+                )
+            )
+            for _ in range(2)
+        ]
+        for writer in writers:
+            writer.start()
+        assert eventually(lambda: observer.execute(LOCK_WAITS).fetchone() == (2,)), "the writes never waited"
+        assert_fast_503(http.get("/api/v1/tasks", headers=headers), "overloaded")
+        assert http.get("/api/v1/health/live").json() == {"status": "ok"}
+        blocker.rollback()
+        for writer in writers:
+            writer.join(timeout=30)
+        assert done == [200, 200]
+        assert http.get("/api/v1/tasks", headers=headers).status_code == 200
 
 
 @pytest.mark.skipif(not POSTGRES_URL, reason="needs PostgreSQL (TEST_DATABASE_URL)")
