@@ -25,6 +25,7 @@ from psycopg import sql
 
 from generated.types import TaskSort
 from impl.auth.identity import Caller
+from impl.db.ranks import clock_rank
 from impl.db.sql import Dialect, Query, Step
 from impl.db.sqlite import _bind
 from impl.migrate import upgrade
@@ -41,6 +42,22 @@ INDEX_OF = {
     "due_at": "ix_tasks_owner_id_due_at_id",
     "priority": "ix_tasks_owner_id_priority_id",
     "title": "ix_tasks_owner_id_title_key_id",
+    "position": "ix_tasks_owner_id_rank_id",
+}
+# A list's tasks (or the inbox's), and a task's subtasks, walk an index of their own.
+LIST_ID = uuid.UUID("00000000-0000-4000-8000-0000000000aa")
+PARENT_ID = uuid.UUID("00000000-0000-4000-8000-0000000000bb")
+PLACE_INDEX_OF = {
+    ("list", "position"): "ix_tasks_owner_id_list_id_rank_id",
+    ("list", "created_at"): "ix_tasks_owner_id_list_id_created_at_id",
+    ("inbox", "position"): "ix_tasks_owner_id_list_id_rank_id",
+    ("inbox", "created_at"): "ix_tasks_owner_id_list_id_created_at_id",
+    ("parent", "position"): "ix_tasks_owner_id_parent_id_rank_id",
+}
+PLACE_FILTERS = {
+    "list": TaskFilters(list_id=str(LIST_ID)),
+    "inbox": TaskFilters(list_id="inbox"),
+    "parent": TaskFilters(parent_id=str(PARENT_ID)),
 }
 
 
@@ -58,10 +75,14 @@ def seed(dialect: Dialect, execute: Any) -> None:
         for index in range(3000 if owner == OWNER else 4000):
             moment = NOW - timedelta(minutes=index * 7 + owner_index)
             title = f"task {index:05d} of {owner_index}"
+            task_id = PARENT_ID if (owner == OWNER and index == 1) else uuid.uuid4()
             rows.append(
                 {
-                    "id": uuid.uuid4(),
+                    "id": task_id,
                     "owner_id": owner,
+                    "list_id": LIST_ID if index % 3 == 0 else None,
+                    "parent_id": PARENT_ID if (owner == OWNER and index % 100 == 5) else None,
+                    "rank": clock_rank(moment, task_id),
                     "title": title,
                     "title_key": title,
                     "search_key": title,
@@ -73,8 +94,9 @@ def seed(dialect: Dialect, execute: Any) -> None:
             )
     execute(
         "INSERT INTO tasks (id, owner_id, title, completed, priority, due_at, title_key, search_key,"
-        " version, created_at, updated_at, deleted_at) VALUES (:id, :owner_id, :title, false,"
-        " :priority, :due_at, :title_key, :search_key, 1, :created_at, :created_at, :deleted_at)",
+        " version, created_at, updated_at, deleted_at, list_id, parent_id, rank) VALUES (:id, :owner_id,"
+        " :title, false, :priority, :due_at, :title_key, :search_key, 1, :created_at, :created_at,"
+        " :deleted_at, :list_id, :parent_id, :rank)",
         rows,
     )
 
@@ -94,6 +116,7 @@ def positions(sort: TaskSort) -> list[Position | None]:
         "due_at": NOW,
         "priority": 2,
         "title": "task 01000 of 0",
+        "position": "8F0000000V",
     }
     found = [None, Position(values[order.field], uuid.UUID(int=2**127))]
     if order.nullable:
@@ -164,8 +187,8 @@ def plan_nodes(node: dict[str, Any]) -> Iterator[str]:
         yield from plan_nodes(child)
 
 
-def assert_index_walk(dialect: Dialect, plan: list[str], sort: TaskSort) -> None:
-    index = INDEX_OF[TaskOrder.parse(sort).field]
+def assert_index_walk(dialect: Dialect, plan: list[str], sort: TaskSort, index: str | None = None) -> None:
+    index = index or INDEX_OF[TaskOrder.parse(sort).field]
     text = "\n".join(plan)
     if dialect == "sqlite":
         walks = [line for line in plan if line.startswith(("SCAN t", "SEARCH t "))]
@@ -191,3 +214,18 @@ def test_every_page_of_every_sort_walks_its_index(database: tuple[Dialect, Any],
                 for step in statements(dialect, sort, after, filters):
                     plan = explain(step.query.text(dialect), step.params or {})
                     assert_index_walk(dialect, plan, sort)
+
+
+@pytest.mark.parametrize("analyzed", [False, True], ids=["no statistics", "after ANALYZE"])
+def test_a_lists_tasks_and_a_tasks_subtasks_walk_their_index(
+    database: tuple[Dialect, Any], analyzed: bool
+) -> None:
+    dialect, explain = database
+    if analyzed:
+        explain("ANALYZE", {})
+    for (place, field), index in PLACE_INDEX_OF.items():
+        for sort in (field, f"-{field}"):
+            for after in positions(sort):  # type: ignore[arg-type]
+                for step in statements(dialect, sort, after, PLACE_FILTERS[place]):  # type: ignore[arg-type]
+                    plan = explain(step.query.text(dialect), step.params or {})
+                    assert_index_walk(dialect, plan, sort, index)  # type: ignore[arg-type]
