@@ -81,6 +81,24 @@ class TaskRow(SQLModel, table=True):
         Index("ix_tasks_owner_id_list_id_rank_id", "owner_id", "list_id", "rank", "id"),
         Index("ix_tasks_owner_id_list_id_created_at_id", "owner_id", "list_id", "created_at", "id"),
         Index("ix_tasks_owner_id_parent_id_rank_id", "owner_id", "parent_id", "rank", "id"),
+        # The inbox (list_id IS NULL): PostgreSQL does not walk (owner_id, list_id, key) in key
+        # order for an IS NULL, so the inbox's pages have partial indexes of their own.
+        Index(
+            "ix_tasks_inbox_owner_id_rank_id",
+            "owner_id",
+            "rank",
+            "id",
+            postgresql_where=text("list_id IS NULL"),
+            sqlite_where=text("list_id IS NULL"),
+        ),
+        Index(
+            "ix_tasks_inbox_owner_id_created_at_id",
+            "owner_id",
+            "created_at",
+            "id",
+            postgresql_where=text("list_id IS NULL"),
+            sqlite_where=text("list_id IS NULL"),
+        ),
         # Only tombstones, for the purge: a list query (deleted_at IS NULL) cannot use it.
         Index(
             "ix_tasks_deleted_at",

@@ -50,8 +50,8 @@ PARENT_ID = uuid.UUID("00000000-0000-4000-8000-0000000000bb")
 PLACE_INDEX_OF = {
     ("list", "position"): "ix_tasks_owner_id_list_id_rank_id",
     ("list", "created_at"): "ix_tasks_owner_id_list_id_created_at_id",
-    ("inbox", "position"): "ix_tasks_owner_id_list_id_rank_id",
-    ("inbox", "created_at"): "ix_tasks_owner_id_list_id_created_at_id",
+    ("inbox", "position"): "ix_tasks_inbox_owner_id_rank_id",
+    ("inbox", "created_at"): "ix_tasks_inbox_owner_id_created_at_id",
     ("parent", "position"): "ix_tasks_owner_id_parent_id_rank_id",
 }
 PLACE_FILTERS = {
@@ -187,9 +187,14 @@ def plan_nodes(node: dict[str, Any]) -> Iterator[str]:
         yield from plan_nodes(child)
 
 
-def assert_index_walk(dialect: Dialect, plan: list[str], sort: TaskSort, index: str | None = None) -> None:
+def assert_index_walk(
+    dialect: Dialect, plan: list[str], sort: TaskSort, index: str | None = None, also: str | None = None
+) -> None:
+    """The page walks `index` (or `also`, when the planner may prefer it) in order, unsorted."""
     index = index or INDEX_OF[TaskOrder.parse(sort).field]
     text = "\n".join(plan)
+    if also is not None and also in text and index not in text:
+        index = also
     if dialect == "sqlite":
         walks = [line for line in plan if line.startswith(("SCAN t", "SEARCH t "))]
         assert len(walks) == 1, text
@@ -224,8 +229,15 @@ def test_a_lists_tasks_and_a_tasks_subtasks_walk_their_index(
     if analyzed:
         explain("ANALYZE", {})
     for (place, field), index in PLACE_INDEX_OF.items():
+        if dialect == "sqlite" and place == "inbox":
+            # SQLite walks (owner_id, list_id, key) for list_id IS NULL as for a list id.
+            index = PLACE_INDEX_OF[("list", field)]  # noqa: PLW2901
         for sort in (field, f"-{field}"):
             for after in positions(sort):  # type: ignore[arg-type]
                 for step in statements(dialect, sort, after, PLACE_FILTERS[place]):  # type: ignore[arg-type]
                     plan = explain(step.query.text(dialect), step.params or {})
-                    assert_index_walk(dialect, plan, sort, index)  # type: ignore[arg-type]
+                    # When a list holds a large share of the owner's tasks, PostgreSQL may walk the
+                    # sort's own index and skip the other lists' tasks: also in order, and a
+                    # deep page still reads only about a page's worth of rows per list share.
+                    also = INDEX_OF[field] if place != "parent" else None
+                    assert_index_walk(dialect, plan, sort, index, also)  # type: ignore[arg-type]

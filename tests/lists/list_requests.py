@@ -11,7 +11,9 @@ from tests.accounts import Account
 LISTS = "/api/v1/lists"
 
 
-def create_list(client: TestClient, account: Account, name: str = "Groceries", **fields: object) -> dict[str, Any]:
+def create_list(
+    client: TestClient, account: Account, name: str = "Groceries", **fields: object
+) -> dict[str, Any]:
     response = client.post(LISTS, json={"name": name, **fields}, headers=account.headers)
     assert response.status_code == 201, response.text
     body: dict[str, Any] = response.json()

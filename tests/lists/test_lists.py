@@ -29,17 +29,25 @@ def test_create_get_update_with_etags(client: TestClient, alice: Account) -> Non
     assert client.get(list_url(created), headers={**alice.headers, "If-None-Match": '"1"'}).status_code == 304
 
     renamed = client.patch(
-        list_url(created), json={"name": "Weekly shop", "color": None}, headers={**alice.headers, "If-Match": '"1"'}
+        list_url(created),
+        json={"name": "Weekly shop", "color": None},
+        headers={**alice.headers, "If-Match": '"1"'},
     )
     assert renamed.status_code == 200, renamed.text
-    assert (renamed.json()["name"], renamed.json()["color"], renamed.headers["etag"]) == ("Weekly shop", None, '"2"')
+    assert (renamed.json()["name"], renamed.json()["color"], renamed.headers["etag"]) == (
+        "Weekly shop",
+        None,
+        '"2"',
+    )
     stale = client.patch(list_url(created), json={"name": "x"}, headers={**alice.headers, "If-Match": '"1"'})
     assert_problem(stale, 412)
     assert stale.headers["etag"] == '"2"'
     assert client.patch(list_url(created), json={}, headers=alice.headers).json()["etag"] == '"2"'
 
 
-def test_names_are_unique_case_insensitively_and_colours_are_checked(client: TestClient, alice: Account) -> None:
+def test_names_are_unique_case_insensitively_and_colours_are_checked(
+    client: TestClient, alice: Account
+) -> None:
     first = create_list(client, alice, "Work")
     problem = assert_problem(client.post(LISTS, json={"name": "WORK "}, headers=alice.headers), 409)
     assert problem["type"] == "urn:tasks-api:problem:list-name-taken"
@@ -47,7 +55,9 @@ def test_names_are_unique_case_insensitively_and_colours_are_checked(client: Tes
     assert_problem(client.patch(list_url(other), json={"name": "work"}, headers=alice.headers), 409)
     # Renaming a list to another spelling of its own name is fine.
     assert client.patch(list_url(first), json={"name": "WORK"}, headers=alice.headers).status_code == 200
-    problem = assert_problem(client.post(LISTS, json={"name": "x", "color": "mauve"}, headers=alice.headers), 422)
+    problem = assert_problem(
+        client.post(LISTS, json={"name": "x", "color": "mauve"}, headers=alice.headers), 422
+    )
     assert problem["errors"][0]["pointer"] == "/body/color"
     problem = assert_problem(client.post(LISTS, json={"name": "x" * 101}, headers=alice.headers), 422)
     assert problem["errors"][0]["pointer"] == "/body/name"
@@ -88,24 +98,31 @@ def test_lists_page_in_position_order_and_move(client: TestClient, alice: Accoun
     expected = ["L5", "L1", "L2", "L4", "L6", "L3", "L0"]
     assert [item["name"] for item in all_lists(client, alice, limit=2)] == expected
     both = client.post(
-        f"{list_url(made[2])}/move", json={"after_id": made[1]["id"], "before_id": made[4]["id"]}, headers=alice.headers
+        f"{list_url(made[2])}/move",
+        json={"after_id": made[1]["id"], "before_id": made[4]["id"]},
+        headers=alice.headers,
     )
     assert assert_problem(both, 422)["errors"][0]["pointer"] == "/body/before_id"
     itself = client.post(f"{list_url(made[2])}/move", json={"after_id": made[2]["id"]}, headers=alice.headers)
     assert assert_problem(itself, 422)["errors"][0]["pointer"] == "/body/after_id"
 
 
-def test_many_moves_into_one_gap_rebalance_without_losing_the_order(client: TestClient, alice: Account) -> None:
+def test_many_moves_into_one_gap_rebalance_without_losing_the_order(
+    client: TestClient, alice: Account
+) -> None:
     first, second = create_list(client, alice, "first"), create_list(client, alice, "second")
     others = [create_list(client, alice, f"o{index}") for index in range(3)]
     # Each move goes right before `second`, i.e. into the shrinking gap after `first`.
     for item in [*others] * 120:
-        response = client.post(f"{list_url(item)}/move", json={"after_id": first["id"]}, headers=alice.headers)
+        response = client.post(
+            f"{list_url(item)}/move", json={"after_id": first["id"]}, headers=alice.headers
+        )
         assert response.status_code == 200, response.text
     order = [item["name"] for item in all_lists(client, alice)]
     assert order == ["first", "o2", "o1", "o0", "second"]
     positions = [item["position"] for item in all_lists(client, alice)]
-    assert positions == sorted(positions) and len(set(positions)) == 5
+    assert positions == sorted(positions)
+    assert len(set(positions)) == 5
     assert max(len(position) for position in positions) <= 48
     assert second["id"]
 
@@ -119,10 +136,14 @@ def test_counts_and_delete_into_the_inbox(client: TestClient, alice: Account) ->
     assert (body["open_task_count"], body["completed_task_count"]) == (2, 1)
     required = assert_problem(client.delete(list_url(groceries), headers=alice.headers), 422)
     assert required["errors"][0]["pointer"] == "/query/tasks"
-    assert client.delete(list_url(groceries), params={"tasks": "inbox"}, headers=alice.headers).status_code == 204
+    assert (
+        client.delete(list_url(groceries), params={"tasks": "inbox"}, headers=alice.headers).status_code
+        == 204
+    )
     assert_problem(client.get(list_url(groceries), headers=alice.headers), 404)
     inbox = listed(client, alice, list_id="inbox")
-    assert len(inbox) == 3 and all(task["list_id"] is None for task in inbox)
+    assert len(inbox) == 3
+    assert all(task["list_id"] is None for task in inbox)
     assert client.get(task_url(milk), headers=alice.headers).json()["subtask_count"] == 1
 
 
@@ -132,19 +153,30 @@ def test_delete_with_its_tasks_leaves_tombstones(client: TestClient, alice: Acco
     parent = create(client, alice, list_id=doomed["id"], tags=["x"])
     child = create(client, alice, parent_id=parent["id"])
     kept = create(client, alice)
-    stale = client.delete(list_url(doomed), params={"tasks": "delete"}, headers={**alice.headers, "If-Match": '"9"'})
+    stale = client.delete(
+        list_url(doomed), params={"tasks": "delete"}, headers={**alice.headers, "If-Match": '"9"'}
+    )
     assert_problem(stale, 412)
-    assert client.delete(list_url(doomed), params={"tasks": "delete"}, headers=alice.headers).status_code == 204
+    assert (
+        client.delete(list_url(doomed), params={"tasks": "delete"}, headers=alice.headers).status_code == 204
+    )
     for task in (parent, child):
         assert_problem(client.get(task_url(task), headers=alice.headers), 404)
     assert [task["id"] for task in listed(client, alice)] == [kept["id"]]
     tombstones = {
-        item["id"] for item in listed(client, alice, updated_since=since) if item["object"] == "task_tombstone"
+        item["id"]
+        for item in listed(client, alice, updated_since=since)
+        if item["object"] == "task_tombstone"
     }
     assert tombstones == {parent["id"], child["id"]}
     synced = all_lists(client, alice, updated_since=since)
     assert synced == [
-        {"object": "list_tombstone", "id": doomed["id"], "deleted": True, "deleted_at": synced[0]["deleted_at"]}
+        {
+            "object": "list_tombstone",
+            "id": doomed["id"],
+            "deleted": True,
+            "deleted_at": synced[0]["deleted_at"],
+        }
     ]
     assert client.get("/api/v1/tags", headers=alice.headers).json()["items"] == []
 

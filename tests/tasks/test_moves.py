@@ -30,7 +30,13 @@ def test_drag_and_drop_reorders_siblings(client: TestClient, alice: Account) -> 
     assert titles(listed(client, alice, sort="position", limit=2)) == list("ECADB")
     assert titles(listed(client, alice, sort="-position")) == list("BDACE")
     # Only the moved task was written.
-    assert [task["etag"] for task in listed(client, alice, sort="position")] == ['"2"', '"1"', '"2"', '"1"', '"2"']
+    assert [task["etag"] for task in listed(client, alice, sort="position")] == [
+        '"2"',
+        '"1"',
+        '"2"',
+        '"1"',
+        '"2"',
+    ]
 
 
 def test_if_match_and_anchors(client: TestClient, alice: Account, bob: Account) -> None:
@@ -41,7 +47,9 @@ def test_if_match_and_anchors(client: TestClient, alice: Account, bob: Account) 
     elsewhere = create(client, alice, list_id=inbox_list["id"])
     subtask = create(client, alice, parent_id=second["id"])
     for anchor in (elsewhere, subtask):
-        response = client.post(f"{task_url(first)}/move", json={"after_id": anchor["id"]}, headers=alice.headers)
+        response = client.post(
+            f"{task_url(first)}/move", json={"after_id": anchor["id"]}, headers=alice.headers
+        )
         assert assert_problem(response, 422)["errors"][0]["pointer"] == "/body/after_id"
     itself = client.post(f"{task_url(first)}/move", json={"before_id": first["id"]}, headers=alice.headers)
     assert assert_problem(itself, 422)["errors"][0]["pointer"] == "/body/before_id"
@@ -66,5 +74,6 @@ def test_many_moves_into_one_gap_keep_a_total_order(client: TestClient, alice: A
     items = listed(client, alice, sort="position")
     assert titles(items) == ["left", "m0", "m1", "m2", "m3", "right"]
     positions = [item["position"] for item in items]
-    assert len(set(positions)) == len(positions) and max(map(len, positions)) <= 48
+    assert len(set(positions)) == len(positions)
+    assert max(map(len, positions)) <= 48
     assert left["id"]

@@ -30,12 +30,15 @@ def test_a_subtask_is_in_its_parents_list_and_counted(client: TestClient, alice:
     body = get(client, alice, parent)
     assert (body["subtask_count"], body["completed_subtask_count"]) == (2, 1)
     other = create_list(client, alice, "Other")
-    wrong = client.post(TASKS, json={"title": "x", "parent_id": parent["id"], "list_id": other["id"]}, headers=alice.headers)
+    wrong = client.post(
+        TASKS, json={"title": "x", "parent_id": parent["id"], "list_id": other["id"]}, headers=alice.headers
+    )
     assert assert_problem(wrong, 422)["errors"][0]["pointer"] == "/body/list_id"
     patched = client.patch(task_url(child), json={"list_id": other["id"]}, headers=alice.headers)
     assert assert_problem(patched, 422)["errors"][0]["pointer"] == "/body/list_id"
     subtasks = listed(client, alice, parent_id=parent["id"], sort="position")
-    assert [task["id"] for task in subtasks][0] == child["id"] and len(subtasks) == 2
+    assert next(task["id"] for task in subtasks) == child["id"]
+    assert len(subtasks) == 2
     assert {task["id"] for task in listed(client, alice, parent_id="none")} == {parent["id"]}
 
 
@@ -50,11 +53,16 @@ def test_depth_is_at_most_four_and_cycles_are_refused(client: TestClient, alice:
     create(client, alice, parent_id=pair["id"])
     moved = client.patch(task_url(pair), json={"parent_id": chain[2]["id"]}, headers=alice.headers)
     assert assert_problem(moved, 422)["errors"][0]["pointer"] == "/body/parent_id"
-    assert client.patch(task_url(pair), json={"parent_id": chain[1]["id"]}, headers=alice.headers).status_code == 200
+    assert (
+        client.patch(task_url(pair), json={"parent_id": chain[1]["id"]}, headers=alice.headers).status_code
+        == 200
+    )
     for ancestor, descendant in ((chain[0], chain[2]), (chain[1], chain[1])):
         cycle = client.patch(task_url(ancestor), json={"parent_id": descendant["id"]}, headers=alice.headers)
         assert assert_problem(cycle, 422)["errors"][0]["pointer"] == "/body/parent_id"
-        moved = client.post(f"{task_url(ancestor)}/move", json={"parent_id": descendant["id"]}, headers=alice.headers)
+        moved = client.post(
+            f"{task_url(ancestor)}/move", json={"parent_id": descendant["id"]}, headers=alice.headers
+        )
         assert assert_problem(moved, 422)["errors"][0]["pointer"] == "/body/parent_id"
 
 
@@ -113,18 +121,23 @@ def test_deleting_a_parent_deletes_its_subtree_with_tombstones(client: TestClien
     assert client.get("/api/v1/tags", headers=alice.headers).json()["items"] == []
 
 
-def test_a_recurring_parents_next_occurrence_gets_fresh_open_subtasks(client: TestClient, alice: Account) -> None:
+def test_a_recurring_parents_next_occurrence_gets_fresh_open_subtasks(
+    client: TestClient, alice: Account
+) -> None:
     parent = create(client, alice, due_at="2026-01-05T09:00:00Z", recurrence="FREQ=WEEKLY")
     first = create(client, alice, parent_id=parent["id"], title="Step 1", tags=["a"])
     second = create(client, alice, parent_id=parent["id"], title="Step 2", completed=True)
     create(client, alice, parent_id=first["id"], title="Step 1.1")
-    client.post(f"{task_url(second)}/move", json={"before_id": first["id"]}, headers=alice.headers).raise_for_status()
+    client.post(
+        f"{task_url(second)}/move", json={"before_id": first["id"]}, headers=alice.headers
+    ).raise_for_status()
     completed = client.post(f"{task_url(parent)}/complete", headers=alice.headers).json()
     following = get(client, alice, {"id": completed["next_occurrence_id"]})
     assert (following["subtask_count"], following["completed_subtask_count"]) == (2, 0)
     copies = listed(client, alice, parent_id=following["id"], sort="position")
     assert [(task["title"], task["completed"]) for task in copies] == [("Step 2", False), ("Step 1", False)]
-    assert copies[1]["tags"] == ["a"] and copies[1]["subtask_count"] == 1
+    assert copies[1]["tags"] == ["a"]
+    assert copies[1]["subtask_count"] == 1
     nested = listed(client, alice, parent_id=copies[1]["id"])
     assert [task["title"] for task in nested] == ["Step 1.1"]
     # The originals stay with the completed occurrence.
@@ -170,7 +183,11 @@ def test_another_users_parent_is_a_404_everywhere(client: TestClient, alice: Acc
     for response in (
         client.post(TASKS, json={"title": "x", "parent_id": bobs["id"]}, headers=alice.headers),
         client.patch(task_url(mine), json={"parent_id": bobs["id"]}, headers=alice.headers),
-        client.put(task_url(mine), json={"title": "x", "completed": False, "parent_id": bobs["id"]}, headers=alice.headers),
+        client.put(
+            task_url(mine),
+            json={"title": "x", "completed": False, "parent_id": bobs["id"]},
+            headers=alice.headers,
+        ),
         client.post(f"{task_url(mine)}/move", json={"parent_id": bobs["id"]}, headers=alice.headers),
     ):
         assert assert_problem(response, 404)["errors"][0]["pointer"] == "/body/parent_id"

@@ -27,6 +27,12 @@ TASK_INDEXES = {
     "ix_tasks_owner_id_list_id_created_at_id": ["owner_id", "list_id", "created_at", "id"],
     "ix_tasks_owner_id_parent_id_rank_id": ["owner_id", "parent_id", "rank", "id"],
 }
+# The inbox's pages (list_id IS NULL): PostgreSQL walks no (owner_id, list_id, ...) index in
+# key order for an IS NULL, so they get partial indexes.
+INBOX_INDEXES = {
+    "ix_tasks_inbox_owner_id_rank_id": ["owner_id", "rank", "id"],
+    "ix_tasks_inbox_owner_id_created_at_id": ["owner_id", "created_at", "id"],
+}
 # Must match impl/db/ranks.py's clock_rank.
 DIGITS = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -94,10 +100,20 @@ def upgrade() -> None:
         batch.alter_column("rank", existing_type=SORT_KEY_TEXT, nullable=False)
         for name, columns in TASK_INDEXES.items():
             batch.create_index(name, columns)
+    for name, columns in INBOX_INDEXES.items():
+        op.create_index(
+            name,
+            "tasks",
+            columns,
+            postgresql_where=sa.text("list_id IS NULL"),
+            sqlite_where=sa.text("list_id IS NULL"),
+        )
 
 
 def downgrade() -> None:
     # Without lists and parents every task is a top-level inbox task again.
+    for name in INBOX_INDEXES:
+        op.drop_index(name, table_name="tasks")
     with op.batch_alter_table("tasks") as batch:
         for name in TASK_INDEXES:
             batch.drop_index(name)
