@@ -97,7 +97,7 @@ def test_completing_a_parent_while_subtasks_are_added(live_server: str) -> None:
             assert final["subtask_count"] == CLIENTS
             assert final["completed_subtask_count"] == completion["subtask_count"]
             subtasks = httpx.get(
-                f"{base}{TASKS}", params={"parent_id": parent["id"], "limit": 100}, headers=headers
+                f"{base}{TASKS}", params={"parent_id": str(parent["id"]), "limit": 100}, headers=headers
             ).json()["items"]
             open_ids = {task["id"] for task in subtasks if not task["completed"]}
             # The subtask from before, and every subtask added before the completion committed
