@@ -52,13 +52,15 @@ def test_existing_tasks_land_in_the_inbox_unchanged(backend_name: str, tmp_path:
                         text(
                             "INSERT INTO tasks (id, owner_id, title, description, completed, priority,"
                             " due_at, title_key, search_key, version, created_at, updated_at)"
-                            " VALUES (:id, :owner, :title, 'd', :completed, 2, :due, :title, :title, 3,"
+                            " VALUES (:id, :owner, :title, 'd', :completed, 2, :due, :title_key, :search_key, 3,"
                             " :created, :created)"
                         ),
                         {
                             "id": key(task_id),
                             "owner": key(user_id),
                             "title": f"task {index}",
+                            "title_key": f"task {index}",
+                            "search_key": f"task {index}",
                             "completed": index == 1,
                             "due": created,
                             "created": created,
