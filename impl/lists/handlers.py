@@ -17,6 +17,7 @@ from impl.auth.identity import Caller, revoked
 from impl.auth.owner_lock import owner_lock_step
 from impl.db import ranks
 from impl.db.database import Connection, Database
+from impl.db.engine import PLANNER_SETTINGS
 from impl.db.sql import Step
 from impl.db.timestamps import utc_now
 from impl.http.conditional import etag, if_match_holds, if_none_match_hits
@@ -75,7 +76,9 @@ class ListsImpl(ListsHandlers):
             step = repository.page_step(
                 connection, self.caller, after=after, updated_since=updated_since, limit=limit + 1
             )
-            (result,) = await connection.run(step)
+            # As for task pages: the (owner_id, rank, id) index walk is the plan, whatever the
+            # statistics say (impl/tasks/page_queries.py).
+            (result,) = await connection.run(step, planner=PLANNER_SETTINGS)
             if not result.rows:
                 await self._ensure_valid(connection)
         rows = result.rows

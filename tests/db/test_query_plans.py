@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any, get_args
 
 import psycopg
@@ -28,6 +29,7 @@ from impl.auth.identity import Caller
 from impl.db.ranks import clock_rank
 from impl.db.sql import Dialect, Query, Step
 from impl.db.sqlite import _bind
+from impl.lists import repository as list_store
 from impl.migrate import upgrade
 from impl.tasks.ordering import Position, TaskFilters, TaskOrder
 from impl.tasks.page_queries import INDEX_WALK, page_steps
@@ -92,6 +94,24 @@ def seed(dialect: Dialect, execute: Any) -> None:
                     "created_at": moment,
                 }
             )
+    lists = [
+        {
+            "id": uuid.uuid4(),
+            "owner_id": owner,
+            "name": f"list {index} of {owner_index}",
+            "name_key": f"list {index} of {owner_index}",
+            "rank": clock_rank(NOW - timedelta(minutes=index), uuid.uuid4()),
+            "now": NOW,
+            "deleted_at": NOW if index % 20 == 0 else None,
+        }
+        for owner_index, owner in enumerate(owners)
+        for index in range(500)
+    ]
+    execute(
+        "INSERT INTO lists (id, owner_id, name, name_key, rank, version, created_at, updated_at, deleted_at)"
+        " VALUES (:id, :owner_id, :name, :name_key, :rank, 1, :now, :now, :deleted_at)",
+        lists,
+    )
     execute(
         "INSERT INTO tasks (id, owner_id, title, completed, priority, due_at, title_key, search_key,"
         " version, created_at, updated_at, deleted_at, list_id, parent_id, rank) VALUES (:id, :owner_id,"
@@ -145,7 +165,7 @@ def sqlite_explainer(url: str) -> Iterator[Explain]:
 @contextmanager
 def postgres_explainer(url: str) -> Iterator[Explain]:
     with psycopg.connect(url, autocommit=True) as connection:
-        for table in ("tasks", "task_tags", "users", "login_sessions"):
+        for table in ("tasks", "task_tags", "users", "login_sessions", "lists"):
             connection.execute(
                 sql.SQL("ALTER TABLE {} SET (autovacuum_enabled = false)").format(sql.Identifier(table))
             )
@@ -219,6 +239,35 @@ def test_every_page_of_every_sort_walks_its_index(database: tuple[Dialect, Any],
                 for step in statements(dialect, sort, after, filters):
                     plan = explain(step.query.text(dialect), step.params or {})
                     assert_index_walk(dialect, plan, sort)
+
+
+@pytest.mark.parametrize("analyzed", [False, True], ids=["no statistics", "after ANALYZE"])
+def test_every_page_of_lists_walks_its_index(database: tuple[Dialect, Any], analyzed: bool) -> None:
+    dialect, explain = database
+    if analyzed:
+        explain("ANALYZE", {})
+    caller = Caller(user_id=OWNER)
+    for after in (None, ("8F0000000V", uuid.UUID(int=2**127))):
+        for since in (None, NOW - timedelta(days=1)):
+            step = list_store.page_step(
+                SimpleNamespace(dialect=dialect),  # type: ignore[arg-type]  # only its dialect is read
+                caller,
+                after=after,
+                updated_since=since,
+                limit=51,
+            )
+            plan = explain(step.query.text(dialect), step.params or {})
+            text = "\n".join(plan)
+            if dialect == "sqlite":
+                walks = [line for line in plan if line.startswith(("SCAN l", "SEARCH l "))]
+                assert len(walks) == 1, text
+                assert walks[0].startswith("SEARCH l USING INDEX ix_lists_owner_id_rank_id"), text
+                assert "TEMP B-TREE" not in text, text
+            else:
+                nodes = [json.loads(line) for line in plan]
+                on_lists = [node for node in nodes if node["Relation Name"] == "lists"]
+                assert [node["Index Name"] for node in on_lists] == ["ix_lists_owner_id_rank_id"], text
+                assert not any(node["Node Type"] in {"Sort", "Incremental Sort"} for node in nodes), text
 
 
 @pytest.mark.parametrize("analyzed", [False, True], ids=["no statistics", "after ANALYZE"])
