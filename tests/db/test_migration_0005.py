@@ -52,8 +52,8 @@ def test_existing_tasks_land_in_the_inbox_unchanged(backend_name: str, tmp_path:
                         text(
                             "INSERT INTO tasks (id, owner_id, title, description, completed, priority,"
                             " due_at, title_key, search_key, version, created_at, updated_at)"
-                            " VALUES (:id, :owner, :title, 'd', :completed, 2, :due, :title_key, :search_key, 3,"
-                            " :created, :created)"
+                            " VALUES (:id, :owner, :title, 'd', :completed, 2, :due, :title_key,"
+                            " :search_key, 3, :created, :created)"
                         ),
                         {
                             "id": key(task_id),
