@@ -10,6 +10,7 @@ from fastapi import APIRouter, FastAPI
 
 from .routers import auth as auth_routes
 from .routers import health as health_routes
+from .routers import lists as lists_routes
 from .routers import tags as tags_routes
 from .routers import tasks as tasks_routes
 from .routers import users as users_routes
@@ -17,6 +18,7 @@ from .routers import users as users_routes
 INTERFACES: dict[str, Any] = {
     'auth': auth_routes.AuthHandlers,
     'health': health_routes.HealthHandlers,
+    'lists': lists_routes.ListsHandlers,
     'tags': tags_routes.TagsHandlers,
     'tasks': tasks_routes.TasksHandlers,
     'users': users_routes.UsersHandlers,
@@ -24,6 +26,7 @@ INTERFACES: dict[str, Any] = {
 OPERATIONS: dict[str, dict[str, tuple[str, ...]]] = {
     'auth': auth_routes.OPERATIONS,
     'health': health_routes.OPERATIONS,
+    'lists': lists_routes.OPERATIONS,
     'tags': tags_routes.OPERATIONS,
     'tasks': tasks_routes.OPERATIONS,
     'users': users_routes.OPERATIONS,
@@ -69,6 +72,7 @@ def create_app(
     *,
     auth: type[auth_routes.AuthHandlers],
     health: type[health_routes.HealthHandlers],
+    lists: type[lists_routes.ListsHandlers],
     tags: type[tags_routes.TagsHandlers],
     tasks: type[tasks_routes.TasksHandlers],
     users: type[users_routes.UsersHandlers],
@@ -78,6 +82,7 @@ def create_app(
     providers: dict[str, type[Any]] = {
         'auth': auth,
         'health': health,
+        'lists': lists,
         'tags': tags,
         'tasks': tasks,
         'users': users,
@@ -88,6 +93,7 @@ def create_app(
     routers: list[APIRouter] = [
         auth_routes.build_router(auth),
         health_routes.build_router(health),
+        lists_routes.build_router(lists),
         tags_routes.build_router(tags),
         tasks_routes.build_router(tasks),
         users_routes.build_router(users),

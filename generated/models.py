@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
 from typing import Annotated, List, Literal, Optional, Union
 from uuid import UUID
 
@@ -123,6 +124,8 @@ class TaskSort(
             '-priority',
             'title',
             '-title',
+            'position',
+            '-position',
         ]
     ]
 ):
@@ -138,6 +141,8 @@ class TaskSort(
             '-priority',
             'title',
             '-title',
+            'position',
+            '-position',
         ],
         Field(
             description='A sort field, optionally preceded by `-` for descending order.',
@@ -150,51 +155,6 @@ class Tag(RootModel[StrictStr]):
     root: Annotated[StrictStr, Field(max_length=50, pattern='^[^\\x00-\\x1F\\x7F-\\x9F]*$')]
 
 
-class Task(BaseModel):
-    object: Literal['task']
-    id: UUID
-    title: Annotated[StrictStr, Field(max_length=255, pattern='^[^\\x00-\\x1F\\x7F-\\x9F]*$')]
-    description: Annotated[Optional[StrictStr], Field(max_length=10000, pattern='^[^\\x00]*$')]
-    completed: StrictBool
-    completed_at: Annotated[
-        Optional[RFC3339DateTime],
-        Field(description='When the task was last completed; null while it is not completed.'),
-    ]
-    priority: Annotated[
-        Literal['none', 'low', 'medium', 'high'],
-        Field(description='How important the task is; sorting ranks none < low < medium < high.'),
-    ]
-    tags: Annotated[
-        List[Tag], Field(description="The task's tags, sorted case-insensitively.", max_length=20)
-    ]
-    due_at: Optional[RFC3339DateTime]
-    remind_at: Optional[RFC3339DateTime]
-    recurrence: Annotated[
-        Optional[StrictStr],
-        Field(
-            description="The task's recurrence rule in canonical form (upper case, without `RRULE:`), or null.",
-            max_length=500,
-            pattern='^[A-Z0-9=;,+-]*$',
-        ),
-    ]
-    next_occurrence_id: Annotated[
-        Optional[UUID],
-        Field(
-            description='The task created when this recurring task was completed, or null. It may since\nhave been deleted.\n'
-        ),
-    ]
-    etag: Annotated[
-        StrictStr,
-        Field(
-            description="The task's entity tag, as in the `ETag` header; send it as `If-Match`.",
-            max_length=32,
-            pattern='^"[0-9]+"$',
-        ),
-    ]
-    created_at: RFC3339DateTime
-    updated_at: RFC3339DateTime
-
-
 class TaskTombstone(BaseModel):
     model_config = ConfigDict(
         extra='forbid',
@@ -203,196 +163,6 @@ class TaskTombstone(BaseModel):
     id: UUID
     deleted: Literal[True]
     deleted_at: RFC3339DateTime
-
-
-class TaskCreate(BaseModel):
-    model_config = ConfigDict(
-        extra='forbid',
-    )
-    title: Annotated[
-        StrictStr,
-        Field(
-            description='1 to 255 characters with at least one that is not whitespace, and no control\ncharacters. Leading and trailing whitespace is trimmed.\n',
-            max_length=255,
-            min_length=1,
-            pattern='^[^\\x00-\\x1F\\x7F-\\x9F]*[^\\s\\x00-\\x1F\\x7F-\\x9F][^\\x00-\\x1F\\x7F-\\x9F]*$',
-        ),
-    ]
-    description: Annotated[
-        Optional[StrictStr],
-        Field(
-            description='Free text up to 10,000 characters, or null.',
-            max_length=10000,
-            pattern='^[^\\x00]*$',
-        ),
-    ] = None
-    completed: StrictBool = False
-    priority: Annotated[
-        Literal['none', 'low', 'medium', 'high'],
-        Field(description='How important the task is; sorting ranks none < low < medium < high.'),
-    ] = 'none'
-    tags: Annotated[
-        List[TagName],
-        Field(
-            description='Up to 20 tags. Tags are compared case-insensitively: the same tag twice on one task\nis refused.\n',
-            max_length=20,
-            validate_default=True,
-        ),
-    ] = []
-    due_at: Annotated[
-        Optional[RFC3339DateTime],
-        Field(description='When the task is due (RFC 3339, with an offset), or null.'),
-    ] = None
-    remind_at: Annotated[
-        Optional[RFC3339DateTime],
-        Field(
-            description='When to remind the user (RFC 3339, with an offset); not after `due_at`.'
-        ),
-    ] = None
-    recurrence: Annotated[
-        Optional[StrictStr],
-        Field(
-            description='An RFC 5545 recurrence rule (the value of an RRULE line, such as\n`FREQ=WEEKLY;BYDAY=MO,TH`), evaluated in UTC from `due_at`, which it requires.\nNames and values are case-insensitive. The pattern states the grammar: parts\nseparated by `;`, each one of FREQ (HOURLY, DAILY, WEEKLY, MONTHLY or YEARLY),\nINTERVAL, COUNT, UNTIL (`20261231` or `20261231T235959Z`), WKST, BYDAY (such as\n`MO,TH` or `-1FR`), BYMONTHDAY, BYMONTH, BYHOUR, BYMINUTE or BYSETPOS. What it cannot\nstate the server checks: FREQ is required, no part is given twice, COUNT and UNTIL\nare not combined, numbers are in range (INTERVAL 1-1000, COUNT 1-9999, BYMONTH 1-12,\nBYMONTHDAY ±1-31, BYHOUR 0-23, BYMINUTE 0-59, BYSETPOS ±1-366), the rule has an\noccurrence after `due_at` within 10 years (50 for MONTHLY and YEARLY rules) and never\ntwo occurrences less than an hour apart.\nNull: the task does not repeat.\n',
-            examples=['FREQ=WEEKLY;BYDAY=MO,TH', 'FREQ=MONTHLY;BYMONTHDAY=-1;COUNT=12'],
-            max_length=500,
-            pattern='^([Rr][Rr][Uu][Ll][Ee]:)?([Ff][Rr][Ee][Qq]=([Hh][Oo][Uu][Rr][Ll][Yy]|[Dd][Aa][Ii][Ll][Yy]|[Ww][Ee][Ee][Kk][Ll][Yy]|[Mm][Oo][Nn][Tt][Hh][Ll][Yy]|[Yy][Ee][Aa][Rr][Ll][Yy])|[Ii][Nn][Tt][Ee][Rr][Vv][Aa][Ll]=[+-]?[0-9]{1,4}|[Cc][Oo][Uu][Nn][Tt]=[+-]?[0-9]{1,4}|[Uu][Nn][Tt][Ii][Ll]=[0-9]{8}([Tt][0-9]{6}[Zz]?)?|[Ww][Kk][Ss][Tt]=([Ss][Uu]|[Mm][Oo]|[Tt][Uu]|[Ww][Ee]|[Tt][Hh]|[Ff][Rr]|[Ss][Aa])|[Bb][Yy][Dd][Aa][Yy]=([+-]?[0-9]{1,2})?([Ss][Uu]|[Mm][Oo]|[Tt][Uu]|[Ww][Ee]|[Tt][Hh]|[Ff][Rr]|[Ss][Aa])(,([+-]?[0-9]{1,2})?([Ss][Uu]|[Mm][Oo]|[Tt][Uu]|[Ww][Ee]|[Tt][Hh]|[Ff][Rr]|[Ss][Aa]))*|([Bb][Yy][Mm][Oo][Nn][Tt][Hh][Dd][Aa][Yy]|[Bb][Yy][Mm][Oo][Nn][Tt][Hh]|[Bb][Yy][Hh][Oo][Uu][Rr]|[Bb][Yy][Mm][Ii][Nn][Uu][Tt][Ee]|[Bb][Yy][Ss][Ee][Tt][Pp][Oo][Ss])=[+-]?[0-9]{1,4}(,[+-]?[0-9]{1,4})*)(;([Ff][Rr][Ee][Qq]=([Hh][Oo][Uu][Rr][Ll][Yy]|[Dd][Aa][Ii][Ll][Yy]|[Ww][Ee][Ee][Kk][Ll][Yy]|[Mm][Oo][Nn][Tt][Hh][Ll][Yy]|[Yy][Ee][Aa][Rr][Ll][Yy])|[Ii][Nn][Tt][Ee][Rr][Vv][Aa][Ll]=[+-]?[0-9]{1,4}|[Cc][Oo][Uu][Nn][Tt]=[+-]?[0-9]{1,4}|[Uu][Nn][Tt][Ii][Ll]=[0-9]{8}([Tt][0-9]{6}[Zz]?)?|[Ww][Kk][Ss][Tt]=([Ss][Uu]|[Mm][Oo]|[Tt][Uu]|[Ww][Ee]|[Tt][Hh]|[Ff][Rr]|[Ss][Aa])|[Bb][Yy][Dd][Aa][Yy]=([+-]?[0-9]{1,2})?([Ss][Uu]|[Mm][Oo]|[Tt][Uu]|[Ww][Ee]|[Tt][Hh]|[Ff][Rr]|[Ss][Aa])(,([+-]?[0-9]{1,2})?([Ss][Uu]|[Mm][Oo]|[Tt][Uu]|[Ww][Ee]|[Tt][Hh]|[Ff][Rr]|[Ss][Aa]))*|([Bb][Yy][Mm][Oo][Nn][Tt][Hh][Dd][Aa][Yy]|[Bb][Yy][Mm][Oo][Nn][Tt][Hh]|[Bb][Yy][Hh][Oo][Uu][Rr]|[Bb][Yy][Mm][Ii][Nn][Uu][Tt][Ee]|[Bb][Yy][Ss][Ee][Tt][Pp][Oo][Ss])=[+-]?[0-9]{1,4}(,[+-]?[0-9]{1,4})*))*$',
-        ),
-    ] = None
-
-
-class TaskReplace(BaseModel):
-    model_config = ConfigDict(
-        extra='forbid',
-    )
-    title: Annotated[
-        StrictStr,
-        Field(
-            description='1 to 255 characters with at least one that is not whitespace, and no control\ncharacters. Leading and trailing whitespace is trimmed.\n',
-            max_length=255,
-            min_length=1,
-            pattern='^[^\\x00-\\x1F\\x7F-\\x9F]*[^\\s\\x00-\\x1F\\x7F-\\x9F][^\\x00-\\x1F\\x7F-\\x9F]*$',
-        ),
-    ]
-    description: Annotated[
-        Optional[StrictStr],
-        Field(
-            description='Free text up to 10,000 characters, or null.',
-            max_length=10000,
-            pattern='^[^\\x00]*$',
-        ),
-    ] = None
-    completed: StrictBool
-    priority: Annotated[
-        Literal['none', 'low', 'medium', 'high'],
-        Field(description='How important the task is; sorting ranks none < low < medium < high.'),
-    ] = 'none'
-    tags: Annotated[
-        List[TagName],
-        Field(
-            description='Up to 20 tags. Tags are compared case-insensitively: the same tag twice on one task\nis refused.\n',
-            max_length=20,
-            validate_default=True,
-        ),
-    ] = []
-    due_at: Annotated[
-        Optional[RFC3339DateTime],
-        Field(description='When the task is due (RFC 3339, with an offset), or null.'),
-    ] = None
-    remind_at: Annotated[
-        Optional[RFC3339DateTime],
-        Field(
-            description='When to remind the user (RFC 3339, with an offset); not after `due_at`.'
-        ),
-    ] = None
-    recurrence: Annotated[
-        Optional[StrictStr],
-        Field(
-            description='An RFC 5545 recurrence rule (the value of an RRULE line, such as\n`FREQ=WEEKLY;BYDAY=MO,TH`), evaluated in UTC from `due_at`, which it requires.\nNames and values are case-insensitive. The pattern states the grammar: parts\nseparated by `;`, each one of FREQ (HOURLY, DAILY, WEEKLY, MONTHLY or YEARLY),\nINTERVAL, COUNT, UNTIL (`20261231` or `20261231T235959Z`), WKST, BYDAY (such as\n`MO,TH` or `-1FR`), BYMONTHDAY, BYMONTH, BYHOUR, BYMINUTE or BYSETPOS. What it cannot\nstate the server checks: FREQ is required, no part is given twice, COUNT and UNTIL\nare not combined, numbers are in range (INTERVAL 1-1000, COUNT 1-9999, BYMONTH 1-12,\nBYMONTHDAY ±1-31, BYHOUR 0-23, BYMINUTE 0-59, BYSETPOS ±1-366), the rule has an\noccurrence after `due_at` within 10 years (50 for MONTHLY and YEARLY rules) and never\ntwo occurrences less than an hour apart.\nNull: the task does not repeat.\n',
-            examples=['FREQ=WEEKLY;BYDAY=MO,TH', 'FREQ=MONTHLY;BYMONTHDAY=-1;COUNT=12'],
-            max_length=500,
-            pattern='^([Rr][Rr][Uu][Ll][Ee]:)?([Ff][Rr][Ee][Qq]=([Hh][Oo][Uu][Rr][Ll][Yy]|[Dd][Aa][Ii][Ll][Yy]|[Ww][Ee][Ee][Kk][Ll][Yy]|[Mm][Oo][Nn][Tt][Hh][Ll][Yy]|[Yy][Ee][Aa][Rr][Ll][Yy])|[Ii][Nn][Tt][Ee][Rr][Vv][Aa][Ll]=[+-]?[0-9]{1,4}|[Cc][Oo][Uu][Nn][Tt]=[+-]?[0-9]{1,4}|[Uu][Nn][Tt][Ii][Ll]=[0-9]{8}([Tt][0-9]{6}[Zz]?)?|[Ww][Kk][Ss][Tt]=([Ss][Uu]|[Mm][Oo]|[Tt][Uu]|[Ww][Ee]|[Tt][Hh]|[Ff][Rr]|[Ss][Aa])|[Bb][Yy][Dd][Aa][Yy]=([+-]?[0-9]{1,2})?([Ss][Uu]|[Mm][Oo]|[Tt][Uu]|[Ww][Ee]|[Tt][Hh]|[Ff][Rr]|[Ss][Aa])(,([+-]?[0-9]{1,2})?([Ss][Uu]|[Mm][Oo]|[Tt][Uu]|[Ww][Ee]|[Tt][Hh]|[Ff][Rr]|[Ss][Aa]))*|([Bb][Yy][Mm][Oo][Nn][Tt][Hh][Dd][Aa][Yy]|[Bb][Yy][Mm][Oo][Nn][Tt][Hh]|[Bb][Yy][Hh][Oo][Uu][Rr]|[Bb][Yy][Mm][Ii][Nn][Uu][Tt][Ee]|[Bb][Yy][Ss][Ee][Tt][Pp][Oo][Ss])=[+-]?[0-9]{1,4}(,[+-]?[0-9]{1,4})*)(;([Ff][Rr][Ee][Qq]=([Hh][Oo][Uu][Rr][Ll][Yy]|[Dd][Aa][Ii][Ll][Yy]|[Ww][Ee][Ee][Kk][Ll][Yy]|[Mm][Oo][Nn][Tt][Hh][Ll][Yy]|[Yy][Ee][Aa][Rr][Ll][Yy])|[Ii][Nn][Tt][Ee][Rr][Vv][Aa][Ll]=[+-]?[0-9]{1,4}|[Cc][Oo][Uu][Nn][Tt]=[+-]?[0-9]{1,4}|[Uu][Nn][Tt][Ii][Ll]=[0-9]{8}([Tt][0-9]{6}[Zz]?)?|[Ww][Kk][Ss][Tt]=([Ss][Uu]|[Mm][Oo]|[Tt][Uu]|[Ww][Ee]|[Tt][Hh]|[Ff][Rr]|[Ss][Aa])|[Bb][Yy][Dd][Aa][Yy]=([+-]?[0-9]{1,2})?([Ss][Uu]|[Mm][Oo]|[Tt][Uu]|[Ww][Ee]|[Tt][Hh]|[Ff][Rr]|[Ss][Aa])(,([+-]?[0-9]{1,2})?([Ss][Uu]|[Mm][Oo]|[Tt][Uu]|[Ww][Ee]|[Tt][Hh]|[Ff][Rr]|[Ss][Aa]))*|([Bb][Yy][Mm][Oo][Nn][Tt][Hh][Dd][Aa][Yy]|[Bb][Yy][Mm][Oo][Nn][Tt][Hh]|[Bb][Yy][Hh][Oo][Uu][Rr]|[Bb][Yy][Mm][Ii][Nn][Uu][Tt][Ee]|[Bb][Yy][Ss][Ee][Tt][Pp][Oo][Ss])=[+-]?[0-9]{1,4}(,[+-]?[0-9]{1,4})*))*$',
-        ),
-    ] = None
-
-
-class TaskUpdate(BaseModel):
-    model_config = ConfigDict(
-        extra='forbid',
-    )
-    title: Annotated[
-        StrictStr,
-        Field(
-            description='1 to 255 characters with at least one that is not whitespace, and no control\ncharacters. Leading and trailing whitespace is trimmed.\n',
-            max_length=255,
-            min_length=1,
-            pattern='^[^\\x00-\\x1F\\x7F-\\x9F]*[^\\s\\x00-\\x1F\\x7F-\\x9F][^\\x00-\\x1F\\x7F-\\x9F]*$',
-        ),
-    ] = None
-    description: Annotated[
-        Optional[StrictStr],
-        Field(
-            description='Free text up to 10,000 characters, or null.',
-            max_length=10000,
-            pattern='^[^\\x00]*$',
-        ),
-    ] = None
-    completed: StrictBool = None
-    priority: Annotated[
-        Literal['none', 'low', 'medium', 'high'],
-        Field(description='How important the task is; sorting ranks none < low < medium < high.'),
-    ] = None
-    tags: Annotated[
-        List[TagName],
-        Field(
-            description='Up to 20 tags. Tags are compared case-insensitively: the same tag twice on one task\nis refused.\n',
-            max_length=20,
-        ),
-    ] = None
-    due_at: Annotated[
-        Optional[RFC3339DateTime],
-        Field(description='When the task is due (RFC 3339, with an offset), or null.'),
-    ] = None
-    remind_at: Annotated[
-        Optional[RFC3339DateTime],
-        Field(
-            description='When to remind the user (RFC 3339, with an offset); not after `due_at`.'
-        ),
-    ] = None
-    recurrence: Annotated[
-        Optional[StrictStr],
-        Field(
-            description='An RFC 5545 recurrence rule (the value of an RRULE line, such as\n`FREQ=WEEKLY;BYDAY=MO,TH`), evaluated in UTC from `due_at`, which it requires.\nNames and values are case-insensitive. The pattern states the grammar: parts\nseparated by `;`, each one of FREQ (HOURLY, DAILY, WEEKLY, MONTHLY or YEARLY),\nINTERVAL, COUNT, UNTIL (`20261231` or `20261231T235959Z`), WKST, BYDAY (such as\n`MO,TH` or `-1FR`), BYMONTHDAY, BYMONTH, BYHOUR, BYMINUTE or BYSETPOS. What it cannot\nstate the server checks: FREQ is required, no part is given twice, COUNT and UNTIL\nare not combined, numbers are in range (INTERVAL 1-1000, COUNT 1-9999, BYMONTH 1-12,\nBYMONTHDAY ±1-31, BYHOUR 0-23, BYMINUTE 0-59, BYSETPOS ±1-366), the rule has an\noccurrence after `due_at` within 10 years (50 for MONTHLY and YEARLY rules) and never\ntwo occurrences less than an hour apart.\nNull: the task does not repeat.\n',
-            examples=['FREQ=WEEKLY;BYDAY=MO,TH', 'FREQ=MONTHLY;BYMONTHDAY=-1;COUNT=12'],
-            max_length=500,
-            pattern='^([Rr][Rr][Uu][Ll][Ee]:)?([Ff][Rr][Ee][Qq]=([Hh][Oo][Uu][Rr][Ll][Yy]|[Dd][Aa][Ii][Ll][Yy]|[Ww][Ee][Ee][Kk][Ll][Yy]|[Mm][Oo][Nn][Tt][Hh][Ll][Yy]|[Yy][Ee][Aa][Rr][Ll][Yy])|[Ii][Nn][Tt][Ee][Rr][Vv][Aa][Ll]=[+-]?[0-9]{1,4}|[Cc][Oo][Uu][Nn][Tt]=[+-]?[0-9]{1,4}|[Uu][Nn][Tt][Ii][Ll]=[0-9]{8}([Tt][0-9]{6}[Zz]?)?|[Ww][Kk][Ss][Tt]=([Ss][Uu]|[Mm][Oo]|[Tt][Uu]|[Ww][Ee]|[Tt][Hh]|[Ff][Rr]|[Ss][Aa])|[Bb][Yy][Dd][Aa][Yy]=([+-]?[0-9]{1,2})?([Ss][Uu]|[Mm][Oo]|[Tt][Uu]|[Ww][Ee]|[Tt][Hh]|[Ff][Rr]|[Ss][Aa])(,([+-]?[0-9]{1,2})?([Ss][Uu]|[Mm][Oo]|[Tt][Uu]|[Ww][Ee]|[Tt][Hh]|[Ff][Rr]|[Ss][Aa]))*|([Bb][Yy][Mm][Oo][Nn][Tt][Hh][Dd][Aa][Yy]|[Bb][Yy][Mm][Oo][Nn][Tt][Hh]|[Bb][Yy][Hh][Oo][Uu][Rr]|[Bb][Yy][Mm][Ii][Nn][Uu][Tt][Ee]|[Bb][Yy][Ss][Ee][Tt][Pp][Oo][Ss])=[+-]?[0-9]{1,4}(,[+-]?[0-9]{1,4})*)(;([Ff][Rr][Ee][Qq]=([Hh][Oo][Uu][Rr][Ll][Yy]|[Dd][Aa][Ii][Ll][Yy]|[Ww][Ee][Ee][Kk][Ll][Yy]|[Mm][Oo][Nn][Tt][Hh][Ll][Yy]|[Yy][Ee][Aa][Rr][Ll][Yy])|[Ii][Nn][Tt][Ee][Rr][Vv][Aa][Ll]=[+-]?[0-9]{1,4}|[Cc][Oo][Uu][Nn][Tt]=[+-]?[0-9]{1,4}|[Uu][Nn][Tt][Ii][Ll]=[0-9]{8}([Tt][0-9]{6}[Zz]?)?|[Ww][Kk][Ss][Tt]=([Ss][Uu]|[Mm][Oo]|[Tt][Uu]|[Ww][Ee]|[Tt][Hh]|[Ff][Rr]|[Ss][Aa])|[Bb][Yy][Dd][Aa][Yy]=([+-]?[0-9]{1,2})?([Ss][Uu]|[Mm][Oo]|[Tt][Uu]|[Ww][Ee]|[Tt][Hh]|[Ff][Rr]|[Ss][Aa])(,([+-]?[0-9]{1,2})?([Ss][Uu]|[Mm][Oo]|[Tt][Uu]|[Ww][Ee]|[Tt][Hh]|[Ff][Rr]|[Ss][Aa]))*|([Bb][Yy][Mm][Oo][Nn][Tt][Hh][Dd][Aa][Yy]|[Bb][Yy][Mm][Oo][Nn][Tt][Hh]|[Bb][Yy][Hh][Oo][Uu][Rr]|[Bb][Yy][Mm][Ii][Nn][Uu][Tt][Ee]|[Bb][Yy][Ss][Ee][Tt][Pp][Oo][Ss])=[+-]?[0-9]{1,4}(,[+-]?[0-9]{1,4})*))*$',
-        ),
-    ] = None
-
-
-class BatchCreate(BaseModel):
-    model_config = ConfigDict(
-        extra='forbid',
-    )
-    op: Literal['create']
-    task: TaskCreate
-
-
-class BatchUpdate(BaseModel):
-    model_config = ConfigDict(
-        extra='forbid',
-    )
-    op: Literal['update']
-    id: UUID
-    if_match: Annotated[
-        StrictStr,
-        Field(
-            description='`*`, or a comma-separated list of entity tags such as `"3"`.',
-            max_length=1024,
-            min_length=1,
-            pattern='^(\\*|(W/)?"[\\x21\\x23-\\x7E]*"([ \\t]*,[ \\t]*(W/)?"[\\x21\\x23-\\x7E]*")*)$',
-        ),
-    ] = None
-    changes: TaskUpdate
 
 
 class BatchDelete(BaseModel):
@@ -412,12 +182,162 @@ class BatchDelete(BaseModel):
     ] = None
 
 
-class BatchResult(BaseModel):
-    op: Literal['create', 'update', 'delete']
+class TaskList(BaseModel):
+    object: Literal['list']
     id: UUID
-    task: Annotated[
-        Optional[Task], Field(description='The task after the operation; null for a delete.')
+    name: Annotated[StrictStr, Field(max_length=100, pattern='^[^\\x00-\\x1F\\x7F-\\x9F]*$')]
+    color: Annotated[
+        Optional[StrictStr],
+        Field(
+            max_length=7,
+            pattern='^(red|orange|yellow|green|teal|blue|purple|pink|grey|#[0-9a-f]{6})$',
+        ),
     ]
+    position: Annotated[
+        StrictStr,
+        Field(
+            description="The item's place among its siblings: sorting siblings by `position` (byte-wise,\nties broken by `id`) gives the order the user arranged. Opaque; set it with the\n`move` operations.\n",
+            max_length=64,
+            min_length=1,
+            pattern='^[0-9A-Za-z]+$',
+        ),
+    ]
+    open_task_count: Annotated[
+        StrictInt,
+        Field(
+            description='How many open tasks (subtasks included) the list holds.',
+            ge=0,
+            le=2147483647,
+        ),
+    ]
+    completed_task_count: Annotated[
+        StrictInt,
+        Field(
+            description='How many completed tasks (subtasks included) the list holds.',
+            ge=0,
+            le=2147483647,
+        ),
+    ]
+    etag: Annotated[
+        StrictStr,
+        Field(
+            description="The list's entity tag, as in the `ETag` header; send it as `If-Match`.",
+            max_length=32,
+            pattern='^"[0-9]+"$',
+        ),
+    ]
+    created_at: RFC3339DateTime
+    updated_at: RFC3339DateTime
+
+
+class TaskListTombstone(BaseModel):
+    model_config = ConfigDict(
+        extra='forbid',
+    )
+    object: Literal['list_tombstone']
+    id: UUID
+    deleted: Literal[True]
+    deleted_at: RFC3339DateTime
+
+
+class TaskListPage(BaseModel):
+    items: Annotated[
+        List[Annotated[Union[TaskList, TaskListTombstone], Field(discriminator='object')]],
+        Field(
+            description='Lists in `position` order; with `updated_since`, also tombstones.',
+            max_length=100,
+        ),
+    ]
+    next_cursor: Annotated[
+        Optional[StrictStr],
+        Field(
+            description='Pass as `cursor` to get the next page; null on the last page.',
+            max_length=4096,
+            pattern='^[A-Za-z0-9_.-]+$',
+        ),
+    ]
+
+
+class TaskListCreate(BaseModel):
+    model_config = ConfigDict(
+        extra='forbid',
+    )
+    name: Annotated[
+        StrictStr,
+        Field(
+            description="1 to 100 characters with at least one that is not whitespace, and no control\ncharacters. Leading and trailing whitespace is trimmed. Unique among the caller's\nlists, compared case-insensitively.\n",
+            max_length=100,
+            min_length=1,
+            pattern='^[^\\x00-\\x1F\\x7F-\\x9F]*[^\\s\\x00-\\x1F\\x7F-\\x9F][^\\x00-\\x1F\\x7F-\\x9F]*$',
+        ),
+    ]
+    color: Annotated[
+        Optional[StrictStr],
+        Field(
+            description='One of the named colours `red`, `orange`, `yellow`, `green`, `teal`, `blue`,\n`purple`, `pink`, `grey`, or `#RRGGBB` (answered in lower case); null for none.\n',
+            max_length=7,
+            pattern='^(red|orange|yellow|green|teal|blue|purple|pink|grey|#[0-9A-Fa-f]{6})$',
+        ),
+    ] = None
+
+
+class TaskListUpdate(BaseModel):
+    model_config = ConfigDict(
+        extra='forbid',
+    )
+    name: Annotated[
+        StrictStr,
+        Field(
+            description="1 to 100 characters with at least one that is not whitespace, and no control\ncharacters. Leading and trailing whitespace is trimmed. Unique among the caller's\nlists, compared case-insensitively.\n",
+            max_length=100,
+            min_length=1,
+            pattern='^[^\\x00-\\x1F\\x7F-\\x9F]*[^\\s\\x00-\\x1F\\x7F-\\x9F][^\\x00-\\x1F\\x7F-\\x9F]*$',
+        ),
+    ] = None
+    color: Annotated[
+        Optional[StrictStr],
+        Field(
+            description='One of the named colours `red`, `orange`, `yellow`, `green`, `teal`, `blue`,\n`purple`, `pink`, `grey`, or `#RRGGBB` (answered in lower case); null for none.\n',
+            max_length=7,
+            pattern='^(red|orange|yellow|green|teal|blue|purple|pink|grey|#[0-9A-Fa-f]{6})$',
+        ),
+    ] = None
+
+
+class TaskMove(BaseModel):
+    model_config = ConfigDict(
+        extra='forbid',
+    )
+    list_id: Annotated[
+        Optional[UUID],
+        Field(
+            description="The list to put the task in (one of the caller's lists; another user's is a 404), or\nnull for the inbox. A subtask is always in its parent's list: for a subtask, omit it\nor give the parent's list.\n"
+        ),
+    ] = None
+    parent_id: Annotated[
+        Optional[UUID],
+        Field(
+            description="The task to make this one a subtask of (one of the caller's tasks; another user's is a\n404), or null for a top-level task. Tasks nest at most 4 levels deep (a top-level task\nand three levels of subtasks); deeper, or a task under itself or one of its own\nsubtasks, is a 422.\n"
+        ),
+    ] = None
+    after_id: Annotated[
+        Optional[UUID], Field(description='Place the task right after this sibling.')
+    ] = None
+    before_id: Annotated[
+        Optional[UUID], Field(description='Place the task right before this sibling.')
+    ] = None
+
+
+class TaskListMove(BaseModel):
+    model_config = ConfigDict(
+        extra='forbid',
+    )
+    after_id: Annotated[
+        Optional[UUID], Field(description='Place the list right after this list.')
+    ] = None
+    before_id: Annotated[
+        Optional[UUID], Field(description='Place the list right before this list.')
+    ] = None
 
 
 class TagCount(BaseModel):
@@ -466,6 +386,11 @@ class OAuth2Error(BaseModel):
             pattern='^[\\x20-\\x21\\x23-\\x5B\\x5D-\\x7E]*$',
         ),
     ]
+
+
+class Tasks(StrEnum):
+    delete = 'delete'
+    inbox = 'inbox'
 
 
 class RegisterRequest(BaseModel):
@@ -526,26 +451,306 @@ class AccountDeletionRequest(BaseModel):
     ]
 
 
-class TaskPage(BaseModel):
-    items: Annotated[
-        List[Annotated[Union[Task, TaskTombstone], Field(discriminator='object')]],
-        Field(
-            description='Tasks; with `updated_since`, also tombstones (`object` is `task_tombstone`).',
-            max_length=100,
-        ),
+class Task(BaseModel):
+    object: Literal['task']
+    id: UUID
+    title: Annotated[StrictStr, Field(max_length=255, pattern='^[^\\x00-\\x1F\\x7F-\\x9F]*$')]
+    description: Annotated[Optional[StrictStr], Field(max_length=10000, pattern='^[^\\x00]*$')]
+    completed: StrictBool
+    completed_at: Annotated[
+        Optional[RFC3339DateTime],
+        Field(description='When the task was last completed; null while it is not completed.'),
     ]
-    next_cursor: Annotated[
+    priority: Annotated[
+        Literal['none', 'low', 'medium', 'high'],
+        Field(description='How important the task is; sorting ranks none < low < medium < high.'),
+    ]
+    tags: Annotated[
+        List[Tag], Field(description="The task's tags, sorted case-insensitively.", max_length=20)
+    ]
+    due_at: Optional[RFC3339DateTime]
+    remind_at: Optional[RFC3339DateTime]
+    recurrence: Annotated[
         Optional[StrictStr],
         Field(
-            description='Pass as `cursor` to get the next page; null on the last page.',
-            max_length=4096,
-            pattern='^[A-Za-z0-9_.-]+$',
+            description="The task's recurrence rule in canonical form (upper case, without `RRULE:`), or null.",
+            max_length=500,
+            pattern='^[A-Z0-9=;,+-]*$',
         ),
     ]
+    next_occurrence_id: Annotated[
+        Optional[UUID],
+        Field(
+            description='The task created when this recurring task was completed, or null. It may since\nhave been deleted.\n'
+        ),
+    ]
+    list_id: Annotated[
+        Optional[UUID], Field(description='The list the task is in; null for the inbox.')
+    ]
+    parent_id: Annotated[
+        Optional[UUID],
+        Field(description='The task this one is a subtask of; null for a top-level task.'),
+    ]
+    position: Annotated[
+        StrictStr,
+        Field(
+            description="The item's place among its siblings: sorting siblings by `position` (byte-wise,\nties broken by `id`) gives the order the user arranged. Opaque; set it with the\n`move` operations.\n",
+            max_length=64,
+            min_length=1,
+            pattern='^[0-9A-Za-z]+$',
+        ),
+    ]
+    subtask_count: Annotated[
+        StrictInt, Field(description='How many direct subtasks the task has.', ge=0, le=2147483647)
+    ]
+    completed_subtask_count: Annotated[
+        StrictInt,
+        Field(description='How many of the direct subtasks are completed.', ge=0, le=2147483647),
+    ]
+    etag: Annotated[
+        StrictStr,
+        Field(
+            description="The task's entity tag, as in the `ETag` header; send it as `If-Match`.",
+            max_length=32,
+            pattern='^"[0-9]+"$',
+        ),
+    ]
+    created_at: RFC3339DateTime
+    updated_at: RFC3339DateTime
 
 
-class TaskBatchResult(BaseModel):
-    results: Annotated[List[BatchResult], Field(max_length=100)]
+class TaskCreate(BaseModel):
+    model_config = ConfigDict(
+        extra='forbid',
+    )
+    title: Annotated[
+        StrictStr,
+        Field(
+            description='1 to 255 characters with at least one that is not whitespace, and no control\ncharacters. Leading and trailing whitespace is trimmed.\n',
+            max_length=255,
+            min_length=1,
+            pattern='^[^\\x00-\\x1F\\x7F-\\x9F]*[^\\s\\x00-\\x1F\\x7F-\\x9F][^\\x00-\\x1F\\x7F-\\x9F]*$',
+        ),
+    ]
+    description: Annotated[
+        Optional[StrictStr],
+        Field(
+            description='Free text up to 10,000 characters, or null.',
+            max_length=10000,
+            pattern='^[^\\x00]*$',
+        ),
+    ] = None
+    completed: StrictBool = False
+    priority: Annotated[
+        Literal['none', 'low', 'medium', 'high'],
+        Field(description='How important the task is; sorting ranks none < low < medium < high.'),
+    ] = 'none'
+    tags: Annotated[
+        List[TagName],
+        Field(
+            description='Up to 20 tags. Tags are compared case-insensitively: the same tag twice on one task\nis refused.\n',
+            max_length=20,
+            validate_default=True,
+        ),
+    ] = []
+    due_at: Annotated[
+        Optional[RFC3339DateTime],
+        Field(description='When the task is due (RFC 3339, with an offset), or null.'),
+    ] = None
+    remind_at: Annotated[
+        Optional[RFC3339DateTime],
+        Field(
+            description='When to remind the user (RFC 3339, with an offset); not after `due_at`.'
+        ),
+    ] = None
+    recurrence: Annotated[
+        Optional[StrictStr],
+        Field(
+            description='An RFC 5545 recurrence rule (the value of an RRULE line, such as\n`FREQ=WEEKLY;BYDAY=MO,TH`), evaluated in UTC from `due_at`, which it requires.\nNames and values are case-insensitive. The pattern states the grammar: parts\nseparated by `;`, each one of FREQ (HOURLY, DAILY, WEEKLY, MONTHLY or YEARLY),\nINTERVAL, COUNT, UNTIL (`20261231` or `20261231T235959Z`), WKST, BYDAY (such as\n`MO,TH` or `-1FR`), BYMONTHDAY, BYMONTH, BYHOUR, BYMINUTE or BYSETPOS. What it cannot\nstate the server checks: FREQ is required, no part is given twice, COUNT and UNTIL\nare not combined, numbers are in range (INTERVAL 1-1000, COUNT 1-9999, BYMONTH 1-12,\nBYMONTHDAY ±1-31, BYHOUR 0-23, BYMINUTE 0-59, BYSETPOS ±1-366), the rule has an\noccurrence after `due_at` within 10 years (50 for MONTHLY and YEARLY rules) and never\ntwo occurrences less than an hour apart.\nNull: the task does not repeat.\n',
+            examples=['FREQ=WEEKLY;BYDAY=MO,TH', 'FREQ=MONTHLY;BYMONTHDAY=-1;COUNT=12'],
+            max_length=500,
+            pattern='^([Rr][Rr][Uu][Ll][Ee]:)?([Ff][Rr][Ee][Qq]=([Hh][Oo][Uu][Rr][Ll][Yy]|[Dd][Aa][Ii][Ll][Yy]|[Ww][Ee][Ee][Kk][Ll][Yy]|[Mm][Oo][Nn][Tt][Hh][Ll][Yy]|[Yy][Ee][Aa][Rr][Ll][Yy])|[Ii][Nn][Tt][Ee][Rr][Vv][Aa][Ll]=[+-]?[0-9]{1,4}|[Cc][Oo][Uu][Nn][Tt]=[+-]?[0-9]{1,4}|[Uu][Nn][Tt][Ii][Ll]=[0-9]{8}([Tt][0-9]{6}[Zz]?)?|[Ww][Kk][Ss][Tt]=([Ss][Uu]|[Mm][Oo]|[Tt][Uu]|[Ww][Ee]|[Tt][Hh]|[Ff][Rr]|[Ss][Aa])|[Bb][Yy][Dd][Aa][Yy]=([+-]?[0-9]{1,2})?([Ss][Uu]|[Mm][Oo]|[Tt][Uu]|[Ww][Ee]|[Tt][Hh]|[Ff][Rr]|[Ss][Aa])(,([+-]?[0-9]{1,2})?([Ss][Uu]|[Mm][Oo]|[Tt][Uu]|[Ww][Ee]|[Tt][Hh]|[Ff][Rr]|[Ss][Aa]))*|([Bb][Yy][Mm][Oo][Nn][Tt][Hh][Dd][Aa][Yy]|[Bb][Yy][Mm][Oo][Nn][Tt][Hh]|[Bb][Yy][Hh][Oo][Uu][Rr]|[Bb][Yy][Mm][Ii][Nn][Uu][Tt][Ee]|[Bb][Yy][Ss][Ee][Tt][Pp][Oo][Ss])=[+-]?[0-9]{1,4}(,[+-]?[0-9]{1,4})*)(;([Ff][Rr][Ee][Qq]=([Hh][Oo][Uu][Rr][Ll][Yy]|[Dd][Aa][Ii][Ll][Yy]|[Ww][Ee][Ee][Kk][Ll][Yy]|[Mm][Oo][Nn][Tt][Hh][Ll][Yy]|[Yy][Ee][Aa][Rr][Ll][Yy])|[Ii][Nn][Tt][Ee][Rr][Vv][Aa][Ll]=[+-]?[0-9]{1,4}|[Cc][Oo][Uu][Nn][Tt]=[+-]?[0-9]{1,4}|[Uu][Nn][Tt][Ii][Ll]=[0-9]{8}([Tt][0-9]{6}[Zz]?)?|[Ww][Kk][Ss][Tt]=([Ss][Uu]|[Mm][Oo]|[Tt][Uu]|[Ww][Ee]|[Tt][Hh]|[Ff][Rr]|[Ss][Aa])|[Bb][Yy][Dd][Aa][Yy]=([+-]?[0-9]{1,2})?([Ss][Uu]|[Mm][Oo]|[Tt][Uu]|[Ww][Ee]|[Tt][Hh]|[Ff][Rr]|[Ss][Aa])(,([+-]?[0-9]{1,2})?([Ss][Uu]|[Mm][Oo]|[Tt][Uu]|[Ww][Ee]|[Tt][Hh]|[Ff][Rr]|[Ss][Aa]))*|([Bb][Yy][Mm][Oo][Nn][Tt][Hh][Dd][Aa][Yy]|[Bb][Yy][Mm][Oo][Nn][Tt][Hh]|[Bb][Yy][Hh][Oo][Uu][Rr]|[Bb][Yy][Mm][Ii][Nn][Uu][Tt][Ee]|[Bb][Yy][Ss][Ee][Tt][Pp][Oo][Ss])=[+-]?[0-9]{1,4}(,[+-]?[0-9]{1,4})*))*$',
+        ),
+    ] = None
+    list_id: Annotated[
+        Optional[UUID],
+        Field(
+            description="The list to put the task in (one of the caller's lists; another user's is a 404), or\nnull for the inbox. A subtask is always in its parent's list: for a subtask, omit it\nor give the parent's list.\n"
+        ),
+    ] = None
+    parent_id: Annotated[
+        Optional[UUID],
+        Field(
+            description="The task to make this one a subtask of (one of the caller's tasks; another user's is a\n404), or null for a top-level task. Tasks nest at most 4 levels deep (a top-level task\nand three levels of subtasks); deeper, or a task under itself or one of its own\nsubtasks, is a 422.\n"
+        ),
+    ] = None
+
+
+class TaskReplace(BaseModel):
+    model_config = ConfigDict(
+        extra='forbid',
+    )
+    title: Annotated[
+        StrictStr,
+        Field(
+            description='1 to 255 characters with at least one that is not whitespace, and no control\ncharacters. Leading and trailing whitespace is trimmed.\n',
+            max_length=255,
+            min_length=1,
+            pattern='^[^\\x00-\\x1F\\x7F-\\x9F]*[^\\s\\x00-\\x1F\\x7F-\\x9F][^\\x00-\\x1F\\x7F-\\x9F]*$',
+        ),
+    ]
+    description: Annotated[
+        Optional[StrictStr],
+        Field(
+            description='Free text up to 10,000 characters, or null.',
+            max_length=10000,
+            pattern='^[^\\x00]*$',
+        ),
+    ] = None
+    completed: StrictBool
+    priority: Annotated[
+        Literal['none', 'low', 'medium', 'high'],
+        Field(description='How important the task is; sorting ranks none < low < medium < high.'),
+    ] = 'none'
+    tags: Annotated[
+        List[TagName],
+        Field(
+            description='Up to 20 tags. Tags are compared case-insensitively: the same tag twice on one task\nis refused.\n',
+            max_length=20,
+            validate_default=True,
+        ),
+    ] = []
+    due_at: Annotated[
+        Optional[RFC3339DateTime],
+        Field(description='When the task is due (RFC 3339, with an offset), or null.'),
+    ] = None
+    remind_at: Annotated[
+        Optional[RFC3339DateTime],
+        Field(
+            description='When to remind the user (RFC 3339, with an offset); not after `due_at`.'
+        ),
+    ] = None
+    recurrence: Annotated[
+        Optional[StrictStr],
+        Field(
+            description='An RFC 5545 recurrence rule (the value of an RRULE line, such as\n`FREQ=WEEKLY;BYDAY=MO,TH`), evaluated in UTC from `due_at`, which it requires.\nNames and values are case-insensitive. The pattern states the grammar: parts\nseparated by `;`, each one of FREQ (HOURLY, DAILY, WEEKLY, MONTHLY or YEARLY),\nINTERVAL, COUNT, UNTIL (`20261231` or `20261231T235959Z`), WKST, BYDAY (such as\n`MO,TH` or `-1FR`), BYMONTHDAY, BYMONTH, BYHOUR, BYMINUTE or BYSETPOS. What it cannot\nstate the server checks: FREQ is required, no part is given twice, COUNT and UNTIL\nare not combined, numbers are in range (INTERVAL 1-1000, COUNT 1-9999, BYMONTH 1-12,\nBYMONTHDAY ±1-31, BYHOUR 0-23, BYMINUTE 0-59, BYSETPOS ±1-366), the rule has an\noccurrence after `due_at` within 10 years (50 for MONTHLY and YEARLY rules) and never\ntwo occurrences less than an hour apart.\nNull: the task does not repeat.\n',
+            examples=['FREQ=WEEKLY;BYDAY=MO,TH', 'FREQ=MONTHLY;BYMONTHDAY=-1;COUNT=12'],
+            max_length=500,
+            pattern='^([Rr][Rr][Uu][Ll][Ee]:)?([Ff][Rr][Ee][Qq]=([Hh][Oo][Uu][Rr][Ll][Yy]|[Dd][Aa][Ii][Ll][Yy]|[Ww][Ee][Ee][Kk][Ll][Yy]|[Mm][Oo][Nn][Tt][Hh][Ll][Yy]|[Yy][Ee][Aa][Rr][Ll][Yy])|[Ii][Nn][Tt][Ee][Rr][Vv][Aa][Ll]=[+-]?[0-9]{1,4}|[Cc][Oo][Uu][Nn][Tt]=[+-]?[0-9]{1,4}|[Uu][Nn][Tt][Ii][Ll]=[0-9]{8}([Tt][0-9]{6}[Zz]?)?|[Ww][Kk][Ss][Tt]=([Ss][Uu]|[Mm][Oo]|[Tt][Uu]|[Ww][Ee]|[Tt][Hh]|[Ff][Rr]|[Ss][Aa])|[Bb][Yy][Dd][Aa][Yy]=([+-]?[0-9]{1,2})?([Ss][Uu]|[Mm][Oo]|[Tt][Uu]|[Ww][Ee]|[Tt][Hh]|[Ff][Rr]|[Ss][Aa])(,([+-]?[0-9]{1,2})?([Ss][Uu]|[Mm][Oo]|[Tt][Uu]|[Ww][Ee]|[Tt][Hh]|[Ff][Rr]|[Ss][Aa]))*|([Bb][Yy][Mm][Oo][Nn][Tt][Hh][Dd][Aa][Yy]|[Bb][Yy][Mm][Oo][Nn][Tt][Hh]|[Bb][Yy][Hh][Oo][Uu][Rr]|[Bb][Yy][Mm][Ii][Nn][Uu][Tt][Ee]|[Bb][Yy][Ss][Ee][Tt][Pp][Oo][Ss])=[+-]?[0-9]{1,4}(,[+-]?[0-9]{1,4})*)(;([Ff][Rr][Ee][Qq]=([Hh][Oo][Uu][Rr][Ll][Yy]|[Dd][Aa][Ii][Ll][Yy]|[Ww][Ee][Ee][Kk][Ll][Yy]|[Mm][Oo][Nn][Tt][Hh][Ll][Yy]|[Yy][Ee][Aa][Rr][Ll][Yy])|[Ii][Nn][Tt][Ee][Rr][Vv][Aa][Ll]=[+-]?[0-9]{1,4}|[Cc][Oo][Uu][Nn][Tt]=[+-]?[0-9]{1,4}|[Uu][Nn][Tt][Ii][Ll]=[0-9]{8}([Tt][0-9]{6}[Zz]?)?|[Ww][Kk][Ss][Tt]=([Ss][Uu]|[Mm][Oo]|[Tt][Uu]|[Ww][Ee]|[Tt][Hh]|[Ff][Rr]|[Ss][Aa])|[Bb][Yy][Dd][Aa][Yy]=([+-]?[0-9]{1,2})?([Ss][Uu]|[Mm][Oo]|[Tt][Uu]|[Ww][Ee]|[Tt][Hh]|[Ff][Rr]|[Ss][Aa])(,([+-]?[0-9]{1,2})?([Ss][Uu]|[Mm][Oo]|[Tt][Uu]|[Ww][Ee]|[Tt][Hh]|[Ff][Rr]|[Ss][Aa]))*|([Bb][Yy][Mm][Oo][Nn][Tt][Hh][Dd][Aa][Yy]|[Bb][Yy][Mm][Oo][Nn][Tt][Hh]|[Bb][Yy][Hh][Oo][Uu][Rr]|[Bb][Yy][Mm][Ii][Nn][Uu][Tt][Ee]|[Bb][Yy][Ss][Ee][Tt][Pp][Oo][Ss])=[+-]?[0-9]{1,4}(,[+-]?[0-9]{1,4})*))*$',
+        ),
+    ] = None
+    list_id: Annotated[
+        Optional[UUID],
+        Field(
+            description="The list to put the task in (one of the caller's lists; another user's is a 404), or\nnull for the inbox. A subtask is always in its parent's list: for a subtask, omit it\nor give the parent's list.\n"
+        ),
+    ] = None
+    parent_id: Annotated[
+        Optional[UUID],
+        Field(
+            description="The task to make this one a subtask of (one of the caller's tasks; another user's is a\n404), or null for a top-level task. Tasks nest at most 4 levels deep (a top-level task\nand three levels of subtasks); deeper, or a task under itself or one of its own\nsubtasks, is a 422.\n"
+        ),
+    ] = None
+
+
+class TaskUpdate(BaseModel):
+    model_config = ConfigDict(
+        extra='forbid',
+    )
+    title: Annotated[
+        StrictStr,
+        Field(
+            description='1 to 255 characters with at least one that is not whitespace, and no control\ncharacters. Leading and trailing whitespace is trimmed.\n',
+            max_length=255,
+            min_length=1,
+            pattern='^[^\\x00-\\x1F\\x7F-\\x9F]*[^\\s\\x00-\\x1F\\x7F-\\x9F][^\\x00-\\x1F\\x7F-\\x9F]*$',
+        ),
+    ] = None
+    description: Annotated[
+        Optional[StrictStr],
+        Field(
+            description='Free text up to 10,000 characters, or null.',
+            max_length=10000,
+            pattern='^[^\\x00]*$',
+        ),
+    ] = None
+    completed: StrictBool = None
+    priority: Annotated[
+        Literal['none', 'low', 'medium', 'high'],
+        Field(description='How important the task is; sorting ranks none < low < medium < high.'),
+    ] = None
+    tags: Annotated[
+        List[TagName],
+        Field(
+            description='Up to 20 tags. Tags are compared case-insensitively: the same tag twice on one task\nis refused.\n',
+            max_length=20,
+        ),
+    ] = None
+    due_at: Annotated[
+        Optional[RFC3339DateTime],
+        Field(description='When the task is due (RFC 3339, with an offset), or null.'),
+    ] = None
+    remind_at: Annotated[
+        Optional[RFC3339DateTime],
+        Field(
+            description='When to remind the user (RFC 3339, with an offset); not after `due_at`.'
+        ),
+    ] = None
+    recurrence: Annotated[
+        Optional[StrictStr],
+        Field(
+            description='An RFC 5545 recurrence rule (the value of an RRULE line, such as\n`FREQ=WEEKLY;BYDAY=MO,TH`), evaluated in UTC from `due_at`, which it requires.\nNames and values are case-insensitive. The pattern states the grammar: parts\nseparated by `;`, each one of FREQ (HOURLY, DAILY, WEEKLY, MONTHLY or YEARLY),\nINTERVAL, COUNT, UNTIL (`20261231` or `20261231T235959Z`), WKST, BYDAY (such as\n`MO,TH` or `-1FR`), BYMONTHDAY, BYMONTH, BYHOUR, BYMINUTE or BYSETPOS. What it cannot\nstate the server checks: FREQ is required, no part is given twice, COUNT and UNTIL\nare not combined, numbers are in range (INTERVAL 1-1000, COUNT 1-9999, BYMONTH 1-12,\nBYMONTHDAY ±1-31, BYHOUR 0-23, BYMINUTE 0-59, BYSETPOS ±1-366), the rule has an\noccurrence after `due_at` within 10 years (50 for MONTHLY and YEARLY rules) and never\ntwo occurrences less than an hour apart.\nNull: the task does not repeat.\n',
+            examples=['FREQ=WEEKLY;BYDAY=MO,TH', 'FREQ=MONTHLY;BYMONTHDAY=-1;COUNT=12'],
+            max_length=500,
+            pattern='^([Rr][Rr][Uu][Ll][Ee]:)?([Ff][Rr][Ee][Qq]=([Hh][Oo][Uu][Rr][Ll][Yy]|[Dd][Aa][Ii][Ll][Yy]|[Ww][Ee][Ee][Kk][Ll][Yy]|[Mm][Oo][Nn][Tt][Hh][Ll][Yy]|[Yy][Ee][Aa][Rr][Ll][Yy])|[Ii][Nn][Tt][Ee][Rr][Vv][Aa][Ll]=[+-]?[0-9]{1,4}|[Cc][Oo][Uu][Nn][Tt]=[+-]?[0-9]{1,4}|[Uu][Nn][Tt][Ii][Ll]=[0-9]{8}([Tt][0-9]{6}[Zz]?)?|[Ww][Kk][Ss][Tt]=([Ss][Uu]|[Mm][Oo]|[Tt][Uu]|[Ww][Ee]|[Tt][Hh]|[Ff][Rr]|[Ss][Aa])|[Bb][Yy][Dd][Aa][Yy]=([+-]?[0-9]{1,2})?([Ss][Uu]|[Mm][Oo]|[Tt][Uu]|[Ww][Ee]|[Tt][Hh]|[Ff][Rr]|[Ss][Aa])(,([+-]?[0-9]{1,2})?([Ss][Uu]|[Mm][Oo]|[Tt][Uu]|[Ww][Ee]|[Tt][Hh]|[Ff][Rr]|[Ss][Aa]))*|([Bb][Yy][Mm][Oo][Nn][Tt][Hh][Dd][Aa][Yy]|[Bb][Yy][Mm][Oo][Nn][Tt][Hh]|[Bb][Yy][Hh][Oo][Uu][Rr]|[Bb][Yy][Mm][Ii][Nn][Uu][Tt][Ee]|[Bb][Yy][Ss][Ee][Tt][Pp][Oo][Ss])=[+-]?[0-9]{1,4}(,[+-]?[0-9]{1,4})*)(;([Ff][Rr][Ee][Qq]=([Hh][Oo][Uu][Rr][Ll][Yy]|[Dd][Aa][Ii][Ll][Yy]|[Ww][Ee][Ee][Kk][Ll][Yy]|[Mm][Oo][Nn][Tt][Hh][Ll][Yy]|[Yy][Ee][Aa][Rr][Ll][Yy])|[Ii][Nn][Tt][Ee][Rr][Vv][Aa][Ll]=[+-]?[0-9]{1,4}|[Cc][Oo][Uu][Nn][Tt]=[+-]?[0-9]{1,4}|[Uu][Nn][Tt][Ii][Ll]=[0-9]{8}([Tt][0-9]{6}[Zz]?)?|[Ww][Kk][Ss][Tt]=([Ss][Uu]|[Mm][Oo]|[Tt][Uu]|[Ww][Ee]|[Tt][Hh]|[Ff][Rr]|[Ss][Aa])|[Bb][Yy][Dd][Aa][Yy]=([+-]?[0-9]{1,2})?([Ss][Uu]|[Mm][Oo]|[Tt][Uu]|[Ww][Ee]|[Tt][Hh]|[Ff][Rr]|[Ss][Aa])(,([+-]?[0-9]{1,2})?([Ss][Uu]|[Mm][Oo]|[Tt][Uu]|[Ww][Ee]|[Tt][Hh]|[Ff][Rr]|[Ss][Aa]))*|([Bb][Yy][Mm][Oo][Nn][Tt][Hh][Dd][Aa][Yy]|[Bb][Yy][Mm][Oo][Nn][Tt][Hh]|[Bb][Yy][Hh][Oo][Uu][Rr]|[Bb][Yy][Mm][Ii][Nn][Uu][Tt][Ee]|[Bb][Yy][Ss][Ee][Tt][Pp][Oo][Ss])=[+-]?[0-9]{1,4}(,[+-]?[0-9]{1,4})*))*$',
+        ),
+    ] = None
+    list_id: Annotated[
+        Optional[UUID],
+        Field(
+            description="The list to put the task in (one of the caller's lists; another user's is a 404), or\nnull for the inbox. A subtask is always in its parent's list: for a subtask, omit it\nor give the parent's list.\n"
+        ),
+    ] = None
+    parent_id: Annotated[
+        Optional[UUID],
+        Field(
+            description="The task to make this one a subtask of (one of the caller's tasks; another user's is a\n404), or null for a top-level task. Tasks nest at most 4 levels deep (a top-level task\nand three levels of subtasks); deeper, or a task under itself or one of its own\nsubtasks, is a 422.\n"
+        ),
+    ] = None
+
+
+class BatchCreate(BaseModel):
+    model_config = ConfigDict(
+        extra='forbid',
+    )
+    op: Literal['create']
+    task: TaskCreate
+
+
+class BatchUpdate(BaseModel):
+    model_config = ConfigDict(
+        extra='forbid',
+    )
+    op: Literal['update']
+    id: UUID
+    if_match: Annotated[
+        StrictStr,
+        Field(
+            description='`*`, or a comma-separated list of entity tags such as `"3"`.',
+            max_length=1024,
+            min_length=1,
+            pattern='^(\\*|(W/)?"[\\x21\\x23-\\x7E]*"([ \\t]*,[ \\t]*(W/)?"[\\x21\\x23-\\x7E]*")*)$',
+        ),
+    ] = None
+    changes: TaskUpdate
+
+
+class BatchResult(BaseModel):
+    op: Literal['create', 'update', 'delete']
+    id: UUID
+    task: Annotated[
+        Optional[Task], Field(description='The task after the operation; null for a delete.')
+    ]
 
 
 class TagList(BaseModel):
@@ -651,6 +856,28 @@ class ValidationProblem(BaseModel):
             min_length=1,
         ),
     ]
+
+
+class TaskPage(BaseModel):
+    items: Annotated[
+        List[Annotated[Union[Task, TaskTombstone], Field(discriminator='object')]],
+        Field(
+            description='Tasks; with `updated_since`, also tombstones (`object` is `task_tombstone`).',
+            max_length=100,
+        ),
+    ]
+    next_cursor: Annotated[
+        Optional[StrictStr],
+        Field(
+            description='Pass as `cursor` to get the next page; null on the last page.',
+            max_length=4096,
+            pattern='^[A-Za-z0-9_.-]+$',
+        ),
+    ]
+
+
+class TaskBatchResult(BaseModel):
+    results: Annotated[List[BatchResult], Field(max_length=100)]
 
 
 class TaskBatch(BaseModel):

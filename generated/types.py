@@ -22,4 +22,6 @@ TaskSort: TypeAlias = Literal[
     '-priority',
     'title',
     '-title',
+    'position',
+    '-position',
 ]

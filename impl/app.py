@@ -41,6 +41,7 @@ from impl.http.problems import install_problem_handlers
 from impl.http.query_parameters import declared_query_parameters
 from impl.http.rate_limits import RateLimits, build_storage
 from impl.http.request_quota import RequestQuota
+from impl.lists.handlers import ListsImpl
 from impl.ops.log_setup import configure_logging
 from impl.ops.metrics import reporting_pool
 from impl.settings import Settings, get_settings, with_development_secret
@@ -91,6 +92,7 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     app = create_contract_app(
         auth=AuthImpl,
         health=HealthImpl,
+        lists=ListsImpl,
         tags=TagsImpl,
         tasks=TasksImpl,
         users=UsersImpl,

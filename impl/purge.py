@@ -1,6 +1,6 @@
 """`tasks-api purge` (or `python -m impl.purge`): forget what delta sync and retries no longer need.
 
-Deletes the tombstones of tasks deleted more than TOMBSTONE_RETENTION_DAYS ago (default 30)
+Deletes the tombstones of tasks and lists deleted more than TOMBSTONE_RETENTION_DAYS ago (default 30)
 and the Idempotency-Keys used more than IDEMPOTENCY_KEY_TTL_HOURS ago (default 24). Run it
 periodically (e.g. daily from cron or a scheduled job); it is safe to run at any time and
 concurrently with the service. A client whose last sync is older than the retention gets 410
@@ -18,6 +18,7 @@ from datetime import datetime, timedelta
 from impl.db.database import Connection
 from impl.db.engine import build_database
 from impl.db.timestamps import utc_now
+from impl.lists import repository as list_store
 from impl.settings import Settings, get_settings
 from impl.tasks import idempotency_keys as key_store
 from impl.tasks import repository as task_store
@@ -30,9 +31,11 @@ class Purged:
 
 
 async def purge(connection: Connection, settings: Settings, *, now: datetime) -> Purged:
-    tombstones = await task_store.purge_tombstones(
-        connection, deleted_before=now - timedelta(days=settings.tombstone_retention_days)
-    )
+    cut_off = now - timedelta(days=settings.tombstone_retention_days)
+    # Tasks' and lists' tombstones alike (a tombstone's list may be purged before it: tasks
+    # have no foreign key to their list).
+    tombstones = await task_store.purge_tombstones(connection, deleted_before=cut_off)
+    tombstones += await list_store.purge_tombstones(connection, deleted_before=cut_off)
     keys = await key_store.purge_keys(
         connection, created_before=now - timedelta(hours=settings.idempotency_key_ttl_hours)
     )

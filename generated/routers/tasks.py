@@ -17,6 +17,7 @@ from ..models import (
     TaskBatch,
     TaskBatchResult,
     TaskCreate,
+    TaskMove,
     TaskPage,
     TaskReplace,
     TaskUpdate,
@@ -55,6 +56,8 @@ class TasksHandlers(ABC):
         overdue: bool | None,
         q: str | None,
         updated_since: RFC3339DateTime | None,
+        list_id: str | None,
+        parent_id: str | None,
     ) -> TaskPage | Response:
         """List the caller's tasks (GET /api/v1/tasks)."""
 
@@ -98,6 +101,12 @@ class TasksHandlers(ABC):
     async def reopen_task(self, *, task_id: UUID, if_match: str | None) -> Task | Response:
         """Reopen a task (POST /api/v1/tasks/{task_id}/reopen)."""
 
+    @abstractmethod
+    async def move_task(
+        self, *, task_id: UUID, body: TaskMove, if_match: str | None
+    ) -> Task | Response:
+        """Move a task among its siblings, under another parent or to another list (POST /api/v1/tasks/{task_id}/move)."""
+
 
 OPERATIONS: dict[str, tuple[str, ...]] = {
     'list_tasks': (
@@ -112,6 +121,8 @@ OPERATIONS: dict[str, tuple[str, ...]] = {
         'overdue',
         'q',
         'updated_since',
+        'list_id',
+        'parent_id',
     ),
     'create_task': (
         'body',
@@ -145,6 +156,11 @@ OPERATIONS: dict[str, tuple[str, ...]] = {
         'task_id',
         'if_match',
     ),
+    'move_task': (
+        'task_id',
+        'body',
+        'if_match',
+    ),
 }
 
 
@@ -164,6 +180,7 @@ def build_router(implementation: type[TasksHandlers]) -> APIRouter:
                 "model": Problem,
                 "description": 'The access token is missing, malformed, expired or revoked.',
             },
+            404: {"model": Problem, "description": 'There is no such resource for this user.'},
             406: {
                 "model": Problem,
                 "description": 'The `Accept` header rules out JSON, the only thing this operation answers in.',
@@ -216,7 +233,7 @@ def build_router(implementation: type[TasksHandlers]) -> APIRouter:
             TaskSort,
             Query(
                 alias='sort',
-                description='The order of the items: a field, ascending, or with a leading `-`, descending. Ties\nare broken by `id` in the same direction, so the order is total. `priority` ranks\nnone < low < medium < high; `title` compares case-insensitively (Unicode case\nfolding, then code point order); tasks without `due_at` come after every dated task\nwhen sorting by `due_at` and before them with `-due_at`.',
+                description='The order of the items: a field, ascending, or with a leading `-`, descending. Ties\nare broken by `id` in the same direction, so the order is total. `priority` ranks\nnone < low < medium < high; `title` compares case-insensitively (Unicode case\nfolding, then code point order); tasks without `due_at` come after every dated task\nwhen sorting by `due_at` and before them with `-due_at`. `position` is the order\nset by `POST /api/v1/tasks/{task_id}/move` (new tasks come last among their\nsiblings); with `list_id` and `parent_id` filters it walks one set of siblings in\nthe order a user arranged them.',
             ),
         ] = '-created_at',
         completed: Annotated[
@@ -288,6 +305,24 @@ def build_router(implementation: type[TasksHandlers]) -> APIRouter:
                 description='Delta sync: only tasks changed at or after this instant, plus tombstones of tasks\ndeleted since then (RFC 3339, with an offset). Older than the tombstone retention\nperiod → 410.',
             ),
         ] = None,
+        list_id: Annotated[
+            str,
+            Query(
+                alias='list_id',
+                max_length=36,
+                pattern='^(inbox|[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})$',
+                description="Only the tasks of this list (one of the caller's list ids), or `inbox` for the tasks\nin no list. A list that is not the caller's is a 404.",
+            ),
+        ] = None,
+        parent_id: Annotated[
+            str,
+            Query(
+                alias='parent_id',
+                max_length=36,
+                pattern='^(none|[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})$',
+                description="Only the subtasks of this task (one of the caller's task ids), or `none` for\ntop-level tasks only. A task that is not the caller's is a 404.",
+            ),
+        ] = None,
     ) -> TaskPage | Response:
         return await handlers.list_tasks(
             limit=limit,
@@ -301,6 +336,8 @@ def build_router(implementation: type[TasksHandlers]) -> APIRouter:
             overdue=overdue,
             q=q,
             updated_since=updated_since,
+            list_id=list_id,
+            parent_id=parent_id,
         )
 
     @router.post(
@@ -314,6 +351,7 @@ def build_router(implementation: type[TasksHandlers]) -> APIRouter:
                 "model": Problem,
                 "description": 'The access token is missing, malformed, expired or revoked.',
             },
+            404: {"model": Problem, "description": 'There is no such resource for this user.'},
             406: {
                 "model": Problem,
                 "description": 'The `Accept` header rules out JSON, the only thing this operation answers in.',
@@ -382,6 +420,7 @@ def build_router(implementation: type[TasksHandlers]) -> APIRouter:
             401: {
                 "description": 'As for `GET`, the access token is missing, malformed, expired or revoked; no body.'
             },
+            404: {"description": 'As for `GET`, there is no such resource for this user; no body.'},
             406: {"description": 'As for `GET`, the `Accept` header rules out JSON; no body.'},
             410: {
                 "description": 'As for `GET`, `updated_since` is older than the tombstone retention period; no body.'
@@ -424,7 +463,7 @@ def build_router(implementation: type[TasksHandlers]) -> APIRouter:
             TaskSort,
             Query(
                 alias='sort',
-                description='The order of the items: a field, ascending, or with a leading `-`, descending. Ties\nare broken by `id` in the same direction, so the order is total. `priority` ranks\nnone < low < medium < high; `title` compares case-insensitively (Unicode case\nfolding, then code point order); tasks without `due_at` come after every dated task\nwhen sorting by `due_at` and before them with `-due_at`.',
+                description='The order of the items: a field, ascending, or with a leading `-`, descending. Ties\nare broken by `id` in the same direction, so the order is total. `priority` ranks\nnone < low < medium < high; `title` compares case-insensitively (Unicode case\nfolding, then code point order); tasks without `due_at` come after every dated task\nwhen sorting by `due_at` and before them with `-due_at`. `position` is the order\nset by `POST /api/v1/tasks/{task_id}/move` (new tasks come last among their\nsiblings); with `list_id` and `parent_id` filters it walks one set of siblings in\nthe order a user arranged them.',
             ),
         ] = '-created_at',
         completed: Annotated[
@@ -496,6 +535,24 @@ def build_router(implementation: type[TasksHandlers]) -> APIRouter:
                 description='Delta sync: only tasks changed at or after this instant, plus tombstones of tasks\ndeleted since then (RFC 3339, with an offset). Older than the tombstone retention\nperiod → 410.',
             ),
         ] = None,
+        list_id: Annotated[
+            str,
+            Query(
+                alias='list_id',
+                max_length=36,
+                pattern='^(inbox|[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})$',
+                description="Only the tasks of this list (one of the caller's list ids), or `inbox` for the tasks\nin no list. A list that is not the caller's is a 404.",
+            ),
+        ] = None,
+        parent_id: Annotated[
+            str,
+            Query(
+                alias='parent_id',
+                max_length=36,
+                pattern='^(none|[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})$',
+                description="Only the subtasks of this task (one of the caller's task ids), or `none` for\ntop-level tasks only. A task that is not the caller's is a 404.",
+            ),
+        ] = None,
     ) -> TaskPage | Response:
         return await handlers.list_tasks(
             limit=limit,
@@ -509,6 +566,8 @@ def build_router(implementation: type[TasksHandlers]) -> APIRouter:
             overdue=overdue,
             q=q,
             updated_since=updated_since,
+            list_id=list_id,
+            parent_id=parent_id,
         )
 
     @router.post(
@@ -1022,6 +1081,77 @@ def build_router(implementation: type[TasksHandlers]) -> APIRouter:
     ) -> Task | Response:
         return await handlers.reopen_task(
             task_id=task_id,
+            if_match=if_match,
+        )
+
+    @router.post(
+        '/api/v1/tasks/{task_id}/move',
+        operation_id='moveTask',
+        summary='Move a task among its siblings, under another parent or to another list',
+        status_code=200,
+        response_model=Task,
+        responses={
+            401: {
+                "model": Problem,
+                "description": 'The access token is missing, malformed, expired or revoked.',
+            },
+            404: {"model": Problem, "description": 'There is no such resource for this user.'},
+            406: {
+                "model": Problem,
+                "description": 'The `Accept` header rules out JSON, the only thing this operation answers in.',
+            },
+            412: {
+                "model": Problem,
+                "description": "`If-Match` (or a batch operation's `if_match`) names no current version of the task: it changed since the client read it. Nothing was changed; fetch it again and retry.",
+            },
+            413: {
+                "model": Problem,
+                "description": 'The request body is larger than the configured limit.',
+            },
+            415: {
+                "model": Problem,
+                "description": "The request body's media type is not accepted by this operation.",
+            },
+            422: {
+                "model": ValidationProblem,
+                "description": 'The request is malformed or breaks a constraint, or has a query parameter the operation does not declare; `errors` lists each one with a JSON pointer and what is expected.',
+            },
+            429: {
+                "model": Problem,
+                "description": "Over a rate limit: the caller's per-user request quota (policy `user`), or, for logins, registrations, refreshes and password confirmations, too many attempts from this client address or for this account. Retry after `Retry-After` seconds; `RateLimit-Policy` names the exceeded policy.",
+            },
+            500: {
+                "model": Problem,
+                "description": 'An unexpected error; the details are logged under the request id.',
+            },
+            503: {
+                "model": Problem,
+                "description": 'The request was not carried out, and may be retried after `Retry-After` seconds: a dependency such as the database, or the store that keeps rate-limit counts, is not available or too slow, or the service is at capacity. The problem `type` says which: `urn:tasks-api:problem:database-unavailable`, `...:database-timeout`, `...:database-busy` (every database connection is in use), `...:overloaded` (too many requests in progress), `...:rate-limiting-unavailable` (the store that keeps rate-limit counts does not answer), `...:service-unavailable` (readiness: a dependency is down).',
+            },
+        },
+        dependencies=[
+            Security(oauth2),
+            Security(bearer),
+        ],
+    )
+    async def move_task(
+        handlers: Annotated[TasksHandlers, Depends(provider)],
+        task_id: Annotated[UUID, Path(alias='task_id', description="The task's id.")],
+        body: Annotated[TaskMove, Body()],
+        if_match: Annotated[
+            str,
+            Header(
+                alias='If-Match',
+                min_length=1,
+                max_length=1024,
+                pattern='^(\\*|(W/)?"[\\x21\\x23-\\x7E]*"([ \\t]*,[ \\t]*(W/)?"[\\x21\\x23-\\x7E]*")*)$',
+                description='Make the write conditional (RFC 9110): one or more entity tags from `ETag`, or `*`\nfor any current version. If the task has changed since, the answer is 412 and\nnothing changes.',
+            ),
+        ] = None,
+    ) -> Task | Response:
+        return await handlers.move_task(
+            task_id=task_id,
+            body=body,
             if_match=if_match,
         )
 

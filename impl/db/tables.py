@@ -76,6 +76,29 @@ class TaskRow(SQLModel, table=True):
         Index("ix_tasks_owner_id_due_at_id", "owner_id", "due_at", "id"),
         Index("ix_tasks_owner_id_priority_id", "owner_id", "priority", "id"),
         Index("ix_tasks_owner_id_title_key_id", "owner_id", "title_key", "id"),
+        # Manual order (sort=position), a list's tasks, a task's subtasks (and its counts).
+        Index("ix_tasks_owner_id_rank_id", "owner_id", "rank", "id"),
+        Index("ix_tasks_owner_id_list_id_rank_id", "owner_id", "list_id", "rank", "id"),
+        Index("ix_tasks_owner_id_list_id_created_at_id", "owner_id", "list_id", "created_at", "id"),
+        Index("ix_tasks_owner_id_parent_id_rank_id", "owner_id", "parent_id", "rank", "id"),
+        # The inbox (list_id IS NULL): PostgreSQL does not walk (owner_id, list_id, key) in key
+        # order for an IS NULL, so the inbox's pages have partial indexes of their own.
+        Index(
+            "ix_tasks_inbox_owner_id_rank_id",
+            "owner_id",
+            "rank",
+            "id",
+            postgresql_where=text("list_id IS NULL"),
+            sqlite_where=text("list_id IS NULL"),
+        ),
+        Index(
+            "ix_tasks_inbox_owner_id_created_at_id",
+            "owner_id",
+            "created_at",
+            "id",
+            postgresql_where=text("list_id IS NULL"),
+            sqlite_where=text("list_id IS NULL"),
+        ),
         # Only tombstones, for the purge: a list query (deleted_at IS NULL) cannot use it.
         Index(
             "ix_tasks_deleted_at",
@@ -106,6 +129,40 @@ class TaskRow(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utc_now, sa_type=UTCDateTime)
     updated_at: datetime = Field(default_factory=utc_now, sa_type=UTCDateTime)
     # Set by a delete: the row stays as a tombstone for delta sync until it is purged.
+    deleted_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # No foreign keys: a tombstone may outlive its list or parent until both are purged; the
+    # repositories check that a live task's list and parent are the owner's live ones.
+    list_id: uuid.UUID | None = Field(default=None)
+    parent_id: uuid.UUID | None = Field(default=None)
+    # Its place among its siblings (same list and parent): impl/db/ranks.py.
+    rank: str = Field(sa_type=SORT_KEY_TEXT)
+
+
+class ListRow(SQLModel, table=True):
+    """A user's list of tasks. The inbox is not a row: it is the tasks with no list."""
+
+    __tablename__ = "lists"
+    __table_args__ = (
+        # Names are unique per owner case-insensitively; a tombstone's name_key is NULL.
+        UniqueConstraint("owner_id", "name_key"),
+        Index("ix_lists_owner_id_rank_id", "owner_id", "rank", "id"),
+        Index(
+            "ix_lists_deleted_at",
+            "deleted_at",
+            postgresql_where=text("deleted_at IS NOT NULL"),
+            sqlite_where=text("deleted_at IS NOT NULL"),
+        ),
+    )
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    owner_id: uuid.UUID = Field(sa_column=_owner_fk("users"))
+    name: str = Field(max_length=100)
+    name_key: str | None = Field(default=None, sa_type=SORT_KEY_TEXT)
+    color: str | None = Field(default=None, max_length=7)
+    rank: str = Field(sa_type=SORT_KEY_TEXT)
+    version: int = Field(default=1, sa_column_kwargs={"server_default": "1"})
+    created_at: datetime = Field(default_factory=utc_now, sa_type=UTCDateTime)
+    updated_at: datetime = Field(default_factory=utc_now, sa_type=UTCDateTime)
     deleted_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 

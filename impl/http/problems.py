@@ -116,6 +116,15 @@ class EmailTaken(Conflict):
         super().__init__("An account with this email already exists.")
 
 
+class ListNameTaken(Conflict):
+    slug, title = "list-name-taken", "List name in use"
+
+    def __init__(self, name: str) -> None:
+        super().__init__(
+            f"Another of your lists is called {_short(repr(name))} (names are compared case-insensitively)."
+        )
+
+
 class NotAcceptable(ProblemError):
     status, slug, title = 406, "not-acceptable", "Not Acceptable"
 

@@ -24,6 +24,15 @@ PATTERN_MESSAGES: dict[str, str] = {
     r"^[A-Za-z0-9_.-]+$": "be the next_cursor of the previous page, unchanged",
     r"^[A-Za-z0-9_-]+$": "be a refresh token as the token or refresh endpoint returned it",
     r"^[^\x00-\x08\x0B\x0C\x0E-\x1F\x7F]+$": "not contain control characters other than tab and line breaks",
+    r"^(red|orange|yellow|green|teal|blue|purple|pink|grey|#[0-9A-Fa-f]{6})$": (
+        "be one of red, orange, yellow, green, teal, blue, purple, pink, grey, or a #RRGGBB colour"
+    ),
+    r"^(inbox|[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})$": (
+        "be a list id (a UUID) or inbox"
+    ),
+    r"^(none|[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})$": (
+        "be a task id (a UUID) or none"
+    ),
 }
 # The recurrence grammar is long; it is recognised by its start.
 RECURRENCE_PATTERN_START = "^([Rr][Rr][Uu][Ll][Ee]:)?"

@@ -12,12 +12,12 @@ import uuid
 from typing import Any
 
 from generated.models import BatchCreate, BatchDelete, BatchUpdate, TaskBatch
-from impl.auth.identity import Caller
+from impl.auth.identity import Caller, revoked
 from impl.db.database import Connection
 from impl.db.sql import Step
 from impl.http.conditional import etag, if_match_holds
 from impl.http.problems import NotFound, PreconditionFailed
-from impl.tasks import repository
+from impl.tasks import repository, tree
 from impl.tasks.responses import StoredTask, stored_json
 from impl.tasks.writes import TaskWriter
 
@@ -30,26 +30,53 @@ class TaskBatchRunner:
 
     async def run(self, batch: TaskBatch) -> dict[str, Any]:
         """The `TaskBatchResult` document; the statements are committed when this returns."""
+        (owner,) = await self.connection.run(tree.owner_lock_step(self.connection, self.caller))
+        if not owner.rows:
+            raise revoked()
         named = {op.id for op in batch.operations if not isinstance(op, BatchCreate)}
         rows = await repository.lock_tasks(self.connection, self.caller, task_ids=named) if named else []
         tasks = {task.id: task for task in map(StoredTask.from_row, rows)}
         steps: list[Step] = []
         results = []
+
+        async def flush() -> None:
+            # What the tree rules read must include the earlier operations.
+            if steps:
+                repository.check_inserts(steps, await self.connection.run(*steps))
+                steps.clear()
+
         for index, operation in enumerate(batch.operations):
             pointer = f"/body/operations/{index}"
             if isinstance(operation, BatchCreate):
-                change = self.writer.create(operation.task.model_dump(), pointer=f"{pointer}/task")
+                values, given = operation.task.model_dump(), set(operation.task.model_fields_set)
+                if given & {"list_id", "parent_id"}:
+                    await flush()
+                placement = await self.writer.rules.place(None, values, given, pointer=f"{pointer}/task")
+                change = self.writer.create(values, pointer=f"{pointer}/task", placement=placement)
             elif isinstance(operation, BatchUpdate):
                 before = self._target(tasks, operation, pointer)
                 changes = operation.changes
-                given = set(changes.model_fields_set)
-                change = self.writer.update(before, changes.model_dump(), given, pointer=f"{pointer}/changes")
+                values, given = changes.model_dump(), set(changes.model_fields_set)
+                if given & {"list_id", "parent_id"}:
+                    await flush()
+                placement = await self.writer.rules.place(before, values, given, pointer=f"{pointer}/changes")
+                change = self.writer.update(
+                    before, values, given, pointer=f"{pointer}/changes", placement=placement
+                )
             else:
                 change = self.writer.delete(self._target(tasks, operation, pointer))
+            if change.spawned is not None:
+                await flush()
+                await self.writer.copy_subtasks(change)
             tasks[change.task.id] = change.task
             if change.spawned is not None:
                 tasks[change.spawned.id] = change.spawned
             steps.extend(change.steps)
+            if any(step.query in tree.SUBTREE_WRITES for step in change.steps):
+                # Subtasks changed too: later operations start from them as they are now.
+                await flush()
+                fresh = await repository.lock_tasks(self.connection, self.caller, task_ids=list(tasks))
+                tasks = {task.id: task for task in map(StoredTask.from_row, fresh)}
             # The task as this operation left it (a later operation may change it again).
             task = None if isinstance(operation, BatchDelete) else stored_json(change.task)
             results.append({"op": operation.op, "id": change.task.id, "task": task})

@@ -4,16 +4,16 @@ locks what it changes, decides, and commits in a second one (a create needs only
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime, timedelta
 
 from fastapi import Request, Response
 
-from generated.models import TaskBatch, TaskCreate, TaskReplace, TaskUpdate
+from generated.models import TaskBatch, TaskCreate, TaskMove, TaskReplace, TaskUpdate
 from generated.routers.tasks import TasksHandlers
 from generated.types import Priority, TaskSort
 from impl.auth.caller import CurrentCaller
-from impl.auth.identity import Caller
+from impl.auth.identity import Caller, revoked
 from impl.db.database import Connection, Database
 from impl.db.sql import Step
 from impl.db.timestamps import utc_now
@@ -21,12 +21,14 @@ from impl.http.conditional import etag, if_match_holds, if_none_match_hits
 from impl.http.cursors import CursorCodec
 from impl.http.problems import NotFound, PreconditionFailed
 from impl.settings import Settings
-from impl.tasks import repository
+from impl.tasks import repository, tree
 from impl.tasks.batch import TaskBatchRunner
 from impl.tasks.idempotency import IdempotencyKey, fingerprint
+from impl.tasks.moves import TaskMover
 from impl.tasks.ordering import TaskOrder
 from impl.tasks.pages import TaskPager, filters_from
 from impl.tasks.responses import JSON_MEDIA_TYPE, StoredTask, dumps, json_response, stored_json, task_json
+from impl.tasks.tree import TreeRules
 from impl.tasks.writes import Change, TaskWriter
 
 TASKS_PATH = "/api/v1/tasks"
@@ -60,6 +62,8 @@ class TasksImpl(TasksHandlers):
         overdue: bool | None,
         q: str | None,
         updated_since: datetime | None,
+        list_id: str | None,
+        parent_id: str | None,
     ) -> Response:
         filters = filters_from(
             completed=completed,
@@ -70,6 +74,8 @@ class TasksImpl(TasksHandlers):
             overdue=overdue,
             q=q,
             updated_since=updated_since,
+            list_id=list_id,
+            parent_id=parent_id,
         )
         async with self.database.read() as connection:
             pager = TaskPager(
@@ -95,30 +101,54 @@ class TasksImpl(TasksHandlers):
     async def create_task(self, *, body: TaskCreate, idempotency_key: str | None) -> Response:
         async with self.database.write() as connection:
             key = self._key(connection, idempotency_key, body)
-            if key is not None:
-                (claimed,) = await connection.run(key.claim_step())
-                replay = await key.replay(claimed)
-                if replay is not None:
-                    return replay
-            change = self._writer(connection).create(body.model_dump(), pointer="/body")
+            values, given = body.model_dump(), set(body.model_fields_set)
+            # A list or parent to check: the tree is locked while it is read (impl/tasks/tree.py).
+            placed = values.get("list_id") is not None or values.get("parent_id") is not None
+            steps = ([] if key is None else [key.claim_step()]) + (
+                [tree.owner_lock_step(connection, self.caller)] if placed else []
+            )
+            if steps:
+                results = await connection.run(*steps)
+                if key is not None:
+                    replay = await key.replay(results[0])
+                    if replay is not None:
+                        return replay
+                if placed and not results[-1].rows:
+                    raise revoked()
+            placement = await TreeRules(connection, self.caller).place(None, values, given, pointer="/body")
+            writer = self._writer(connection)
+            change = writer.create(values, pointer="/body", placement=placement)
+            await writer.copy_subtasks(change)
             headers = {"Location": f"{TASKS_PATH}/{change.task.id}"}
             return await self._commit(connection, change, key, status=201, headers=headers)
 
     async def replace_task(self, *, task_id: uuid.UUID, body: TaskReplace, if_match: str | None) -> Response:
         values = body.model_dump()
-        return await self._write(
-            task_id, if_match, lambda writer, task: writer.replace(task, values, pointer="/body")
-        )
+
+        async def change(writer: TaskWriter, task: StoredTask) -> Change:
+            placement = await writer.rules.place(task, values, set(values), pointer="/body")
+            return writer.replace(task, values, pointer="/body", placement=placement)
+
+        return await self._write(task_id, if_match, change)
 
     async def update_task(self, *, task_id: uuid.UUID, body: TaskUpdate, if_match: str | None) -> Response:
         values, given = body.model_dump(), set(body.model_fields_set)
-        return await self._write(
-            task_id, if_match, lambda writer, task: writer.update(task, values, given, pointer="/body")
-        )
+
+        async def change(writer: TaskWriter, task: StoredTask) -> Change:
+            placement = await writer.rules.place(task, values, given, pointer="/body")
+            return writer.update(task, values, given, pointer="/body", placement=placement)
+
+        return await self._write(task_id, if_match, change)
 
     async def delete_task(self, *, task_id: uuid.UUID, if_match: str | None) -> Response:
-        await self._write(task_id, if_match, lambda writer, task: writer.delete(task))
+        await self._write(task_id, if_match, _sync(lambda writer, task: writer.delete(task)))
         return Response(status_code=204)
+
+    async def move_task(self, *, task_id: uuid.UUID, body: TaskMove, if_match: str | None) -> Response:
+        async def change(writer: TaskWriter, task: StoredTask) -> Change:
+            return await TaskMover(writer).move(task, body)
+
+        return await self._write(task_id, if_match, change)
 
     async def complete_task(
         self, *, task_id: uuid.UUID, if_match: str | None, idempotency_key: str | None
@@ -126,7 +156,7 @@ class TasksImpl(TasksHandlers):
         return await self._write(
             task_id,
             if_match,
-            lambda writer, task: writer.complete(task),
+            _sync(lambda writer, task: writer.complete(task)),
             reached=lambda task: task.completed,
             idempotency_key=idempotency_key,
         )
@@ -135,7 +165,7 @@ class TasksImpl(TasksHandlers):
         return await self._write(
             task_id,
             if_match,
-            lambda writer, task: writer.reopen(task),
+            _sync(lambda writer, task: writer.reopen(task)),
             reached=lambda task: not task.completed,
         )
 
@@ -148,7 +178,7 @@ class TasksImpl(TasksHandlers):
         self,
         task_id: uuid.UUID,
         if_match: str | None,
-        change: Callable[[TaskWriter, StoredTask], Change],
+        change: Callable[[TaskWriter, StoredTask], Awaitable[Change]],
         *,
         reached: Callable[[StoredTask], bool] | None = None,
         idempotency_key: str | None = None,
@@ -158,6 +188,7 @@ class TasksImpl(TasksHandlers):
         async with self.database.write() as connection:
             key = self._key(connection, idempotency_key, None)
             steps: list[Step] = [] if key is None else [key.claim_step()]
+            steps.append(tree.owner_lock_step(connection, self.caller))
             lock = repository.lock_step(connection, self.caller, task_id=task_id)
             results = await connection.run(*steps, lock)
             if key is not None:
@@ -178,9 +209,10 @@ class TasksImpl(TasksHandlers):
                     "fetch it again and retry.",
                     current_etag=current,
                 )
-            return await self._commit(
-                connection, change(self._writer(connection), task), key, status=200, headers={}
-            )
+            writer = self._writer(connection)
+            changed = await change(writer, task)
+            await writer.copy_subtasks(changed)
+            return await self._commit(connection, changed, key, status=200, headers={})
 
     async def _commit(
         self,
@@ -216,3 +248,12 @@ class TasksImpl(TasksHandlers):
             now=self.now,
             ttl=timedelta(hours=self.settings.idempotency_key_ttl_hours),
         )
+
+
+def _sync(
+    change: Callable[[TaskWriter, StoredTask], Change],
+) -> Callable[[TaskWriter, StoredTask], Awaitable[Change]]:
+    async def run(writer: TaskWriter, task: StoredTask) -> Change:
+        return change(writer, task)
+
+    return run

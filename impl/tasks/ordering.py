@@ -18,6 +18,7 @@ SORT_COLUMNS = {
     "due_at": "due_at",
     "priority": "priority",
     "title": "title_key",
+    "position": "rank",
 }
 DATETIME_FIELDS = {"created_at", "updated_at", "due_at"}
 NULLABLE_FIELDS = {"due_at"}
@@ -60,7 +61,7 @@ class TaskOrder:
             return moment.astimezone(UTC)
         if self.field == "priority" and type(value) is int:
             return value
-        if self.field == "title" and isinstance(value, str):
+        if self.field in {"title", "position"} and isinstance(value, str):
             return value
         raise ValueError(f"not a {self.field} value")
 
@@ -75,6 +76,9 @@ class TaskFilters:
     overdue: bool | None = None
     text: str | None = None  # case-folded `q`
     updated_since: datetime | None = None
+    # A list id or "inbox"; a parent task id or "none" (top-level tasks).
+    list_id: str | None = None
+    parent_id: str | None = None
 
     def fingerprint(self, order: TaskOrder) -> str:
         """Names the query a cursor belongs to: a cursor is refused with other filters."""

@@ -12,13 +12,14 @@ database together (one round trip), each with the page's limit.
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
 from impl.auth.identity import Caller
 from impl.db.database import Connection, Row
 from impl.db.engine import PLANNER_SETTINGS
-from impl.db.sql import Dialect, Params, Step
+from impl.db.sql import Dialect, Params, Step, cached
 from impl.tasks.ordering import Position, TaskFilters, TaskOrder
 from impl.tasks.repository import ensure_valid, task_query
 
@@ -45,16 +46,24 @@ async def list_page(
     after: Position | None,
     limit: int,
     now: datetime,
-) -> list[Row]:
+) -> tuple[list[Row], str | None]:
+    """The page's rows; or no rows and the filter (`list_id`, `parent_id`) that names a list or
+    task which is not one of the caller's."""
     steps = page_steps(
         connection.dialect, caller, filters=filters, order=order, after=after, limit=limit, now=now
     )
+    checks = _owned_checks(filters, caller)
+    results = await connection.run(*checks.values(), *steps, planner=INDEX_WALK)
+    for name, result in zip(checks, results, strict=False):
+        if not result.rows:
+            await ensure_valid(connection, caller)
+            return [], name
     rows: list[Row] = []
-    for result in await connection.run(*steps, planner=INDEX_WALK):
+    for result in results[len(checks) :]:
         rows.extend(result.rows[: limit - len(rows)])
     if not rows:
         await ensure_valid(connection, caller)
-    return rows
+    return rows, None
 
 
 def page_steps(
@@ -81,8 +90,44 @@ def page_steps(
     return steps
 
 
-def _filter_conditions(filters: TaskFilters, now: datetime, params: Params) -> list[str]:
+_LIST_OWNED = "SELECT 1 FROM lists WHERE id = :list_id AND owner_id = :caller_id AND deleted_at IS NULL"
+_TASK_OWNED = "SELECT 1 FROM tasks WHERE id = :parent_id AND owner_id = :caller_id AND deleted_at IS NULL"
+
+
+def _owned_checks(filters: TaskFilters, caller: Caller) -> dict[str, Step]:
+    """A list or parent named by a filter must be the caller's (else 404, as if missing)."""
+    checks = {}
+    if filters.list_id not in {None, "inbox"}:
+        params = {"caller_id": caller.user_id, "list_id": _uuid(filters.list_id)}
+        checks["list_id"] = Step(cached(_LIST_OWNED), params)
+    if filters.parent_id not in {None, "none"}:
+        params = {"caller_id": caller.user_id, "parent_id": _uuid(filters.parent_id)}
+        checks["parent_id"] = Step(cached(_TASK_OWNED), params)
+    return checks
+
+
+def _uuid(value: str | None) -> uuid.UUID:
+    assert value is not None
+    return uuid.UUID(value)
+
+
+def _place_conditions(filters: TaskFilters, params: Params) -> list[str]:
     content: list[str] = []
+    if filters.list_id == "inbox":
+        content.append("t.list_id IS NULL")
+    elif filters.list_id is not None:
+        content.append("t.list_id = :list_id")
+        params["list_id"] = _uuid(filters.list_id)
+    if filters.parent_id == "none":
+        content.append("t.parent_id IS NULL")
+    elif filters.parent_id is not None:
+        content.append("t.parent_id = :parent_id")
+        params["parent_id"] = _uuid(filters.parent_id)
+    return content
+
+
+def _filter_conditions(filters: TaskFilters, now: datetime, params: Params) -> list[str]:
+    content = _place_conditions(filters, params)
     if filters.completed is not None:
         content.append("t.completed = :completed")
         params["completed"] = filters.completed

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
@@ -9,7 +10,7 @@ from generated.types import Priority
 from impl.auth.identity import Caller
 from impl.db.database import Connection
 from impl.http.cursors import CursorCodec
-from impl.http.problems import SyncExpired, ValidationFailed
+from impl.http.problems import NotFound, SyncExpired, ValidationFailed
 from impl.tasks import page_queries as page_store
 from impl.tasks.fields import PRIORITY_RANKS, tag_key
 from impl.tasks.ordering import Position, TaskFilters, TaskOrder
@@ -26,6 +27,8 @@ def filters_from(
     overdue: bool | None,
     q: str | None,
     updated_since: datetime | None,
+    list_id: str | None = None,
+    parent_id: str | None = None,
 ) -> TaskFilters:
     """Canonical filters: the same query always gets the same cursor fingerprint."""
 
@@ -47,11 +50,28 @@ def filters_from(
         overdue=overdue,
         text=q.casefold() if q is not None else None,
         updated_since=utc(updated_since),
+        list_id=_canonical_id(list_id),
+        parent_id=_canonical_id(parent_id),
     )
 
 
+def _canonical_id(value: str | None) -> str | None:
+    """`inbox`/`none` as they are, a UUID in its canonical spelling (the contract's pattern
+    admits only these)."""
+    if value is None or value in {"inbox", "none"}:
+        return value
+    return str(uuid.UUID(value))
+
+
 # Where each sort column is in a row of TASK_COLUMNS (impl/tasks/responses.py).
-SORT_VALUE_INDEX = {"priority": 5, "due_at": 6, "created_at": 11, "updated_at": 12, "title_key": 14}
+SORT_VALUE_INDEX = {
+    "priority": 5,
+    "due_at": 6,
+    "created_at": 11,
+    "updated_at": 12,
+    "title_key": 14,
+    "rank": 18,
+}
 
 
 class TaskPager:
@@ -79,7 +99,7 @@ class TaskPager:
             )
         query = filters.fingerprint(order)
         after = self._position(cursor, query, order) if cursor else None
-        rows = await page_store.list_page(
+        rows, missing = await page_store.list_page(
             self.connection,
             self.caller,
             filters=filters,
@@ -88,6 +108,11 @@ class TaskPager:
             limit=limit + 1,
             now=self.now,
         )
+        if missing is not None:
+            raise NotFound(
+                f"No {'list' if missing == 'list_id' else 'task'} of yours has the {missing} given.",
+                errors=[{"pointer": f"/query/{missing}", "detail": f"No such {missing} among yours."}],
+            )
         page, more = rows[:limit], len(rows) > limit
         next_cursor = None
         if more:

@@ -56,9 +56,10 @@ _CALLER_VALID = "SELECT 1 WHERE {caller_valid}"
 _INSERT = (
     "INSERT INTO tasks (id, owner_id, title, description, completed, completed_at, priority,"
     " due_at, remind_at, recurrence, next_occurrence_id, title_key, search_key, version,"
-    " created_at, updated_at)"
+    " created_at, updated_at, list_id, parent_id, rank)"
     " SELECT :id, :caller_id, :title, :description, :completed, :completed_at, :priority,"
-    " :due_at, :remind_at, :recurrence, :next_occurrence_id, :title_key, :search_key, 1, :now, :now"
+    " :due_at, :remind_at, :recurrence, :next_occurrence_id, :title_key, :search_key, 1, :now, :now,"
+    " :list_id, :parent_id, :rank"
     " WHERE {caller_valid}"
 )
 UPDATE = Query.of(
@@ -66,7 +67,8 @@ UPDATE = Query.of(
     " due_at = :due_at, remind_at = :remind_at, recurrence = :recurrence,"
     " title_key = :title_key, search_key = :search_key, completed = :completed,"
     " completed_at = :completed_at, next_occurrence_id = :next_occurrence_id,"
-    " version = :version, updated_at = :now, deleted_at = :deleted_at"
+    " version = :version, updated_at = :now, deleted_at = :deleted_at,"
+    " list_id = :list_id, parent_id = :parent_id, rank = :rank"
     " WHERE id = :task_id AND owner_id = :owner_id"
 )
 DELETE_TAGS = Query.of("DELETE FROM task_tags WHERE task_id = :task_id AND owner_id = :owner_id")

@@ -29,8 +29,14 @@ _TAGS = {
 _COLUMNS = (
     "t.id, t.title, t.description, t.completed, t.completed_at, t.priority, t.due_at, t.remind_at,"
     " t.recurrence, t.next_occurrence_id, t.version, t.created_at, t.updated_at, t.deleted_at,"
-    " t.title_key, {tags}"
+    " t.title_key, {tags}, t.list_id, t.parent_id, t.rank,"
+    " (SELECT COUNT(*) FROM tasks s WHERE s.owner_id = t.owner_id AND s.parent_id = t.id"
+    " AND s.deleted_at IS NULL),"
+    " (SELECT COUNT(*) FROM tasks s WHERE s.owner_id = t.owner_id AND s.parent_id = t.id"
+    " AND s.deleted_at IS NULL AND s.completed = true)"
 )
+# The number of columns: StoredTask has one field per column.
+COLUMN_COUNT = 21
 TASK_COLUMNS: dict[Dialect, str] = {
     "postgresql": _COLUMNS.format(tags=_TAGS["postgresql"]),
     "sqlite": _COLUMNS.format(tags=_TAGS["sqlite"]),
@@ -66,6 +72,11 @@ class StoredTask:
     deleted_at: datetime | None
     title_key: str
     tags: list[str]
+    list_id: uuid.UUID | None
+    parent_id: uuid.UUID | None
+    rank: str
+    subtask_count: int
+    completed_subtask_count: int
 
     @classmethod
     def from_row(cls, row: Row) -> StoredTask:
@@ -87,6 +98,11 @@ class StoredTask:
             deleted_at,
             title_key,
             tags,
+            list_id,
+            parent_id,
+            rank,
+            subtask_count,
+            completed_subtask_count,
         ) = row
         return cls(
             id=task_id,
@@ -105,6 +121,11 @@ class StoredTask:
             deleted_at=deleted_at,
             title_key=title_key,
             tags=tags_of(tags),
+            list_id=list_id,
+            parent_id=parent_id,
+            rank=rank,
+            subtask_count=subtask_count or 0,
+            completed_subtask_count=completed_subtask_count or 0,
         )
 
 
@@ -126,6 +147,11 @@ def task_json(row: Row) -> dict[str, Any]:
         deleted_at,
         _title_key,
         tags,
+        list_id,
+        parent_id,
+        rank,
+        subtask_count,
+        completed_subtask_count,
     ) = row
     # `object` is the contract's discriminator between a task and a tombstone (TaskPageItem).
     if deleted_at is not None:
@@ -143,6 +169,11 @@ def task_json(row: Row) -> dict[str, Any]:
         "remind_at": remind_at,
         "recurrence": recurrence,
         "next_occurrence_id": next_occurrence_id,
+        "list_id": list_id,
+        "parent_id": parent_id,
+        "position": rank,
+        "subtask_count": subtask_count or 0,
+        "completed_subtask_count": completed_subtask_count or 0,
         "etag": f'"{version}"',
         "created_at": created_at,
         "updated_at": updated_at,
@@ -168,6 +199,11 @@ def stored_json(task: StoredTask) -> dict[str, Any]:
             task.deleted_at,
             task.title_key,
             task.tags,
+            task.list_id,
+            task.parent_id,
+            task.rank,
+            task.subtask_count,
+            task.completed_subtask_count,
         )
     )
 

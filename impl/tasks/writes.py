@@ -14,12 +14,14 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from impl.auth.identity import Caller
+from impl.db import ranks
 from impl.db.database import Connection
 from impl.db.sql import Params, Step
 from impl.tasks import fields as task_fields
-from impl.tasks import recurrence, repository
+from impl.tasks import recurrence, repository, tree
 from impl.tasks.fields import PRIORITY_RANKS, TaskFields, column_values
 from impl.tasks.responses import StoredTask
+from impl.tasks.tree import Placement
 
 
 @dataclass
@@ -36,12 +38,13 @@ class TaskWriter:
         self.caller = caller
         self.owner_id = caller.user_id
         self.now = now
+        self.rules = tree.TreeRules(connection, caller)
 
-    def create(self, values: Mapping[str, object], *, pointer: str) -> Change:
+    def create(self, values: Mapping[str, object], *, pointer: str, placement: Placement | None) -> Change:
         fields = task_fields.checked(
             task_fields.from_body(values, set(task_fields.WRITABLE)), pointer=pointer
         )
-        task = self._new_task(fields)
+        task = self._new_task(fields, placement or Placement(None, None))
         change = Change(task)
         task, change.spawned = self._completion(task, bool(values.get("completed")), fields)
         change.task = task
@@ -51,14 +54,22 @@ class TaskWriter:
             self._add_spawned(change)
         return change
 
-    def replace(self, before: StoredTask, values: Mapping[str, object], *, pointer: str) -> Change:
+    def replace(
+        self, before: StoredTask, values: Mapping[str, object], *, pointer: str, placement: Placement | None
+    ) -> Change:
         fields = task_fields.checked(
             task_fields.from_body(values, set(task_fields.WRITABLE)), pointer=pointer
         )
-        return self._save(before, fields, completed=bool(values["completed"]))
+        return self._save(before, fields, completed=bool(values["completed"]), placement=placement)
 
     def update(
-        self, before: StoredTask, values: Mapping[str, object], given: set[str], *, pointer: str
+        self,
+        before: StoredTask,
+        values: Mapping[str, object],
+        given: set[str],
+        *,
+        pointer: str,
+        placement: Placement | None,
     ) -> Change:
         """Apply the `given` fields of a partial update; nothing given changes nothing."""
         if not given:
@@ -66,7 +77,23 @@ class TaskWriter:
         base = task_fields.from_stored(before)
         fields = task_fields.checked(task_fields.from_body(values, given, base), pointer=pointer)
         completed = bool(values["completed"]) if "completed" in given else before.completed
-        return self._save(before, fields, completed=completed)
+        return self._save(before, fields, completed=completed, placement=placement)
+
+    def place(self, before: StoredTask, placement: Placement, rank: str) -> Change:
+        """Put the task at `rank` among the siblings of `placement` (its subtasks follow it to
+        another list)."""
+        task = replace(
+            before,
+            list_id=placement.list_id,
+            parent_id=placement.parent_id,
+            rank=rank,
+            version=before.version + 1,
+            updated_at=self.now,
+        )
+        values = column_values(task_fields.from_stored(before))
+        change = Change(task, [Step(repository.UPDATE, self._update_params(task, values))])
+        change.steps.extend(self._subtree_list_steps(before, task))
+        return change
 
     def complete(self, before: StoredTask) -> Change:
         return self._save(before, task_fields.from_stored(before), completed=True)
@@ -91,16 +118,34 @@ class TaskWriter:
             updated_at=self.now,
             deleted_at=self.now,
         )
+        subtree = {"task_id": task.id, "owner_id": self.owner_id}
         return Change(
             task,
             [
                 Step(repository.UPDATE, self._update_params(task, column_values(TaskFields(title="")))),
                 Step(repository.DELETE_TAGS, {"task_id": task.id, "owner_id": self.owner_id}),
+                # Its subtasks at every level go with it, each leaving a tombstone.
+                Step(tree.DELETE_SUBTREE_TAGS, subtree),
+                Step(
+                    tree.DELETE_SUBTREE,
+                    {**subtree, "now": self.now, "empty_search_key": task_fields.search_key("", None)},
+                ),
             ],
         )
 
-    def _save(self, before: StoredTask, fields: TaskFields, *, completed: bool) -> Change:
+    def _save(
+        self, before: StoredTask, fields: TaskFields, *, completed: bool, placement: Placement | None = None
+    ) -> Change:
         values = column_values(fields)
+        original = before
+        if placement is not None and placement != Placement(before.list_id, before.parent_id):
+            # New siblings: last among them.
+            before = replace(
+                before,
+                list_id=placement.list_id,
+                parent_id=placement.parent_id,
+                rank=ranks.clock_rank(self.now, before.id),
+            )
         task = replace(
             before,
             title=fields.title,
@@ -116,6 +161,14 @@ class TaskWriter:
         )
         task, spawned = self._completion(task, completed, fields, was_completed=before.completed)
         change = Change(task, [Step(repository.UPDATE, self._update_params(task, values))], spawned)
+        if task.list_id != original.list_id:
+            change.steps.extend(self._subtree_list_steps(original, task))
+        if task.completed and not original.completed:
+            # Completing a parent completes its open subtasks (reopening it reopens none).
+            change.steps.append(
+                Step(tree.COMPLETE_SUBTREE, {"task_id": task.id, "owner_id": self.owner_id, "now": self.now})
+            )
+            change.task = task = replace(task, completed_subtask_count=task.subtask_count)
         if "tags" in fields.given:
             change.steps.extend(self._tag_steps(task, replace_existing=True))
         if spawned is not None:
@@ -161,12 +214,51 @@ class TaskWriter:
             remind_at=remind_at,
             recurrence=occurrence.recurrence,
         )
-        return self._new_task(following)
+        return self._new_task(following, Placement(task.list_id, task.parent_id))
 
-    def _new_task(self, fields: TaskFields) -> StoredTask:
+    async def copy_subtasks(self, change: Change) -> None:
+        """A recurring parent's next occurrence gets fresh copies of its subtasks: open, in the
+        same order and shape, with their title, description, priority and tags."""
+        if change.spawned is None:
+            return
+        rows = await self.connection.fetch_all(
+            tree.subtree_step(self.connection, self.caller, change.task.id).query,
+            {"task_id": change.task.id, "owner_id": self.owner_id},
+        )
+        new_ids: dict[uuid.UUID, uuid.UUID] = {change.task.id: change.spawned.id}
+        direct = 0
+        for row in rows:
+            original = StoredTask.from_row(row)
+            if original.parent_id not in new_ids:
+                continue
+            fields = task_fields.from_stored(original)
+            copy = self._new_task(
+                TaskFields(
+                    title=fields.title,
+                    description=fields.description,
+                    priority=fields.priority,
+                    tags=fields.tags,
+                ),
+                Placement(change.spawned.list_id, new_ids[original.parent_id]),
+            )
+            copy = replace(copy, rank=original.rank)
+            new_ids[original.id] = copy.id
+            direct += original.parent_id == change.task.id
+            change.steps.append(self._insert(copy))
+            change.steps.extend(self._tag_steps(copy, replace_existing=False))
+        change.spawned = replace(change.spawned, subtask_count=direct)
+
+    def _subtree_list_steps(self, before: StoredTask, task: StoredTask) -> list[Step]:
+        if task.list_id == before.list_id:
+            return []
+        params = {"task_id": task.id, "owner_id": self.owner_id, "list_id": task.list_id, "now": self.now}
+        return [Step(tree.MOVE_SUBTREE, params)]
+
+    def _new_task(self, fields: TaskFields, placement: Placement) -> StoredTask:
         values = column_values(fields)
+        task_id = uuid.uuid4()
         return StoredTask(
-            id=uuid.uuid4(),
+            id=task_id,
             title=fields.title,
             description=fields.description,
             completed=False,
@@ -182,6 +274,11 @@ class TaskWriter:
             deleted_at=None,
             title_key=str(values["title_key"]),
             tags=_sorted_tags(fields.tags),
+            list_id=placement.list_id,
+            parent_id=placement.parent_id,
+            rank=ranks.clock_rank(self.now, task_id),
+            subtask_count=0,
+            completed_subtask_count=0,
         )
 
     def _insert(self, task: StoredTask) -> Step:
@@ -196,6 +293,9 @@ class TaskWriter:
                 "completed_at": task.completed_at,
                 "next_occurrence_id": task.next_occurrence_id,
                 "now": self.now,
+                "list_id": task.list_id,
+                "parent_id": task.parent_id,
+                "rank": task.rank,
             },
         )
 
@@ -224,6 +324,9 @@ class TaskWriter:
             "version": task.version,
             "now": self.now,
             "deleted_at": task.deleted_at,
+            "list_id": task.list_id,
+            "parent_id": task.parent_id,
+            "rank": task.rank,
         }
 
 

@@ -1,4 +1,5 @@
-"""Page latency of GET /api/v1/tasks: the first page against the 1000th, for several sorts.
+"""Page latency of GET /api/v1/tasks: the first page against the 1000th, for several sorts,
+and for the tasks of one list (newest first, and in the user's order: sort=position).
 
 Keyset pagination seeks the (owner_id, sort key, id) index to the cursor's position, so the
 1000th page should cost what the first does; an OFFSET query at the same depth is timed
@@ -30,6 +31,7 @@ from generated.types import TaskSort
 from impl.app import create_app
 from impl.auth.identity import Caller
 from impl.db.engine import build_database, build_engine, normalize_url
+from impl.db.ranks import clock_rank
 from impl.db.sql import Dialect
 from impl.db.sqlite import _bind
 from impl.db.tables import TaskRow
@@ -39,13 +41,20 @@ from impl.tasks.fields import PRIORITY_RANKS, search_key, title_key
 from impl.tasks.ordering import Position, TaskFilters, TaskOrder
 from impl.tasks.page_queries import list_page, page_steps
 
-SORTS: list[TaskSort] = ["-created_at", "due_at", "title", "-priority"]
+SORTS: list[TaskSort] = ["-created_at", "due_at", "title", "-priority", "position"]
 OFFSET_SQL = {
     "-created_at": "created_at DESC, id DESC",
     "due_at": "(due_at IS NULL), due_at, id",
     "title": "title_key, id",
     "-priority": "priority DESC, id DESC",
+    "position": "rank, id",
 }
+# (label, sort, whether the page is one list's tasks: ?list_id=...)
+SCENARIOS: list[tuple[str, TaskSort, bool]] = [
+    *((sort, sort, False) for sort in SORTS),
+    ("list", "-created_at", True),
+    ("list,pos", "position", True),
+]
 WORDS = ["milk", "Report", "call", "Plan", "écrire", "fix", "Buy", "review", "zebra", "apple"]
 
 
@@ -67,15 +76,19 @@ def throwaway_database(server_url: str | None) -> Iterator[str]:
         admin.dispose()
 
 
-def seed(engine: Engine, owner_id: uuid.UUID, count: int) -> None:
+def seed(engine: Engine, owner_id: uuid.UUID, count: int, list_id: uuid.UUID | None = None) -> None:
+    """`count` tasks; with `list_id`, all but every tenth in that list (the rest in the inbox)."""
     start = datetime(2026, 1, 1, tzinfo=UTC)
     rows = []
     for index in range(count):
         title = f"{random.choice(WORDS)} {random.choice(WORDS)} {index}"
         moment = start + timedelta(seconds=index)
+        task_id = uuid.uuid4()
         rows.append(
             {
-                "id": uuid.uuid4(),
+                "id": task_id,
+                "list_id": list_id if index % 10 else None,
+                "rank": clock_rank(moment, task_id),
                 "owner_id": owner_id,
                 "title": title,
                 "title_key": title_key(title),
@@ -102,29 +115,48 @@ def median_ms(call: Callable[[], object], repeat: int) -> float:
     return statistics.median(timings)
 
 
-def keyset_timings(
-    client: TestClient, engine: Engine, owner: uuid.UUID, sort: str, options: argparse.Namespace
+def keyset_timings(  # noqa: PLR0917
+    client: TestClient,
+    engine: Engine,
+    owner: uuid.UUID,
+    sort: str,
+    in_list: bool,
+    options: argparse.Namespace,
 ) -> list[float]:
     """Median latency of the first page and of page `options.page` (reached by its cursor):
     over HTTP, then of the keyset query alone."""
     headers = options.headers
-    params = {"limit": options.limit, "sort": sort}
+    params = {"limit": options.limit, "sort": sort, **_list_param(in_list, options)}
     deep = dict(params)
     for _ in range(options.page - 1):
         deep["cursor"] = client.get("/api/v1/tasks", params=deep, headers=headers).json()["next_cursor"]
     assert deep["cursor"] is not None
     order = TaskOrder.parse(sort)
-    position = deep_position(client, headers, sort, options)
+    position = deep_position(client, headers, sort, in_list, options)
     timings = [
         median_ms(partial(client.get, "/api/v1/tasks", params=query, headers=headers), options.repeat)
         for query in (params, deep)
     ]
-    timings += asyncio.run(_query_timings(options.url, owner, order, position, options))
+    filters = _filters(in_list, options)
+    timings += asyncio.run(_query_timings(options.url, owner, order, position, filters, options))
     return timings
 
 
-async def _query_timings(
-    url: str, owner: uuid.UUID, order: TaskOrder, position: Position, options: argparse.Namespace
+def _list_param(in_list: bool, options: argparse.Namespace) -> dict[str, str]:
+    return {"list_id": str(options.list_id)} if in_list else {}
+
+
+def _filters(in_list: bool, options: argparse.Namespace) -> TaskFilters:
+    return TaskFilters(list_id=str(options.list_id)) if in_list else TaskFilters()
+
+
+async def _query_timings(  # noqa: PLR0917
+    url: str,
+    owner: uuid.UUID,
+    order: TaskOrder,
+    position: Position,
+    filters: TaskFilters,
+    options: argparse.Namespace,
 ) -> list[float]:
     """The keyset statements alone, first page and deep page, on one pooled connection."""
     database = build_database(Settings(environment="test", database_url=url, jwt_secret="b" * 48))
@@ -140,7 +172,7 @@ async def _query_timings(
                     await list_page(
                         connection,
                         caller,
-                        filters=TaskFilters(),
+                        filters=filters,
                         order=order,
                         after=after,
                         limit=options.limit + 1,
@@ -154,32 +186,41 @@ async def _query_timings(
 
 
 def deep_position(
-    client: TestClient, headers: dict[str, str], sort: str, options: argparse.Namespace
+    client: TestClient, headers: dict[str, str], sort: str, in_list: bool, options: argparse.Namespace
 ) -> Position:
     """Where page `options.page` of this sort starts: after the last task of the page before."""
-    params: dict[str, str | int] = {"limit": options.limit, "sort": sort}
+    params: dict[str, str | int] = {"limit": options.limit, "sort": sort, **_list_param(in_list, options)}
     last: dict[str, object] = {}
     for _ in range(options.page - 1):
         page = client.get("/api/v1/tasks", params=params, headers=headers).json()
         params["cursor"], last = page["next_cursor"], page["items"][-1]
     order = TaskOrder.parse(sort)
-    value = {"title": str(last["title"]).casefold(), "priority": PRIORITY_RANKS[str(last["priority"])]}.get(
-        order.field, last.get(order.field)
-    )
+    value = {
+        "title": str(last["title"]).casefold(),
+        "priority": PRIORITY_RANKS[str(last["priority"])],
+        "position": last["position"],
+    }.get(order.field, last.get(order.field))
     return Position(order.from_json(value), uuid.UUID(str(last["id"])))
 
 
-def offset_timings(engine: Engine, owner: uuid.UUID, sort: str, options: argparse.Namespace) -> list[float]:
+def offset_timings(
+    engine: Engine, owner: uuid.UUID, sort: str, in_list: bool, options: argparse.Namespace
+) -> list[float]:
     """The same pages by LIMIT/OFFSET in SQL, for contrast: the database reads every skipped row."""
+    in_the_list = "AND list_id = :list " if in_list else ""
     sql = text(
-        f"SELECT * FROM tasks WHERE owner_id = :owner AND deleted_at IS NULL "
+        f"SELECT * FROM tasks WHERE owner_id = :owner AND deleted_at IS NULL {in_the_list}"
         f"ORDER BY {OFFSET_SQL[sort]} LIMIT :limit OFFSET :offset"
     )
-    owner_value = owner.hex if engine.dialect.name == "sqlite" else owner
+    sqlite = engine.dialect.name == "sqlite"
+    owner_value = owner.hex if sqlite else owner
+    list_value = options.list_id.hex if sqlite else options.list_id
     timings = []
     with engine.connect() as connection:
         for offset in (0, options.limit * (options.page - 1)):
             bound = {"owner": owner_value, "limit": options.limit + 1, "offset": offset}
+            if in_list:
+                bound["list"] = list_value
             timings.append(
                 median_ms(
                     partial(lambda query, values: connection.execute(query, values).all(), sql, bound),
@@ -190,16 +231,22 @@ def offset_timings(engine: Engine, owner: uuid.UUID, sort: str, options: argpars
 
 
 def deep_page_plans(
-    client: TestClient, engine: Engine, *, owner: uuid.UUID, sort: str, options: argparse.Namespace
+    client: TestClient,
+    engine: Engine,
+    *,
+    owner: uuid.UUID,
+    sort: str,
+    in_list: bool,
+    options: argparse.Namespace,
 ) -> list[str]:
     """The database's plan for each statement that selects tasks for the deep page."""
     dialect: Dialect = "sqlite" if engine.dialect.name == "sqlite" else "postgresql"
     steps = page_steps(
         dialect,
         Caller(user_id=owner),
-        filters=TaskFilters(),
+        filters=_filters(in_list, options),
         order=TaskOrder.parse(sort),
-        after=deep_position(client, options.headers, sort, options),
+        after=deep_position(client, options.headers, sort, in_list, options),
         limit=options.limit + 1,
         now=datetime.now(UTC),
     )
@@ -240,21 +287,32 @@ def main() -> None:
         upgrade(url)
         engine = build_engine(url)
         options.url = url
-        settings = Settings(environment="test", database_url=url, jwt_secret="bench-secret-" + "b" * 40)
+        # The per-user quota (600 a minute) would stop the walk to page 1,000 at page 600.
+        settings = Settings(
+            environment="test",
+            database_url=url,
+            jwt_secret="bench-secret-" + "b" * 40,
+            rate_limit_enabled=False,
+        )
         with TestClient(create_app(settings)) as client:
             owner, headers = register(client, "bench@example.com")
             options.headers = headers
+            created = client.post("/api/v1/lists", json={"name": "Bench"}, headers=headers)
+            options.list_id = uuid.UUID(created.json()["id"])
             started = time.perf_counter()
-            seed(engine, owner, tasks)
+            # A tenth of the user's tasks are in the inbox: the list alone still has `page` pages.
+            owned = tasks * 10 // 9 + 10
+            seed(engine, owner, owned, options.list_id)
             for index in range(options.other_users):
                 seed(engine, register(client, f"other{index}@example.com")[0], tasks)
             if engine.dialect.name == "postgresql":
                 with engine.begin() as connection:
                     connection.execute(text("ANALYZE"))
             seconds = time.perf_counter() - started
-            total = tasks * (1 + options.other_users)
+            total = owned + tasks * options.other_users
             print(
-                f"{engine.dialect.name}: {total} tasks, {tasks} of them the user's; seeded in {seconds:.1f} s"
+                f"{engine.dialect.name}: {total} tasks, {owned} of them the user's (9 in 10 in one list);"
+                f" seeded in {seconds:.1f} s"
             )
             print(
                 f"limit={options.limit}; median of {options.repeat} runs, in ms; OFFSET: that page by OFFSET"
@@ -265,14 +323,17 @@ def main() -> None:
                 + "".join(f"{title:^22}" for title in ("HTTP request", "keyset query", "OFFSET query"))
             )
             print(f"{'sort':<12}" + "".join(f"{column:>11}" for column in columns))
-            for sort in SORTS:
-                timings = keyset_timings(client, engine, owner, sort, options)
-                timings += offset_timings(engine, owner, sort, options)
-                print(f"{sort:<12}" + "".join(f"{ms:>11.2f}" for ms in timings))
+            for label, sort, in_list in SCENARIOS:
+                timings = keyset_timings(client, engine, owner, sort, in_list, options)
+                timings += offset_timings(engine, owner, sort, in_list, options)
+                print(f"{label:<12}" + "".join(f"{ms:>11.2f}" for ms in timings))
             print(f"\nPlans of the statements that read page {options.page}:")
-            for sort in SORTS:
-                for plan in deep_page_plans(client, engine, owner=owner, sort=sort, options=options):
-                    print(f"{sort:<12} {plan}")
+            for label, sort, in_list in SCENARIOS:
+                plans = deep_page_plans(
+                    client, engine, owner=owner, sort=sort, in_list=in_list, options=options
+                )
+                for plan in plans:
+                    print(f"{label:<12} {plan}")
         engine.dispose()
 
 

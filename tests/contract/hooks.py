@@ -24,6 +24,13 @@ them is still tried:
   recurrence rule that the server can evaluate from a due time (an RRULE grammar that JSON
   Schema cannot express, with rules such as "at most hourly"). Positive cases get a valid
   daily rule with a due time, and date-times within years 2000-2100.
+- Where a task goes: a subtask is in its parent's list and at most 4 levels deep, a task
+  cannot go under itself or its subtasks, and `after_id`/`before_id` must be siblings (422
+  otherwise). Positive cases keep a parent only when creating a task under one the server
+  made at most three levels deep (and then no list), send no parent when changing a task,
+  and move tasks last (no anchor); list and parent ids the server never issued are dropped
+  (they would be 404s, which say nothing new). List names get a unique suffix (a repeated
+  name is a 409).
 """
 
 from __future__ import annotations
@@ -43,7 +50,17 @@ ENTITY_TAGS = re.compile(r'^(\*|(W/)?"[\x21\x23-\x7E]*"([ \t]*,[ \t]*(W/)?"[\x21
 TASK_BODIES = {"createTask", "replaceTask", "updateTask"}
 IDEMPOTENT = {"createTask", "completeTask"}
 # The operations that page, and the listing their cursors belong to.
-LISTINGS = {"listTasks": "tasks", "headTasks": "tasks", "listTags": "tags", "headTags": "tags"}
+LISTINGS = {
+    "listTasks": "tasks",
+    "headTasks": "tasks",
+    "listTags": "tags",
+    "headTags": "tags",
+    "listLists": "lists",
+    "headLists": "lists",
+}
+# Task ids the server issued -> their depth (1: top-level); list ids it issued.
+TASK_DEPTHS: dict[str, int] = {}
+LIST_IDS: set[str] = set()
 # next_cursor -> its listing, and the query (without cursor and limit) that returned it.
 ISSUED_CURSORS: dict[str, tuple[str, dict[str, Any]]] = {}
 
@@ -143,6 +160,30 @@ def valid_headers(case: schemathesis.Case[Any], name: str) -> None:
     case.headers = headers
 
 
+def valid_place(fields: dict[str, Any], *, creating: bool) -> None:
+    parent = fields.get("parent_id")
+    if parent is not None and (not creating or TASK_DEPTHS.get(str(parent), 99) > 3):
+        fields["parent_id"] = None
+    if fields.get("list_id") is not None and str(fields["list_id"]) not in LIST_IDS:
+        fields["list_id"] = None
+    if fields.get("parent_id") is not None:
+        fields.pop("list_id", None)
+
+
+def valid_move(body: dict[str, Any], name: str) -> None:
+    if name == "moveTask":
+        valid_place(body, creating=False)
+        body.pop("after_id", None)
+        body.pop("before_id", None)
+    elif body.get("after_id") is not None and body.get("before_id") is not None:
+        body.pop("before_id")
+
+
+def unique_name(body: dict[str, Any]) -> None:
+    if isinstance(body.get("name"), str):
+        body["name"] = f"{body['name'][:80]} {uuid.uuid4().hex[:12]}"
+
+
 def valid_batch(body: dict[str, Any]) -> None:
     operations = body.get("operations")
     for operation in operations if isinstance(operations, list) else []:
@@ -154,6 +195,7 @@ def valid_batch(body: dict[str, Any]) -> None:
             fields = operation.get(key)
             if isinstance(fields, dict):
                 valid_task_fields(fields, partial=partial)
+                valid_place(fields, creating=not partial)
 
 
 @schemathesis.hook
@@ -171,14 +213,40 @@ def map_case(context: schemathesis.HookContext, case: schemathesis.Case[Any]) ->
             valid_batch(body)
         else:
             valid_task_fields(body, partial=name == "updateTask")
+            valid_place(body, creating=name == "createTask")
+        case.body = body
+    elif isinstance(case.body, dict) and name in {"moveTask", "moveList", "createList", "updateList"}:
+        body = copy.deepcopy(case.body)
+        valid_move(body, name)
+        if name in {"createList", "updateList"}:
+            unique_name(body)
         case.body = body
     return case
+
+
+def remember_ids(name: str, response: Any) -> None:
+    """The ids of the tasks and lists the server made, and how deep each task is."""
+    if response.status_code not in {200, 201} or name not in {"createTask", "createList", "batchTasks"}:
+        return
+    try:
+        document = response.json()
+    except ValueError:
+        return
+    if name == "createList" and isinstance(document, dict):
+        LIST_IDS.add(str(document.get("id")))
+        return
+    tasks = [document] if name == "createTask" else [r.get("task") for r in document.get("results", [])]
+    for task in tasks:
+        if isinstance(task, dict) and "id" in task:
+            parent = task.get("parent_id")
+            TASK_DEPTHS[str(task["id"])] = 1 if parent is None else TASK_DEPTHS.get(str(parent), 3) + 1
 
 
 @schemathesis.hook
 def after_call(context: schemathesis.HookContext, case: schemathesis.Case[Any], response: Any) -> None:
     name = operation_id(context)
-    if name not in {"listTasks", "listTags"} or response.status_code != 200:
+    remember_ids(name, response)
+    if name not in {"listTasks", "listTags", "listLists"} or response.status_code != 200:
         return
     try:
         cursor = response.json().get("next_cursor")

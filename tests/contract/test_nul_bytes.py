@@ -66,6 +66,10 @@ def query_probes() -> Iterator[Any]:
 
 
 def url_for(client: TestClient, account: Account, path: str) -> str:
+    if "{list_id}" in path:
+        made = client.post("/api/v1/lists", json={"name": "NUL probe"}, headers=account.headers)
+        assert made.status_code == 201, made.text
+        return path.replace("{list_id}", made.json()["id"])
     if "{task_id}" not in path:
         return path
     task = client.post("/api/v1/tasks", json={"title": "NUL probe"}, headers=account.headers)
@@ -88,6 +92,11 @@ def test_every_probe_is_found() -> None:
         "listTasks.due_after",
         "listTasks.q",
         "listTasks.updated_since",
+        "listTasks.list_id",
+        "listTasks.parent_id",
+        "listLists.cursor",
+        "listLists.updated_since",
+        "deleteList.tasks",
         "listTags.cursor",
     ]
 

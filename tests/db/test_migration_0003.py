@@ -56,7 +56,7 @@ def test_existing_tasks_are_carried_over(backend_name: str, tmp_path: Path) -> N
                         text(
                             "SELECT table_name, column_name, collation_name FROM information_schema.columns"
                             " WHERE column_name IN ('title_key', 'name_key', 'name')"
-                            " AND table_schema = 'public'"
+                            " AND table_schema = 'public' AND table_name IN ('tasks', 'task_tags')"
                             " ORDER BY table_name, column_name"
                         )
                     ).all()

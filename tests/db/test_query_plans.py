@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any, get_args
 
 import psycopg
@@ -25,8 +26,10 @@ from psycopg import sql
 
 from generated.types import TaskSort
 from impl.auth.identity import Caller
+from impl.db.ranks import clock_rank
 from impl.db.sql import Dialect, Query, Step
 from impl.db.sqlite import _bind
+from impl.lists import repository as list_store
 from impl.migrate import upgrade
 from impl.tasks.ordering import Position, TaskFilters, TaskOrder
 from impl.tasks.page_queries import INDEX_WALK, page_steps
@@ -41,6 +44,22 @@ INDEX_OF = {
     "due_at": "ix_tasks_owner_id_due_at_id",
     "priority": "ix_tasks_owner_id_priority_id",
     "title": "ix_tasks_owner_id_title_key_id",
+    "position": "ix_tasks_owner_id_rank_id",
+}
+# A list's tasks (or the inbox's), and a task's subtasks, walk an index of their own.
+LIST_ID = uuid.UUID("00000000-0000-4000-8000-0000000000aa")
+PARENT_ID = uuid.UUID("00000000-0000-4000-8000-0000000000bb")
+PLACE_INDEX_OF = {
+    ("list", "position"): "ix_tasks_owner_id_list_id_rank_id",
+    ("list", "created_at"): "ix_tasks_owner_id_list_id_created_at_id",
+    ("inbox", "position"): "ix_tasks_inbox_owner_id_rank_id",
+    ("inbox", "created_at"): "ix_tasks_inbox_owner_id_created_at_id",
+    ("parent", "position"): "ix_tasks_owner_id_parent_id_rank_id",
+}
+PLACE_FILTERS = {
+    "list": TaskFilters(list_id=str(LIST_ID)),
+    "inbox": TaskFilters(list_id="inbox"),
+    "parent": TaskFilters(parent_id=str(PARENT_ID)),
 }
 
 
@@ -58,10 +77,14 @@ def seed(dialect: Dialect, execute: Any) -> None:
         for index in range(3000 if owner == OWNER else 4000):
             moment = NOW - timedelta(minutes=index * 7 + owner_index)
             title = f"task {index:05d} of {owner_index}"
+            task_id = PARENT_ID if (owner == OWNER and index == 1) else uuid.uuid4()
             rows.append(
                 {
-                    "id": uuid.uuid4(),
+                    "id": task_id,
                     "owner_id": owner,
+                    "list_id": LIST_ID if index % 3 == 0 else None,
+                    "parent_id": PARENT_ID if (owner == OWNER and index % 100 == 5) else None,
+                    "rank": clock_rank(moment, task_id),
                     "title": title,
                     "title_key": title,
                     "search_key": title,
@@ -71,10 +94,29 @@ def seed(dialect: Dialect, execute: Any) -> None:
                     "created_at": moment,
                 }
             )
+    lists = [
+        {
+            "id": uuid.uuid4(),
+            "owner_id": owner,
+            "name": f"list {index} of {owner_index}",
+            "name_key": f"list {index} of {owner_index}",
+            "rank": clock_rank(NOW - timedelta(minutes=index), uuid.uuid4()),
+            "now": NOW,
+            "deleted_at": NOW if index % 20 == 0 else None,
+        }
+        for owner_index, owner in enumerate(owners)
+        for index in range(500)
+    ]
+    execute(
+        "INSERT INTO lists (id, owner_id, name, name_key, rank, version, created_at, updated_at, deleted_at)"
+        " VALUES (:id, :owner_id, :name, :name_key, :rank, 1, :now, :now, :deleted_at)",
+        lists,
+    )
     execute(
         "INSERT INTO tasks (id, owner_id, title, completed, priority, due_at, title_key, search_key,"
-        " version, created_at, updated_at, deleted_at) VALUES (:id, :owner_id, :title, false,"
-        " :priority, :due_at, :title_key, :search_key, 1, :created_at, :created_at, :deleted_at)",
+        " version, created_at, updated_at, deleted_at, list_id, parent_id, rank) VALUES (:id, :owner_id,"
+        " :title, false, :priority, :due_at, :title_key, :search_key, 1, :created_at, :created_at,"
+        " :deleted_at, :list_id, :parent_id, :rank)",
         rows,
     )
 
@@ -94,6 +136,7 @@ def positions(sort: TaskSort) -> list[Position | None]:
         "due_at": NOW,
         "priority": 2,
         "title": "task 01000 of 0",
+        "position": "8F0000000V",
     }
     found = [None, Position(values[order.field], uuid.UUID(int=2**127))]
     if order.nullable:
@@ -122,7 +165,7 @@ def sqlite_explainer(url: str) -> Iterator[Explain]:
 @contextmanager
 def postgres_explainer(url: str) -> Iterator[Explain]:
     with psycopg.connect(url, autocommit=True) as connection:
-        for table in ("tasks", "task_tags", "users", "login_sessions"):
+        for table in ("tasks", "task_tags", "users", "login_sessions", "lists"):
             connection.execute(
                 sql.SQL("ALTER TABLE {} SET (autovacuum_enabled = false)").format(sql.Identifier(table))
             )
@@ -164,9 +207,14 @@ def plan_nodes(node: dict[str, Any]) -> Iterator[str]:
         yield from plan_nodes(child)
 
 
-def assert_index_walk(dialect: Dialect, plan: list[str], sort: TaskSort) -> None:
-    index = INDEX_OF[TaskOrder.parse(sort).field]
+def assert_index_walk(
+    dialect: Dialect, plan: list[str], sort: TaskSort, index: str | None = None, also: str | None = None
+) -> None:
+    """The page walks `index` (or `also`, when the planner may prefer it) in order, unsorted."""
+    index = index or INDEX_OF[TaskOrder.parse(sort).field]
     text = "\n".join(plan)
+    if also is not None and also in text and index not in text:
+        index = also
     if dialect == "sqlite":
         walks = [line for line in plan if line.startswith(("SCAN t", "SEARCH t "))]
         assert len(walks) == 1, text
@@ -191,3 +239,54 @@ def test_every_page_of_every_sort_walks_its_index(database: tuple[Dialect, Any],
                 for step in statements(dialect, sort, after, filters):
                     plan = explain(step.query.text(dialect), step.params or {})
                     assert_index_walk(dialect, plan, sort)
+
+
+@pytest.mark.parametrize("analyzed", [False, True], ids=["no statistics", "after ANALYZE"])
+def test_every_page_of_lists_walks_its_index(database: tuple[Dialect, Any], analyzed: bool) -> None:
+    dialect, explain = database
+    if analyzed:
+        explain("ANALYZE", {})
+    caller = Caller(user_id=OWNER)
+    for after in (None, ("8F0000000V", uuid.UUID(int=2**127))):
+        for since in (None, NOW - timedelta(days=1)):
+            step = list_store.page_step(
+                SimpleNamespace(dialect=dialect),  # type: ignore[arg-type]  # only its dialect is read
+                caller,
+                after=after,
+                updated_since=since,
+                limit=51,
+            )
+            plan = explain(step.query.text(dialect), step.params or {})
+            text = "\n".join(plan)
+            if dialect == "sqlite":
+                walks = [line for line in plan if line.startswith(("SCAN l", "SEARCH l "))]
+                assert len(walks) == 1, text
+                assert walks[0].startswith("SEARCH l USING INDEX ix_lists_owner_id_rank_id"), text
+                assert "TEMP B-TREE" not in text, text
+            else:
+                nodes = [json.loads(line) for line in plan]
+                on_lists = [node for node in nodes if node["Relation Name"] == "lists"]
+                assert [node["Index Name"] for node in on_lists] == ["ix_lists_owner_id_rank_id"], text
+                assert not any(node["Node Type"] in {"Sort", "Incremental Sort"} for node in nodes), text
+
+
+@pytest.mark.parametrize("analyzed", [False, True], ids=["no statistics", "after ANALYZE"])
+def test_a_lists_tasks_and_a_tasks_subtasks_walk_their_index(
+    database: tuple[Dialect, Any], analyzed: bool
+) -> None:
+    dialect, explain = database
+    if analyzed:
+        explain("ANALYZE", {})
+    for (place, field), index in PLACE_INDEX_OF.items():
+        if dialect == "sqlite" and place == "inbox":
+            # SQLite walks (owner_id, list_id, key) for list_id IS NULL as for a list id.
+            index = PLACE_INDEX_OF[("list", field)]  # noqa: PLW2901
+        for sort in (field, f"-{field}"):
+            for after in positions(sort):  # type: ignore[arg-type]
+                for step in statements(dialect, sort, after, PLACE_FILTERS[place]):  # type: ignore[arg-type]
+                    plan = explain(step.query.text(dialect), step.params or {})
+                    # When a list holds a large share of the owner's tasks, PostgreSQL may walk the
+                    # sort's own index and skip the other lists' tasks: also in order, and a
+                    # deep page still reads only about a page's worth of rows per list share.
+                    also = INDEX_OF[field] if place != "parent" else None
+                    assert_index_walk(dialect, plan, sort, index, also)  # type: ignore[arg-type]

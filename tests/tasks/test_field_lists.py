@@ -36,6 +36,11 @@ def row(*, deleted: bool) -> tuple[object, ...]:
         "deleted_at": NOW if deleted else None,
         "title_key": "t",
         "tags": [],
+        "list_id": None,
+        "parent_id": None,
+        "rank": "8fGqK2m1aV",
+        "subtask_count": 0,
+        "completed_subtask_count": 0,
     }
     return tuple(values[field.name] for field in fields(StoredTask))
 
@@ -47,7 +52,8 @@ def test_the_wire_shapes_have_exactly_the_contracts_properties() -> None:
 
 def test_every_writable_field_is_in_each_write_schema() -> None:
     for schema in ("TaskCreate", "TaskReplace", "TaskUpdate"):
-        assert set(SCHEMAS[schema]["properties"]) == {*WRITABLE, "completed"}, schema
+        # Where the task is (list and parent) is checked against the tree: impl/tasks/tree.py.
+        assert set(SCHEMAS[schema]["properties"]) == {*WRITABLE, "completed", "list_id", "parent_id"}, schema
 
 
 def test_the_selected_columns_are_the_stored_tasks_fields() -> None:

@@ -194,6 +194,57 @@ const gone = changes.flatMap((item) => (item.object === "task_tombstone" ? [item
 if (changes.some((item) => item.object === "task" && item.title === undefined)) throw new shapes.ContractViolation("a task without a title");
 if (!gone.includes(task.id) || !gone.includes(following)) throw new shapes.ContractViolation("tombstones missing");
 
+// Lists, a drag-and-drop reorder and a subtask tree, as a frontend builds them.
+const listCreated = await client.POST("/api/v1/lists", { body: { name: `Groceries ${Date.now()}`, color: "green" } });
+expect(listCreated.response, 201, JSON_TYPE, "create a list");
+const groceries = shapes.taskList(listCreated.data);
+const inList: components["schemas"]["Task"][] = [];
+for (const title of ["Milk", "Bread", "Eggs"]) {
+  const made = await client.POST("/api/v1/tasks", { body: { title, list_id: groceries.id } });
+  expect(made.response, 201, JSON_TYPE, `create "${title}" in the list`);
+  inList.push(shapes.task(made.data));
+}
+const [milk, bread, eggs] = inList as [components["schemas"]["Task"], components["schemas"]["Task"], components["schemas"]["Task"]];
+const dragged = await client.POST("/api/v1/tasks/{task_id}/move", {
+  params: { path: { task_id: eggs.id }, header: { "If-Match": eggs.etag } },
+  body: { before_id: milk.id },
+});
+expect(dragged.response, 200, JSON_TYPE, "drag Eggs above Milk (move before_id, If-Match)");
+if (shapes.task(dragged.data).etag === eggs.etag) throw new shapes.ContractViolation("a move did not change the ETag");
+const ordered = await client.GET("/api/v1/tasks", { params: { query: { list_id: groceries.id, sort: "position" } } });
+expect(ordered.response, 200, JSON_TYPE, "the list's tasks in the user's order");
+const order = shapes.taskPage(ordered.data).items.flatMap((item) => (item.object === "task" ? [item.title] : []));
+if (order.join(",") !== "Eggs,Milk,Bread") throw new shapes.ContractViolation(`order after the drag: ${order.join(",")}`);
+const notSibling = await client.POST("/api/v1/tasks/{task_id}/move", { params: { path: { task_id: bread.id } }, body: { after_id: recurring.id } });
+expect(notSibling.response, 422, PROBLEM_TYPE, "move next to a task in another list: 422 problem");
+if (shapes.validationProblem(notSibling.error).errors[0]?.pointer !== "/body/after_id") throw new shapes.ContractViolation("422 pointer");
+
+const oat = await client.POST("/api/v1/tasks", { body: { title: "Oat milk", parent_id: milk.id } });
+expect(oat.response, 201, JSON_TYPE, "create a subtask of Milk");
+const oatMilk = shapes.task(oat.data);
+if (oatMilk.list_id !== groceries.id || oatMilk.parent_id !== milk.id) throw new shapes.ContractViolation("a subtask is in its parent's list");
+const barista = await client.POST("/api/v1/tasks", { body: { title: "Barista edition", parent_id: oatMilk.id } });
+expect(barista.response, 201, JSON_TYPE, "create a sub-subtask");
+const underBread = await client.POST("/api/v1/tasks/{task_id}/move", { params: { path: { task_id: oatMilk.id } }, body: { parent_id: bread.id } });
+expect(underBread.response, 200, JSON_TYPE, "move the subtree under Bread");
+const cycle = await client.PATCH("/api/v1/tasks/{task_id}", { params: { path: { task_id: bread.id } }, body: { parent_id: shapes.task(barista.data).id } });
+expect(cycle.response, 422, PROBLEM_TYPE, "make Bread a subtask of its own sub-subtask: 422 problem");
+const finished = await client.POST("/api/v1/tasks/{task_id}/complete", { params: { path: { task_id: bread.id } } });
+expect(finished.response, 200, JSON_TYPE, "complete Bread: its open subtasks too");
+const breadDone = shapes.task(finished.data);
+if (breadDone.subtask_count !== 1 || breadDone.completed_subtask_count !== 1) throw new shapes.ContractViolation("subtask counts");
+const tree = await client.GET("/api/v1/tasks", { params: { query: { parent_id: oatMilk.id } } });
+expect(tree.response, 200, JSON_TYPE, "list the subtasks of a subtask");
+if (!shapes.taskPage(tree.data).items.every((item) => item.object === "task" && item.completed)) throw new shapes.ContractViolation("open sub-subtask");
+const lists = await client.GET("/api/v1/lists");
+expect(lists.response, 200, JSON_TYPE, "list the lists");
+const listed = shapes.taskListPage(lists.data).items.find((item) => item.id === groceries.id);
+if (listed?.object !== "list" || listed.open_task_count !== 2 || listed.completed_task_count !== 3) throw new shapes.ContractViolation("list counts");
+const removed = await client.DELETE("/api/v1/lists/{list_id}", { params: { path: { list_id: groceries.id }, query: { tasks: "delete" } } });
+expect(removed.response, 204, null, "delete the list with its tasks");
+const goneTask = await client.GET("/api/v1/tasks/{task_id}", { params: { path: { task_id: milk.id } } });
+expect(goneTask.response, 404, PROBLEM_TYPE, "a task of the deleted list: 404 problem");
+
 // Errors are problem documents: a 404 for the deleted task, a 422 for fields that the schema
 // allows but the server refuses together (Prism refuses requests the schema does not allow
 // before they reach the server).

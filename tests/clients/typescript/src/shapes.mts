@@ -35,18 +35,65 @@ function nullableString(value: Json, what: string, pattern?: RegExp): string | n
 }
 
 const PRIORITIES: readonly string[] = ["none", "low", "medium", "high"];
+const POSITION = /^[0-9A-Za-z]+$/;
+const COLOR = /^(red|orange|yellow|green|teal|blue|purple|pink|grey|#[0-9a-f]{6})$/;
+
+function count(value: Json, what: string): number {
+  if (typeof value !== "number" || !Number.isInteger(value) || value < 0) fail(`${what} is not a count`, value);
+  return value;
+}
+
+export function taskList(value: Json): Schemas["TaskList"] {
+  const l = object(value, "TaskList", [
+    "object", "id", "name", "color", "position", "open_task_count", "completed_task_count", "etag", "created_at", "updated_at",
+  ]);
+  if (l.object !== "list") fail("TaskList.object is not list", value);
+  return {
+    object: "list",
+    id: string(l.id, "TaskList.id", UUID),
+    name: string(l.name, "TaskList.name"),
+    color: nullableString(l.color, "TaskList.color", COLOR),
+    position: string(l.position, "TaskList.position", POSITION),
+    open_task_count: count(l.open_task_count, "TaskList.open_task_count"),
+    completed_task_count: count(l.completed_task_count, "TaskList.completed_task_count"),
+    etag: string(l.etag, "TaskList.etag", ENTITY_TAG),
+    created_at: string(l.created_at, "TaskList.created_at", DATE_TIME),
+    updated_at: string(l.updated_at, "TaskList.updated_at", DATE_TIME),
+  };
+}
+
+export function taskListPage(value: Json): Schemas["TaskListPage"] {
+  const page = object(value, "TaskListPage", ["items", "next_cursor"]);
+  if (!Array.isArray(page.items)) fail("TaskListPage.items is not an array", value);
+  return {
+    items: page.items.map((item) => {
+      const kind = typeof item === "object" && item !== null ? (item as Record<string, Json>).object : undefined;
+      if (kind === "list") return taskList(item);
+      const t = object(item, "TaskListTombstone", ["object", "id", "deleted", "deleted_at"]);
+      if (t.object !== "list_tombstone" || t.deleted !== true) fail("TaskListPage item", item);
+      return { object: "list_tombstone" as const, id: string(t.id, "id", UUID), deleted: true as const, deleted_at: string(t.deleted_at, "deleted_at", DATE_TIME) };
+    }),
+    next_cursor: nullableString(page.next_cursor, "TaskListPage.next_cursor"),
+  };
+}
 const ENTITY_TAG = /^"[0-9]+"$/;
 
 export function task(value: Json): Schemas["Task"] {
   const t = object(value, "Task", [
     "object", "id", "title", "description", "completed", "completed_at", "priority", "tags", "due_at", "remind_at",
-    "recurrence", "next_occurrence_id", "etag", "created_at", "updated_at",
+    "recurrence", "next_occurrence_id", "list_id", "parent_id", "position", "subtask_count",
+    "completed_subtask_count", "etag", "created_at", "updated_at",
   ]);
   if (t.object !== "task") fail("Task.object is not task", value);
   if (typeof t.completed !== "boolean") fail("Task.completed is not a boolean", value);
   if (typeof t.priority !== "string" || !PRIORITIES.includes(t.priority)) fail("Task.priority", value);
   if (!Array.isArray(t.tags)) fail("Task.tags is not an array", value);
   return {
+    list_id: nullableString(t.list_id, "Task.list_id", UUID),
+    parent_id: nullableString(t.parent_id, "Task.parent_id", UUID),
+    position: string(t.position, "Task.position", POSITION),
+    subtask_count: count(t.subtask_count, "Task.subtask_count"),
+    completed_subtask_count: count(t.completed_subtask_count, "Task.completed_subtask_count"),
     object: "task",
     id: string(t.id, "Task.id", UUID),
     title: string(t.title, "Task.title"),
