@@ -32,6 +32,8 @@ from impl.tasks.tree import TreeRules
 from impl.tasks.writes import Change, TaskWriter
 
 TASKS_PATH = "/api/v1/tasks"
+# A PATCH of these may move the task or cascade to its subtasks: it locks the owner's tree.
+STRUCTURAL_FIELDS = frozenset({"list_id", "parent_id", "completed"})
 
 
 class TasksImpl(TasksHandlers):
@@ -138,7 +140,7 @@ class TasksImpl(TasksHandlers):
             placement = await writer.rules.place(task, values, given, pointer="/body")
             return writer.update(task, values, given, pointer="/body", placement=placement)
 
-        return await self._write(task_id, if_match, change)
+        return await self._write(task_id, if_match, change, structural=bool(given & STRUCTURAL_FIELDS))
 
     async def delete_task(self, *, task_id: uuid.UUID, if_match: str | None) -> Response:
         await self._write(task_id, if_match, _sync(lambda writer, task: writer.delete(task)))
@@ -182,13 +184,17 @@ class TasksImpl(TasksHandlers):
         *,
         reached: Callable[[StoredTask], bool] | None = None,
         idempotency_key: str | None = None,
+        structural: bool = True,
     ) -> Response:
         """Lock the task, check If-Match, change it and commit. `reached`: the task is already
-        as wanted, so the request succeeds without a write."""
+        as wanted, so the request succeeds without a write. `structural`: the change may move
+        the task or cascade to its subtasks, so the owner's tree is locked first
+        (impl/tasks/tree.py); a change of the task's own fields needs only the task's lock."""
         async with self.database.write() as connection:
             key = self._key(connection, idempotency_key, None)
             steps: list[Step] = [] if key is None else [key.claim_step()]
-            steps.append(tree.owner_lock_step(connection, self.caller))
+            if structural:
+                steps.append(tree.owner_lock_step(connection, self.caller))
             lock = repository.lock_step(connection, self.caller, task_id=task_id)
             results = await connection.run(*steps, lock)
             if key is not None:

@@ -23,13 +23,16 @@ Connection = psycopg.Connection[tuple[object, ...]]
 
 _TASK_COLUMNS = (
     "id, owner_id, title, title_key, search_key, description, completed, completed_at, "
-    "priority, due_at, version, created_at, updated_at"
+    "priority, due_at, version, created_at, updated_at, rank"
 )
+# A rank (impl/db/ranks.py: base-62 digits, never ending in "0") in the order of g.
+_RANK = "lpad(g::text, 9, '0') || '1'"
 # One owner's tasks, titled "<prefix> <n>", newest first by n.
 _OWN_TASKS = f"""
 INSERT INTO tasks ({_TASK_COLUMNS})
 SELECT gen_random_uuid(), %(owner_id)s, t.title, lower(t.title), lower(t.title) || chr(31), NULL,
-       false, NULL, g %% 4, NULL, 1, now() - g * interval '1 second', now() - g * interval '1 second'
+       false, NULL, g %% 4, NULL, 1, now() - g * interval '1 second', now() - g * interval '1 second',
+       {_RANK}
 FROM generate_series(1, %(count)s) AS g, LATERAL (SELECT %(prefix)s::text || ' ' || g AS title) AS t
 RETURNING id
 """
@@ -49,7 +52,7 @@ INSERT INTO tasks ({_TASK_COLUMNS})
 SELECT gen_random_uuid(), owners.id, t.title, lower(t.title), lower(t.title) || chr(31), NULL,
        g %% 5 = 0, CASE WHEN g %% 5 = 0 THEN now() END, g %% 4,
        CASE WHEN g %% 3 = 0 THEN now() + g * interval '1 minute' END, 1,
-       now() - g * interval '1 second', now() - g * interval '1 second'
+       now() - g * interval '1 second', now() - g * interval '1 second', {_RANK}
 FROM generate_series(0, %(tasks)s - 1) AS g
 JOIN owners ON owners.n = g %% %(users)s,
 LATERAL (SELECT 'Other task ' || g AS title) AS t
