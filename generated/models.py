@@ -279,6 +279,12 @@ class TaskListCreate(BaseModel):
             pattern='^(red|orange|yellow|green|teal|blue|purple|pink|grey|#[0-9A-Fa-f]{6})$',
         ),
     ] = None
+    after_id: Annotated[
+        Optional[UUID], Field(description='Place the new list right after this list.')
+    ] = None
+    before_id: Annotated[
+        Optional[UUID], Field(description='Place the new list right before this list.')
+    ] = None
 
 
 class TaskListUpdate(BaseModel):

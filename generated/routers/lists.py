@@ -188,6 +188,7 @@ def build_router(implementation: type[ListsHandlers]) -> APIRouter:
                 "model": Problem,
                 "description": 'The access token is missing, malformed, expired or revoked.',
             },
+            404: {"model": Problem, "description": 'There is no such resource for this user.'},
             406: {
                 "model": Problem,
                 "description": 'The `Accept` header rules out JSON, the only thing this operation answers in.',

@@ -123,16 +123,22 @@ class ListsImpl(ListsHandlers):
             if taken.rows:
                 raise ListNameTaken(name)
             list_id = uuid.uuid4()
+            steps: list[Step] = []
+            if body.after_id is None and body.before_id is None:
+                rank = ranks.clock_rank(self.now, list_id)
+            else:
+                rank, steps = await self._placed(connection, list_id, body.after_id, body.before_id)
             params = {
                 "id": list_id,
                 "owner_id": self.owner_id,
                 "name": name,
                 "name_key": key,
                 "color": _color(body.color),
-                "rank": ranks.clock_rank(self.now, list_id),
+                "rank": rank,
                 "now": self.now,
             }
-            row = await self._commit_and_read(connection, [Step(repository.INSERT, params)], list_id)
+            steps.append(Step(repository.INSERT, params))
+            row = await self._commit_and_read(connection, steps, list_id)
         headers = {"Location": f"{LISTS_PATH}/{list_id}", "ETag": etag(row[4])}
         return _json(list_json(row), status=201, headers=headers)
 
@@ -188,59 +194,67 @@ class ListsImpl(ListsHandlers):
         return Response(status_code=204)
 
     async def move_list(self, *, list_id: uuid.UUID, body: TaskListMove, if_match: str | None) -> Response:
-        after_id, before_id = body.after_id, body.before_id
+        async with self.database.write() as connection:
+            current = await self._lock(connection, list_id, if_match)
+            rank, steps = await self._placed(connection, list_id, body.after_id, body.before_id)
+            steps.append(
+                self._update(current, name=current[1], key=name_key(current[1]), color=current[2], rank=rank)
+            )
+            row = await self._commit_and_read(connection, steps, list_id)
+        return _json(list_json(row), headers={"ETag": etag(row[4])})
+
+    async def _placed(
+        self,
+        connection: Connection,
+        list_id: uuid.UUID,
+        after_id: uuid.UUID | None,
+        before_id: uuid.UUID | None,
+    ) -> tuple[str, list[Step]]:
+        """The rank that puts the list right after `after_id` or right before `before_id` (last
+        with neither), and the statements of a rebalance when its neighbours left no room."""
         if after_id is not None and before_id is not None:
             raise ValidationFailed(
                 [{"pointer": "/body/before_id", "detail": "Give after_id or before_id, not both."}]
             )
         field = "after_id" if after_id is not None else "before_id"
         anchor_id = after_id or before_id
-        async with self.database.write() as connection:
-            current = await self._lock(connection, list_id, if_match)
-            anchor = None
-            if anchor_id is not None:
-                if anchor_id == list_id:
-                    raise ValidationFailed(
-                        [{"pointer": f"/body/{field}", "detail": "A list cannot be placed next to itself."}]
-                    )
-                anchor_rank = await repository.anchor_rank(
-                    connection, owner_id=self.owner_id, anchor_id=anchor_id
+        anchor = None
+        if anchor_id is not None:
+            if anchor_id == list_id:
+                raise ValidationFailed(
+                    [{"pointer": f"/body/{field}", "detail": "A list cannot be placed next to itself."}]
                 )
-                if anchor_rank is None:
-                    raise NotFound(
-                        "No list of yours has this id.",
-                        errors=[{"pointer": f"/body/{field}", "detail": "No list with this id."}],
-                    )
-                anchor = (anchor_rank, anchor_id)
-            before = before_id is not None
-            neighbour = await repository.neighbour_rank(
-                connection, owner_id=self.owner_id, list_id=list_id, anchor=anchor, before=before
+            anchor_rank = await repository.anchor_rank(
+                connection, owner_id=self.owner_id, anchor_id=anchor_id
             )
-            if anchor is None:
-                low, high = neighbour, None
-            else:
-                low, high = (neighbour, anchor[0]) if before else (anchor[0], neighbour)
-            rank = ranks.between(low, high, now=self.now, salt=list_id)
-            steps: list[Step] = []
-            if rank is None:
-                # No room left between the neighbours: every list gets an evenly spaced rank.
-                order = await repository.sibling_ids(connection, owner_id=self.owner_id, list_id=list_id)
-                index = len(order) if anchor_id is None else order.index(anchor_id) + (0 if before else 1)
-                order.insert(index, list_id)
-                spread = ranks.spread(len(order), now=self.now)
-                rows = [
-                    {"id": other, "rank": spread[position], "now": self.now, "owner_id": self.owner_id}
-                    for position, other in enumerate(order)
-                    if other != list_id
-                ]
-                if rows:
-                    steps.append(Step(repository.REBALANCE, many=rows))
-                rank = spread[index]
-            steps.append(
-                self._update(current, name=current[1], key=name_key(current[1]), color=current[2], rank=rank)
-            )
-            row = await self._commit_and_read(connection, steps, list_id)
-        return _json(list_json(row), headers={"ETag": etag(row[4])})
+            if anchor_rank is None:
+                raise NotFound(
+                    "No list of yours has this id.",
+                    errors=[{"pointer": f"/body/{field}", "detail": "No list with this id."}],
+                )
+            anchor = (anchor_rank, anchor_id)
+        before = before_id is not None
+        neighbour = await repository.neighbour_rank(
+            connection, owner_id=self.owner_id, list_id=list_id, anchor=anchor, before=before
+        )
+        if anchor is None:
+            low, high = neighbour, None
+        else:
+            low, high = (neighbour, anchor[0]) if before else (anchor[0], neighbour)
+        rank = ranks.between(low, high, now=self.now, salt=list_id)
+        if rank is not None:
+            return rank, []
+        # No room left between the neighbours: every list gets an evenly spaced rank.
+        order = await repository.sibling_ids(connection, owner_id=self.owner_id, list_id=list_id)
+        index = len(order) if anchor_id is None else order.index(anchor_id) + (0 if before else 1)
+        order.insert(index, list_id)
+        spread = ranks.spread(len(order), now=self.now)
+        rows = [
+            {"id": other, "rank": spread[position], "now": self.now, "owner_id": self.owner_id}
+            for position, other in enumerate(order)
+            if other != list_id
+        ]
+        return spread[index], [Step(repository.REBALANCE, many=rows)] if rows else []
 
     async def _lock(self, connection: Connection, list_id: uuid.UUID, if_match: str | None) -> Row:
         owner, locked = await connection.run(

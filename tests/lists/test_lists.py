@@ -107,6 +107,49 @@ def test_lists_page_in_position_order_and_move(client: TestClient, alice: Accoun
     assert assert_problem(itself, 422)["errors"][0]["pointer"] == "/body/after_id"
 
 
+def test_a_new_list_goes_last_or_next_to_a_list(client: TestClient, alice: Account, bob: Account) -> None:
+    first, last = create_list(client, alice, "first"), create_list(client, alice, "last")
+    after = client.post(LISTS, json={"name": "after first", "after_id": first["id"]}, headers=alice.headers)
+    assert after.status_code == 201, after.text
+    before = client.post(
+        LISTS, json={"name": "before first", "before_id": first["id"]}, headers=alice.headers
+    )
+    assert before.status_code == 201, before.text
+    create_list(client, alice, "appended")
+    expected = ["before first", "first", "after first", "last", "appended"]
+    assert [item["name"] for item in all_lists(client, alice)] == expected
+    assert last["id"]
+
+    both = client.post(
+        LISTS, json={"name": "x", "after_id": first["id"], "before_id": last["id"]}, headers=alice.headers
+    )
+    assert assert_problem(both, 422)["errors"][0]["pointer"] == "/body/before_id"
+    bobs = create_list(client, bob, "Bob's")
+    for anchor in (bobs["id"], str(uuid.uuid4())):
+        missing = client.post(LISTS, json={"name": "x", "after_id": anchor}, headers=alice.headers)
+        assert assert_problem(missing, 404)["errors"][0]["pointer"] == "/body/after_id"
+    # Nothing was created by the refused requests.
+    assert [item["name"] for item in all_lists(client, alice)] == expected
+
+
+def test_many_creates_into_one_gap_rebalance_without_losing_the_order(
+    client: TestClient, alice: Account
+) -> None:
+    first, second = create_list(client, alice, "first"), create_list(client, alice, "second")
+    names = [f"n{index:03}" for index in range(300)]
+    for name in names:  # each right after `first`: the gap before `second` shrinks every time
+        response = client.post(LISTS, json={"name": name, "after_id": first["id"]}, headers=alice.headers)
+        assert response.status_code == 201, response.text
+    order = [item["name"] for item in all_lists(client, alice)]
+    assert order == ["first", *reversed(names), "second"]
+    positions = [item["position"] for item in all_lists(client, alice)]
+    assert len(set(positions)) == len(positions) == 302
+    assert max(len(position) for position in positions) <= 48
+    # 300 halvings of one gap outgrow 48 base-62 digits: the lists were spread out again.
+    assert positions[0] != first["position"]
+    assert second["id"]
+
+
 def test_many_moves_into_one_gap_rebalance_without_losing_the_order(
     client: TestClient, alice: Account
 ) -> None:
