@@ -18,9 +18,9 @@ from datetime import datetime, timedelta
 from impl.db.database import Connection
 from impl.db.engine import build_database
 from impl.db.timestamps import utc_now
+from impl.idempotency import keys as key_store
 from impl.lists import repository as list_store
 from impl.settings import Settings, get_settings
-from impl.tasks import idempotency_keys as key_store
 from impl.tasks import repository as task_store
 
 

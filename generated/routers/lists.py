@@ -44,7 +44,9 @@ class ListsHandlers(ABC):
         """List the caller's lists (GET /api/v1/lists)."""
 
     @abstractmethod
-    async def create_list(self, *, body: TaskListCreate) -> TaskList | Response:
+    async def create_list(
+        self, *, body: TaskListCreate, idempotency_key: str | None
+    ) -> TaskList | Response:
         """Create a list (POST /api/v1/lists)."""
 
     @abstractmethod
@@ -76,7 +78,10 @@ OPERATIONS: dict[str, tuple[str, ...]] = {
         'cursor',
         'updated_since',
     ),
-    'create_list': ('body',),
+    'create_list': (
+        'body',
+        'idempotency_key',
+    ),
     'get_list': (
         'list_id',
         'if_none_match',
@@ -195,7 +200,7 @@ def build_router(implementation: type[ListsHandlers]) -> APIRouter:
             },
             409: {
                 "model": Problem,
-                "description": "Another of the caller's lists has this name (compared case-insensitively).",
+                "description": "Another of the caller's lists has this name (compared case-insensitively), or another request with the same Idempotency-Key has not finished (retry it later to get its response).",
             },
             413: {
                 "model": Problem,
@@ -230,9 +235,20 @@ def build_router(implementation: type[ListsHandlers]) -> APIRouter:
     async def create_list(
         handlers: Annotated[ListsHandlers, Depends(provider)],
         body: Annotated[TaskListCreate, Body()],
+        idempotency_key: Annotated[
+            str,
+            Header(
+                alias='Idempotency-Key',
+                min_length=1,
+                max_length=255,
+                pattern='^[\\x21-\\x7E]+$',
+                description='A client-chosen unique key (such as a UUID) that makes retries safe: for 24 hours the\nsame key with the same request gets the original response without repeating the\noperation; the same key with a different request is refused with 422. Keys are\nscoped to the caller.',
+            ),
+        ] = None,
     ) -> TaskList | Response:
         return await handlers.create_list(
             body=body,
+            idempotency_key=idempotency_key,
         )
 
     @router.head(

@@ -23,6 +23,7 @@ from impl.db.timestamps import utc_now
 from impl.http.conditional import etag, if_match_holds, if_none_match_hits
 from impl.http.cursors import CursorCodec
 from impl.http.problems import ListNameTaken, NotFound, PreconditionFailed, SyncExpired, ValidationFailed
+from impl.idempotency.requests import IdempotencyKey, fingerprint
 from impl.lists import repository
 from impl.lists.responses import Row, list_json
 from impl.settings import Settings
@@ -100,14 +101,21 @@ class ListsImpl(ListsHandlers):
             return Response(status_code=304, headers={"ETag": etag(row[4])})
         return _json(list_json(row), headers={"ETag": etag(row[4])})
 
-    async def create_list(self, *, body: TaskListCreate) -> Response:
+    async def create_list(self, *, body: TaskListCreate, idempotency_key: str | None) -> Response:
         name, key = body.name.strip(), name_key(body.name)
         async with self.database.write() as connection:
-            owner, count, taken = await connection.run(
+            claim = self._idempotency_key(connection, idempotency_key, body)
+            claimed = [] if claim is None else [claim.claim_step()]
+            *first, owner, count, taken = await connection.run(
+                *claimed,
                 owner_lock_step(connection, self.caller),
                 repository.count_step(self.owner_id),
                 repository.name_taken_step(self.owner_id, key),
             )
+            if claim is not None:
+                replay = await claim.replay(first[0])
+                if replay is not None:
+                    return replay
             if not owner.rows:
                 raise revoked()
             if count.rows[0][0] >= repository.MAX_LISTS:
@@ -138,9 +146,30 @@ class ListsImpl(ListsHandlers):
                 "now": self.now,
             }
             steps.append(Step(repository.INSERT, params))
-            row = await self._commit_and_read(connection, steps, list_id)
-        headers = {"Location": f"{LISTS_PATH}/{list_id}", "ETag": etag(row[4])}
-        return _json(list_json(row), status=201, headers=headers)
+            if claim is None:
+                row = await self._commit_and_read(connection, steps, list_id)
+                headers = {"Location": f"{LISTS_PATH}/{list_id}", "ETag": etag(row[4])}
+                return _json(list_json(row), status=201, headers=headers)
+            # The response is stored with the list, in the same transaction.
+            row = await self._read_back(connection, steps, list_id)
+            headers = {"Location": f"{LISTS_PATH}/{list_id}", "ETag": etag(row[4])}
+            document = orjson.dumps(list_json(row), option=orjson.OPT_UTC_Z)
+            await connection.run(claim.save_step(status=201, body=document, headers=headers), commit=True)
+            return Response(document, status_code=201, headers=headers, media_type=JSON_MEDIA_TYPE)
+
+    def _idempotency_key(
+        self, connection: Connection, key: str | None, body: TaskListCreate
+    ) -> IdempotencyKey | None:
+        if key is None:
+            return None
+        return IdempotencyKey(
+            connection=connection,
+            caller=self.caller,
+            key=key,
+            fingerprint=fingerprint("POST", LISTS_PATH, body),
+            now=self.now,
+            ttl=timedelta(hours=self.settings.idempotency_key_ttl_hours),
+        )
 
     async def update_list(
         self, *, list_id: uuid.UUID, body: TaskListUpdate, if_match: str | None
@@ -290,8 +319,13 @@ class ListsImpl(ListsHandlers):
 
     async def _commit_and_read(self, connection: Connection, steps: list[Step], list_id: uuid.UUID) -> Row:
         """Send the statements, read the list back with its counts, and commit: one round trip."""
+        return await self._read_back(connection, steps, list_id, commit=True)
+
+    async def _read_back(
+        self, connection: Connection, steps: list[Step], list_id: uuid.UUID, *, commit: bool = False
+    ) -> Row:
         results = await connection.run(
-            *steps, repository.get_step(connection, self.caller, list_id=list_id), commit=True
+            *steps, repository.get_step(connection, self.caller, list_id=list_id), commit=commit
         )
         rows = results[-1].rows
         if not rows or rows[0][0] is None:

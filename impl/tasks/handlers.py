@@ -20,14 +20,22 @@ from impl.db.timestamps import utc_now
 from impl.http.conditional import etag, if_match_holds, if_none_match_hits
 from impl.http.cursors import CursorCodec
 from impl.http.problems import NotFound, PreconditionFailed
+from impl.idempotency.requests import IdempotencyKey, fingerprint
 from impl.settings import Settings
 from impl.tasks import repository, tree
 from impl.tasks.batch import TaskBatchRunner
-from impl.tasks.idempotency import IdempotencyKey, fingerprint
 from impl.tasks.moves import TaskMover
 from impl.tasks.ordering import TaskOrder
 from impl.tasks.pages import TaskPager, filters_from
-from impl.tasks.responses import JSON_MEDIA_TYPE, StoredTask, dumps, json_response, stored_json, task_json
+from impl.tasks.responses import (
+    JSON_MEDIA_TYPE,
+    StoredTask,
+    dumps,
+    json_response,
+    replayable,
+    stored_json,
+    task_json,
+)
 from impl.tasks.tree import TreeRules
 from impl.tasks.writes import Change, TaskWriter
 
@@ -253,6 +261,7 @@ class TasksImpl(TasksHandlers):
             fingerprint=fingerprint(self.request.method, self.request.url.path, body),
             now=self.now,
             ttl=timedelta(hours=self.settings.idempotency_key_ttl_hours),
+            replayable=replayable,
         )
 
 

@@ -262,3 +262,37 @@ def test_another_users_list_is_a_404_everywhere(client: TestClient, alice: Accou
     # Bob's list and task are untouched.
     assert client.get(task_url(bobs_task), headers=bob.headers).json()["list_id"] == bobs["id"]
     assert client.get(url, headers=bob.headers).json()["open_task_count"] == 1
+
+
+def test_idempotency_key_replays_a_list_creation(client: TestClient, alice: Account, bob: Account) -> None:
+    keyed = {**alice.headers, "Idempotency-Key": "list-1"}
+    first = client.post(LISTS, json={"name": "Errands"}, headers=keyed)
+    assert first.status_code == 201, first.text
+    assert "idempotent-replayed" not in first.headers
+    again = client.post(LISTS, json={"name": "Errands", "color": None}, headers=keyed)
+    assert again.status_code == 201, again.text
+    assert again.headers["idempotent-replayed"] == "true"
+    assert again.json() == first.json()
+    assert (again.headers["location"], again.headers["etag"]) == (
+        first.headers["location"],
+        first.headers["etag"],
+    )
+    assert [item["name"] for item in all_lists(client, alice)] == ["Errands"]
+
+    reused = client.post(LISTS, json={"name": "Other"}, headers=keyed)
+    assert assert_problem(reused, 422)["type"] == "urn:tasks-api:problem:idempotency-key-reused"
+    # The same key is another user's own.
+    bobs = client.post(LISTS, json={"name": "Errands"}, headers={**bob.headers, "Idempotency-Key": "list-1"})
+    assert bobs.status_code == 201
+    assert "idempotent-replayed" not in bobs.headers
+    assert bobs.json()["id"] != first.json()["id"]
+    # A refused request stores nothing: the key is free for the next one.
+    taken = client.post(
+        LISTS, json={"name": "errands"}, headers={**alice.headers, "Idempotency-Key": "list-2"}
+    )
+    assert_problem(taken, 409)
+    fresh = client.post(
+        LISTS, json={"name": "Chores"}, headers={**alice.headers, "Idempotency-Key": "list-2"}
+    )
+    assert fresh.status_code == 201
+    assert "idempotent-replayed" not in fresh.headers

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from functools import lru_cache
 
-from impl.auth.identity import Caller
+from impl.auth.identity import Caller, sql_for
 from impl.db.database import Connection, Row
 from impl.db.sql import Query, Step
-from impl.tasks.repository import task_query
 
 # Insert the key unless it exists. On PostgreSQL a concurrent claim of the same key waits
 # here until the first one commits (or rolls back), then inserts nothing (or wins).
@@ -35,10 +35,15 @@ SAVE_RESPONSE = Query.of(
 _PURGE = Query.of("DELETE FROM idempotency_keys WHERE created_at < :created_before")
 
 
+@lru_cache(maxsize=8)
+def _compiled(text: str) -> Query:
+    return Query.of(text)
+
+
 def claim(connection: Connection, caller: Caller, *, key: str, fingerprint: str, now: datetime) -> Step:
     """A claim of the key, to run first in the unit of work: a row back means it is ours."""
     params = {**caller.params, "id": uuid.uuid4(), "key": key, "fingerprint": fingerprint, "now": now}
-    return Step(task_query(_CLAIM, connection, caller), params)
+    return Step(_compiled(sql_for(_CLAIM, caller)), params)
 
 
 async def get_key(connection: Connection, *, user_id: uuid.UUID, key: str) -> Row | None:

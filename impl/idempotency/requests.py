@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -20,10 +21,14 @@ from impl.auth.identity import Caller, revoked
 from impl.db.database import Connection
 from impl.db.sql import Step, StepResult
 from impl.http.problems import IdempotencyKeyInUse, IdempotencyKeyReused
-from impl.tasks import idempotency_keys as key_store
-from impl.tasks.responses import JSON_MEDIA_TYPE, replayable
+from impl.idempotency import keys as key_store
 
 REPLAYED_HEADER = "Idempotent-Replayed"
+JSON_MEDIA_TYPE = "application/json"
+
+
+def as_stored(body: bytes | str) -> bytes:
+    return body.encode() if isinstance(body, str) else body
 
 
 def fingerprint(method: str, path: str, body: BaseModel | None) -> str:
@@ -48,6 +53,9 @@ class IdempotencyKey:
     fingerprint: str
     now: datetime
     ttl: timedelta
+    # A stored response as it is to be sent again now (e.g. brought up to the contract's
+    # current shape); by default as it was stored.
+    replayable: Callable[[bytes | str], bytes] = as_stored
 
     def claim_step(self) -> Step:
         return key_store.claim(
@@ -84,7 +92,9 @@ class IdempotencyKey:
         if stored_fingerprint != self.fingerprint:
             raise IdempotencyKeyReused()
         replayed = {**json.loads(headers or "{}"), REPLAYED_HEADER: "true"}
-        return Response(replayable(body), status_code=status, headers=replayed, media_type=JSON_MEDIA_TYPE)
+        return Response(
+            self.replayable(body), status_code=status, headers=replayed, media_type=JSON_MEDIA_TYPE
+        )
 
     def save_step(self, *, status: int, body: bytes, headers: dict[str, str]) -> Step:
         return Step(
