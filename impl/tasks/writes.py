@@ -18,6 +18,7 @@ from impl.db.database import Connection
 from impl.db.sql import Params, Step
 from impl.tasks import fields as task_fields
 from impl.tasks import recurrence, repository
+from impl.tasks.change_log import logged_steps
 from impl.tasks.fields import PRIORITY_RANKS, TaskFields, column_values
 from impl.tasks.responses import StoredTask
 
@@ -49,7 +50,7 @@ class TaskWriter:
         change.steps.extend(self._tag_steps(task, replace_existing=False))
         if change.spawned is not None:
             self._add_spawned(change)
-        return change
+        return self._logged(None, change)
 
     def replace(self, before: StoredTask, values: Mapping[str, object], *, pointer: str) -> Change:
         fields = task_fields.checked(
@@ -91,13 +92,14 @@ class TaskWriter:
             updated_at=self.now,
             deleted_at=self.now,
         )
-        return Change(
+        change = Change(
             task,
             [
                 Step(repository.UPDATE, self._update_params(task, column_values(TaskFields(title="")))),
                 Step(repository.DELETE_TAGS, {"task_id": task.id, "owner_id": self.owner_id}),
             ],
         )
+        return self._logged(before, change)
 
     def _save(self, before: StoredTask, fields: TaskFields, *, completed: bool) -> Change:
         values = column_values(fields)
@@ -120,6 +122,21 @@ class TaskWriter:
             change.steps.extend(self._tag_steps(task, replace_existing=True))
         if spawned is not None:
             self._add_spawned(change)
+        return self._logged(before, change)
+
+    def _logged(self, before: StoredTask | None, change: Change) -> Change:
+        """Every write ends here: its change-log entries (and the task's reminder) join its
+        statements, to commit in the same transaction."""
+        change.steps.extend(
+            logged_steps(
+                self.connection,
+                owner_id=self.owner_id,
+                before=before,
+                after=change.task,
+                spawned=change.spawned,
+                now=self.now,
+            )
+        )
         return change
 
     def _completion(

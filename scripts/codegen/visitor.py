@@ -19,6 +19,7 @@ from fastapi_code_generator.parser import OpenAPIParser
 HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 FORM_MEDIA_TYPE = "application/x-www-form-urlencoded"
 JSON_MEDIA_TYPE = "application/json"
+EVENT_STREAM_MEDIA_TYPE = "text/event-stream"
 
 # JSON Schema keyword -> FastAPI Query/Path/Header keyword argument.
 CONSTRAINTS = {
@@ -260,6 +261,15 @@ class Contract:
             if not body.get("required"):
                 raise SystemExit(f"{operation['operationId']}: optional request bodies are not supported")
             params.append(Param("body", model, declaration, True))
+        success_content = responses[status_code].get("content", {})
+        response_model = parsed.response or "None"
+        response_class = None if success_content else "Response"
+        if EVENT_STREAM_MEDIA_TYPE in success_content:
+            # A stream of Server-Sent Events: the handler answers with a streaming Response;
+            # FastAPI documents the route as text/event-stream, without a JSON model.
+            if len(success_content) != 1:
+                raise SystemExit(f"{operation['operationId']}: an event stream is the only success media type")
+            response_model, response_class = "None", "EventSourceResponse"
         return Route(
             operation_id=operation["operationId"],
             method_name=snake(operation["operationId"]),
@@ -267,14 +277,14 @@ class Contract:
             path=path,
             summary=operation["summary"],
             status_code=status_code,
-            response_model=parsed.response or "None",
+            response_model=response_model,
             # A handler may always answer with a ready Response (e.g. JSON serialised once).
-            return_type=(parsed.response or "None") + " | Response",
+            return_type="Response" if response_class == "EventSourceResponse" else response_model + " | Response",
             responses=extra,
             security=security,
             params=sorted(params, key=lambda p: not p.required),
             request_media_type=media_type,
-            response_class=None if responses[status_code].get("content") else "Response",
+            response_class=response_class,
         )
 
 
