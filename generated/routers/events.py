@@ -7,10 +7,10 @@ from typing import Annotated, Any, Literal, Self
 from uuid import UUID
 
 from fastapi import APIRouter, Body, Depends, Form, Header, Path, Query, Response, Security
-from fastapi.sse import EventSourceResponse
 from pydantic import StringConstraints
 
 from ..datetimes import RFC3339DateTime
+from ..event_stream import EventStreamResponse
 from ..head import HeadResponse
 from ..models import (
     EventTicket,
@@ -66,7 +66,7 @@ def build_router(implementation: type[EventsHandlers]) -> APIRouter:
         summary="Stream the caller's changes and due reminders",
         status_code=200,
         response_model=None,
-        response_class=EventSourceResponse,
+        response_class=EventStreamResponse,
         responses={
             401: {
                 "model": Problem,

@@ -15,9 +15,9 @@ import contextlib
 import logging
 from collections.abc import AsyncIterator
 
-from starlette.responses import StreamingResponse
 from starlette.types import Receive, Scope, Send
 
+from generated.event_stream import EventStreamResponse as DeclaredEventStream
 from impl.auth.identity import Caller
 from impl.changes import log
 from impl.changes.hub import Hub, Subscription
@@ -90,7 +90,7 @@ class EventStream:
             read = True
 
 
-class EventStreamResponse(StreamingResponse):
+class EventStreamResponse(DeclaredEventStream):
     """Sends the stream's frames as they come, and ends it as soon as the client goes away
     (noticed by reading the request side, not only at the next write)."""
 

@@ -269,7 +269,7 @@ class Contract:
             # FastAPI documents the route as text/event-stream, without a JSON model.
             if len(success_content) != 1:
                 raise SystemExit(f"{operation['operationId']}: an event stream is the only success media type")
-            response_model, response_class = "None", "EventSourceResponse"
+            response_model, response_class = "None", "EventStreamResponse"
         return Route(
             operation_id=operation["operationId"],
             method_name=snake(operation["operationId"]),
@@ -279,7 +279,7 @@ class Contract:
             status_code=status_code,
             response_model=response_model,
             # A handler may always answer with a ready Response (e.g. JSON serialised once).
-            return_type="Response" if response_class == "EventSourceResponse" else response_model + " | Response",
+            return_type="Response" if response_class == "EventStreamResponse" else response_model + " | Response",
             responses=extra,
             security=security,
             params=sorted(params, key=lambda p: not p.required),
