@@ -44,8 +44,8 @@ from impl.http.problems import install_problem_handlers
 from impl.http.query_parameters import declared_query_parameters
 from impl.http.rate_limits import RateLimits, build_storage
 from impl.http.request_quota import RequestQuota
-from impl.ops.log_setup import configure_logging
 from impl.ops.draining import on_draining
+from impl.ops.log_setup import configure_logging
 from impl.ops.metrics import reporting_pool
 from impl.reminders.handlers import RemindersImpl
 from impl.reminders.scheduler import ReminderScheduler
@@ -77,39 +77,52 @@ CORS_EXPOSED = [
 DOCS_PATHS = ("/docs", "/redoc")
 
 
+class LiveUpdates:
+    """Committed changes wake this process's event streams (the hub) and, through the fan-out,
+    those of every other instance; every instance claims due reminders."""
+
+    def __init__(self, settings: Settings, database: Database) -> None:
+        self.hub = Hub()
+        self.fanout = build_fanout(settings, self.hub, database)
+        database.on_commit(self.fanout.committed)
+        self.reminders = ReminderScheduler(
+            database,
+            poll_seconds=settings.reminder_poll_seconds,
+            late_after_seconds=settings.reminder_late_after_seconds,
+        )
+
+    @asynccontextmanager
+    async def running(self) -> AsyncIterator[None]:
+        self.hub.draining = False
+        # SIGTERM: streams end now, with a hint to reconnect (to another instance).
+        stop_listening = on_draining(lambda: self.hub.close_all("shutdown"))
+        await self.fanout.start()
+        self.reminders.start()
+        try:
+            yield
+        finally:
+            stop_listening()
+            self.hub.close_all("shutdown")
+            await self.reminders.stop()
+            await self.fanout.stop()
+
+
 def create_app(settings: Settings | None = None, *, database: Database | None = None) -> FastAPI:
     settings = with_development_secret(settings or get_settings())
     accept_special_use_domains()
     database = database or build_database(settings)
     readiness = Readiness(settings)
     metrics_enabled = settings.metrics_port is not None
-    # Live updates: committed changes wake this process's event streams (hub) and, through
-    # the fan-out, those of every other instance; due reminders are claimed by every instance.
-    hub = Hub()
-    fanout = build_fanout(settings, hub, database)
-    database.on_commit(fanout.committed)
-    reminders = ReminderScheduler(
-        database,
-        poll_seconds=settings.reminder_poll_seconds,
-        late_after_seconds=settings.reminder_late_after_seconds,
-    )
+    live = LiveUpdates(settings, database)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         # Connections are pooled on the server's event loop for as long as it serves.
         await database.open()
-        hub.draining = False
-        stop_listening = on_draining(lambda: hub.close_all("shutdown"))
-        await fanout.start()
-        reminders.start()
         try:
-            async with reporting_pool(database, enabled=metrics_enabled):
+            async with live.running(), reporting_pool(database, enabled=metrics_enabled):
                 yield
         finally:
-            stop_listening()
-            hub.close_all("shutdown")
-            await reminders.stop()
-            await fanout.stop()
             await database.close()
             await readiness.close()
 
@@ -142,9 +155,9 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     app.state.allowed_methods = AllowedMethods(CONTRACT)
     app.state.declared_query = declared_query_parameters(CONTRACT)
     app.state.database = database
-    app.state.event_hub = hub
-    app.state.event_fanout = fanout
-    app.state.reminders = reminders
+    app.state.event_hub = live.hub
+    app.state.event_fanout = live.fanout
+    app.state.reminders = live.reminders
     app.state.tokens = TokenService(settings)
     app.state.external_tokens = ExternalTokenVerifier(settings) if settings.external_jwt_jwks_url else None
     app.state.rate_limits = RateLimits(settings)

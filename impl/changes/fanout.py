@@ -98,7 +98,7 @@ class _Relaying(LocalFanout):
                 payload = self.origin + "|" + ",".join(topics[start : start + TOPICS_PER_MESSAGE])
                 try:
                     await self.send(payload)
-                except Exception as error:  # noqa: BLE001  (the log is the source of truth)
+                except Exception as error:
                     logger.warning("event fan-out: publishing failed (%s)", type(error).__name__)
 
     async def _listen_loop(self) -> None:
@@ -107,7 +107,7 @@ class _Relaying(LocalFanout):
                 await self.listen()
             except asyncio.CancelledError:
                 raise
-            except Exception as error:  # noqa: BLE001
+            except Exception as error:
                 logger.warning("event fan-out: listening failed (%s); reconnecting", type(error).__name__)
             self.connected.clear()
             await asyncio.sleep(RECONNECT_SECONDS)

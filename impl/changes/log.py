@@ -22,7 +22,7 @@ _BUMP = Query.of(
     "INSERT INTO event_counters (owner_id, last_seq, purged_through) VALUES (:owner_id, 1, 0)"
     " ON CONFLICT (owner_id) DO UPDATE SET last_seq = event_counters.last_seq + 1"
 )
-_APPEND = (
+_APPEND_ANY = Query.of(
     "INSERT INTO events (owner_id, seq, kind, data, created_at)"
     " SELECT :owner_id, c.last_seq, :kind, :data, :now FROM event_counters c"
     " WHERE c.owner_id = :owner_id"
@@ -30,9 +30,11 @@ _APPEND = (
 # A task's entry is written only if the task is (its insert is guarded by the caller's check:
 # a caller revoked in between inserts neither).
 _APPEND_FOR_TASK = Query.of(
-    _APPEND + " AND EXISTS (SELECT 1 FROM tasks t WHERE t.id = :task_id AND t.owner_id = :owner_id)"
+    "INSERT INTO events (owner_id, seq, kind, data, created_at)"
+    " SELECT :owner_id, c.last_seq, :kind, :data, :now FROM event_counters c"
+    " WHERE c.owner_id = :owner_id"
+    " AND EXISTS (SELECT 1 FROM tasks t WHERE t.id = :task_id AND t.owner_id = :owner_id)"
 )
-_APPEND_ANY = Query.of(_APPEND)
 
 _POSITION = (
     "SELECT c.last_seq, c.purged_through FROM (SELECT 1) AS one"
@@ -93,7 +95,9 @@ async def position(connection: Connection, caller: Caller) -> Position:
     return Position(last_seq=int(row[0] or 0), purged_through=int(row[1] or 0))
 
 
-async def entries_after(connection: Connection, caller: Caller, *, after: int, limit: int) -> list[Entry] | None:
+async def entries_after(
+    connection: Connection, caller: Caller, *, after: int, limit: int
+) -> list[Entry] | None:
     """The caller's entries numbered after `after`, oldest first; None if the caller is no
     longer valid (logged out, password changed, account deleted). One round trip."""
     rows = await connection.fetch_all(

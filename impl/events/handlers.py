@@ -54,7 +54,9 @@ class EventsImpl(EventsHandlers):
             ticket, expires_at = await tickets.issue(connection, caller, now=utc_now())
         return EventTicket(ticket=ticket, expires_at=expires_at)
 
-    async def stream_events(self, *, ticket: str | None, last_id: str | None, last_event_id: str | None) -> Response:
+    async def stream_events(
+        self, *, ticket: str | None, last_id: str | None, last_event_id: str | None
+    ) -> Response:
         caller = await self._stream_caller(ticket)
         topic = str(caller.user_id)
         if self.hub.count(topic) >= self.settings.events_max_streams_per_user:

@@ -110,7 +110,9 @@ class EventStreamResponse(DeclaredEventStream):
 
         watcher = asyncio.create_task(watch_disconnect())
         try:
-            await send({"type": "http.response.start", "status": self.status_code, "headers": self.raw_headers})
+            await send(
+                {"type": "http.response.start", "status": self.status_code, "headers": self.raw_headers}
+            )
             async for chunk in self.body_iterator:
                 if subscription.closing == "disconnected":
                     break

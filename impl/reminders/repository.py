@@ -36,9 +36,7 @@ _CLAIM = Query.of(
     " WHERE r.fired_at IS NULL AND r.remind_at <= :now ORDER BY r.remind_at LIMIT :limit"
     " FOR UPDATE OF r SKIP LOCKED",
 )
-_COUNTERS_FREE = (
-    "SELECT owner_id FROM event_counters WHERE owner_id IN ({owners}) FOR UPDATE SKIP LOCKED"
-)
+_COUNTERS_FREE = "SELECT owner_id FROM event_counters WHERE owner_id IN ({owners}) FOR UPDATE SKIP LOCKED"
 _COUNTERS_KNOWN = "SELECT owner_id FROM event_counters WHERE owner_id IN ({owners})"
 FIRED = Query.of("UPDATE reminders SET fired_at = :now WHERE task_id = :task_id AND fired_at IS NULL")
 _PURGE = Query.of("DELETE FROM reminders WHERE fired_at < :before")

@@ -261,15 +261,9 @@ class Contract:
             if not body.get("required"):
                 raise SystemExit(f"{operation['operationId']}: optional request bodies are not supported")
             params.append(Param("body", model, declaration, True))
-        success_content = responses[status_code].get("content", {})
-        response_model = parsed.response or "None"
-        response_class = None if success_content else "Response"
-        if EVENT_STREAM_MEDIA_TYPE in success_content:
-            # A stream of Server-Sent Events: the handler answers with a streaming Response;
-            # FastAPI documents the route as text/event-stream, without a JSON model.
-            if len(success_content) != 1:
-                raise SystemExit(f"{operation['operationId']}: an event stream is the only success media type")
-            response_model, response_class = "None", "EventStreamResponse"
+        response_model, response_class = success_response(
+            operation["operationId"], responses[status_code].get("content", {}), parsed.response
+        )
         return Route(
             operation_id=operation["operationId"],
             method_name=snake(operation["operationId"]),
@@ -279,13 +273,27 @@ class Contract:
             status_code=status_code,
             response_model=response_model,
             # A handler may always answer with a ready Response (e.g. JSON serialised once).
-            return_type="Response" if response_class == "EventStreamResponse" else response_model + " | Response",
+            return_type="Response"
+            if response_class == "EventStreamResponse"
+            else response_model + " | Response",
             responses=extra,
             security=security,
             params=sorted(params, key=lambda p: not p.required),
             request_media_type=media_type,
             response_class=response_class,
         )
+
+
+def success_response(operation_id: str, content: dict[str, Any], model: str | None) -> tuple[str, str | None]:
+    """The success's response model and response class (None: FastAPI's JSON default;
+    `Response` for a success without content)."""
+    if EVENT_STREAM_MEDIA_TYPE in content:
+        # A stream of Server-Sent Events: the handler answers with a streaming Response;
+        # FastAPI documents the route as text/event-stream, without a JSON model.
+        if len(content) != 1:
+            raise SystemExit(f"{operation_id}: an event stream is the only success media type")
+        return "None", "EventStreamResponse"
+    return model or "None", None if content else "Response"
 
 
 def security_scheme_names(operation_id: str, requirements: list[dict[str, list[str]]]) -> list[str]:

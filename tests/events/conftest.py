@@ -8,7 +8,11 @@ from tests.databases import BACKENDS
 from tests.events.live import Served, served_backend
 
 # Logins and registrations come from one address in these tests.
-SERVER_ENV = {"RATE_LIMIT_ENABLED": "false", "EVENTS_HEARTBEAT_SECONDS": "0.3", "EVENTS_MAX_STREAMS_PER_USER": "3"}
+SERVER_ENV = {
+    "RATE_LIMIT_ENABLED": "false",
+    "EVENTS_HEARTBEAT_SECONDS": "0.3",
+    "EVENTS_MAX_STREAMS_PER_USER": "3",
+}
 
 
 @pytest.fixture(scope="module", params=BACKENDS)

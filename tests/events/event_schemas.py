@@ -23,6 +23,9 @@ def checked_event(kind: str, data: str) -> dict[str, Any]:
     assert kind in SCHEMA_OF_KIND, kind
     document: dict[str, Any] = json.loads(data)
     for name in ("EventData", SCHEMA_OF_KIND[kind]):
-        errors = [error.message for error in schema_validator({"$ref": f"#/components/schemas/{name}"}).iter_errors(document)]
+        errors = [
+            error.message
+            for error in schema_validator({"$ref": f"#/components/schemas/{name}"}).iter_errors(document)
+        ]
         assert not errors, (kind, name, errors)
     return document

@@ -39,9 +39,15 @@ def test_every_task_write_is_logged(client: TestClient, db: Session, alice: Acco
     ]
     # Each entry is the task as GET answered right after that write (or the tombstone).
     assert entries[0][2] == task
-    assert entries[1][2]["priority"] == "high" and entries[1][2]["etag"] == '"2"'
+    assert entries[1][2]["priority"] == "high"
+    assert entries[1][2]["etag"] == '"2"'
     assert entries[3][2]["completed"] is True
-    assert entries[5][2] == {"object": "task_tombstone", "id": task["id"], "deleted": True, "deleted_at": entries[5][2]["deleted_at"]}
+    assert entries[5][2] == {
+        "object": "task_tombstone",
+        "id": task["id"],
+        "deleted": True,
+        "deleted_at": entries[5][2]["deleted_at"],
+    }
 
 
 def test_completing_a_recurring_task_logs_its_next_occurrence(
@@ -99,4 +105,5 @@ def test_each_user_has_their_own_log(client: TestClient, db: Session, alice: Acc
     # Bob cannot write to Alice's task, so nothing lands in either log.
     alices = logged(db, alice.user_id)[0][2]
     assert client.patch(task_url(alices), json={"title": "Mine"}, headers=bob.headers).status_code == 404
-    assert len(logged(db, alice.user_id)) == 1 and len(logged(db, bob.user_id)) == 2
+    assert len(logged(db, alice.user_id)) == 1
+    assert len(logged(db, bob.user_id)) == 2

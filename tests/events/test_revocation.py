@@ -17,14 +17,18 @@ from tests.events.sse import FrameReader
 
 
 @pytest.fixture(scope="module", params=BACKENDS)
-def slow_heartbeat(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
+def slow_heartbeat(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Served]:
     env = {"RATE_LIMIT_ENABLED": "false", "EVENTS_HEARTBEAT_SECONDS": "60"}
     with served_backend(request.param, tmp_path_factory.mktemp("revocation"), env) as server:
         yield server
 
 
 def log_out(client: httpx.Client, user: User) -> None:
-    response = client.post("/api/v1/auth/logout", json={"refresh_token": user.refresh_token}, headers=user.headers)
+    response = client.post(
+        "/api/v1/auth/logout", json={"refresh_token": user.refresh_token}, headers=user.headers
+    )
     assert response.status_code == 204
 
 
@@ -39,14 +43,19 @@ def delete_account(client: httpx.Client, user: User) -> None:
 
 
 @pytest.mark.parametrize("revoke", [log_out, change_password, delete_account])
-def test_ending_the_login_closes_its_streams(slow_heartbeat: Served, revoke: Callable[[httpx.Client, User], None]) -> None:
+def test_ending_the_login_closes_its_streams(
+    slow_heartbeat: Served, revoke: Callable[[httpx.Client, User], None]
+) -> None:
     served = slow_heartbeat
     alice = served.register("alice")
     other_login = served.log_in(alice)
     bob = served.register("bob")
-    with served.client() as client, client.stream("GET", EVENTS, headers=alice.headers) as mine, client.stream(
-        "GET", EVENTS, headers=other_login.headers
-    ) as other, client.stream("GET", EVENTS, headers=bob.headers) as bobs:
+    with (
+        served.client() as client,
+        client.stream("GET", EVENTS, headers=alice.headers) as mine,
+        client.stream("GET", EVENTS, headers=other_login.headers) as other,
+        client.stream("GET", EVENTS, headers=bob.headers) as bobs,
+    ):
         streams = [FrameReader(mine), FrameReader(other), FrameReader(bobs)]
         for events in streams:
             events.next()  # the retry hint: the stream is open

@@ -22,9 +22,10 @@ from tests.problems import assert_problem
 def stream(
     served: Served, user: User, *, headers: dict[str, str] | None = None, params: dict[str, str] | None = None
 ) -> Iterator[FrameReader]:
-    with served.client() as client, client.stream(
-        "GET", EVENTS, headers={**user.headers, **(headers or {})}, params=params
-    ) as response:
+    with (
+        served.client() as client,
+        client.stream("GET", EVENTS, headers={**user.headers, **(headers or {})}, params=params) as response,
+    ):
         assert response.status_code == 200, response.read()
         assert response.headers["content-type"].startswith("text/event-stream")
         assert response.headers["cache-control"] == "no-cache"
@@ -33,7 +34,8 @@ def stream(
 
 
 def event(frame: Frame) -> tuple[int, str, dict[str, object]]:
-    assert frame.id is not None and frame.event is not None
+    assert frame.id is not None
+    assert frame.event is not None
     return int(frame.id), frame.event, checked_event(frame.event, frame.text)
 
 
@@ -41,8 +43,13 @@ def test_writes_reach_the_stream_in_order_and_match_the_contract(served: Served)
     alice = served.register("alice")
     with served.client() as client, stream(served, alice) as events:
         first = events.next()
-        assert first is not None and first.retry == 2000
-        created = client.post(TASKS, json={"title": "Buy milk", "due_at": "2026-01-19T18:00:00Z", "recurrence": "FREQ=DAILY"}, headers=alice.headers).json()
+        assert first is not None
+        assert first.retry == 2000
+        created = client.post(
+            TASKS,
+            json={"title": "Buy milk", "due_at": "2026-01-19T18:00:00Z", "recurrence": "FREQ=DAILY"},
+            headers=alice.headers,
+        ).json()
         url = f"{TASKS}/{created['id']}"
         client.patch(url, json={"priority": "high"}, headers=alice.headers)
         completed = client.post(f"{url}/complete", headers=alice.headers).json()
@@ -75,7 +82,9 @@ def test_two_devices_of_one_user_see_each_others_changes_and_no_one_elses(served
         assert (kind, data["title"]) == ("task.created", "Bob's secret")
         # Bob's next frame is a heartbeat, never Alice's task.
         frame = bobs.next()
-        assert frame is not None and frame.comments == ["heartbeat"] and frame.event is None
+        assert frame is not None
+        assert frame.comments == ["heartbeat"]
+        assert frame.event is None
 
 
 def test_last_event_id_replays_what_was_missed(served: Served) -> None:
@@ -84,11 +93,14 @@ def test_last_event_id_replays_what_was_missed(served: Served) -> None:
         for title in ("one", "two", "three"):
             client.post(TASKS, json={"title": title}, headers=alice.headers)
     for resume in ({"headers": {"Last-Event-ID": "1"}}, {"params": {"last_id": "1"}}):
-        with stream(served, alice, **resume) as events:  # type: ignore[arg-type]
+        with stream(served, alice, **resume) as events:
             replayed = [event(events.next_event()) for _ in range(2)]
         assert [(seq, data["title"]) for seq, _kind, data in replayed] == [(2, "two"), (3, "three")]
     # The header wins over the query parameter.
-    with served.client() as client, stream(served, alice, headers={"Last-Event-ID": "2"}, params={"last_id": "0"}) as events:
+    with (
+        served.client() as client,
+        stream(served, alice, headers={"Last-Event-ID": "2"}, params={"last_id": "0"}) as events,
+    ):
         client.post(TASKS, json={"title": "four"}, headers=alice.headers)
         assert [event(events.next_event())[0] for _ in range(2)] == [3, 4]
 
@@ -101,9 +113,13 @@ def test_a_resume_the_log_cannot_serve_gets_resync(served: Served) -> None:
     # The retention passed for the first two entries (as `tasks-api purge` leaves it).
     engine = build_engine(served.database_url)
     with engine.begin() as connection:
-        owner = connection.execute(text("SELECT owner_id FROM events ORDER BY created_at DESC LIMIT 1")).scalar()
+        owner = connection.execute(
+            text("SELECT owner_id FROM events ORDER BY created_at DESC LIMIT 1")
+        ).scalar()
         connection.execute(text("DELETE FROM events WHERE owner_id = :o AND seq <= 2"), {"o": owner})
-        connection.execute(text("UPDATE event_counters SET purged_through = 2 WHERE owner_id = :o"), {"o": owner})
+        connection.execute(
+            text("UPDATE event_counters SET purged_through = 2 WHERE owner_id = :o"), {"o": owner}
+        )
     engine.dispose()
     # Purged, and beyond anything the log has: resync, with the latest id to carry on from.
     for latest, stale in ((3, "1"), (4, "99")):
@@ -122,7 +138,8 @@ def test_heartbeats_keep_an_idle_stream_open(served: Served) -> None:
         events.next()  # retry hint
         for _ in range(2):
             frame = events.next()
-            assert frame is not None and frame.comments == ["heartbeat"]
+            assert frame is not None
+            assert frame.comments == ["heartbeat"]
 
 
 def test_bad_stream_requests_are_problems(served: Served) -> None:
@@ -136,7 +153,8 @@ def test_bad_stream_requests_are_problems(served: Served) -> None:
         assert_problem(client.get(EVENTS, params={"ticket": "x" * 30}), 401)
         assert_problem(client.get(EVENTS, params={"since": "1"}, headers=alice.headers), 422)
         head = client.head(EVENTS, headers=alice.headers)
-        assert head.status_code == 200 and head.headers["x-accel-buffering"] == "no"
+        assert head.status_code == 200
+        assert head.headers["x-accel-buffering"] == "no"
 
 
 def test_open_streams_per_user_are_capped(served: Served) -> None:
@@ -148,6 +166,9 @@ def test_open_streams_per_user_are_capped(served: Served) -> None:
         with client.stream("GET", EVENTS, headers=bob.headers) as response:
             assert response.status_code == 200
     # Closed streams free their places.
-    with stream(served, alice), httpx.Client(base_url=served.base_url) as client:
-        with client.stream("GET", EVENTS, headers=alice.headers) as response:
-            assert response.status_code == 200
+    with (
+        stream(served, alice),
+        httpx.Client(base_url=served.base_url) as client,
+        client.stream("GET", EVENTS, headers=alice.headers) as response,
+    ):
+        assert response.status_code == 200

@@ -48,7 +48,9 @@ def test_expired_unknown_and_anonymous_tickets_are_refused(served: Served) -> No
     ticket = new_ticket(served, alice)
     engine = build_engine(served.database_url)
     with engine.begin() as connection:  # as if its 30 seconds had passed
-        connection.execute(text("UPDATE event_tickets SET expires_at = :past"), {"past": datetime(2020, 1, 1, tzinfo=UTC)})
+        connection.execute(
+            text("UPDATE event_tickets SET expires_at = :past"), {"past": datetime(2020, 1, 1, tzinfo=UTC)}
+        )
     engine.dispose()
     with served.client() as client:
         assert "ticket" in assert_problem(client.get(EVENTS, params={"ticket": ticket}), 401)["detail"]
@@ -61,6 +63,11 @@ def test_a_ticket_of_an_ended_login_opens_nothing(served: Served) -> None:
     alice = served.register("alice")
     ticket = new_ticket(served, alice)
     with served.client() as client:
-        assert client.post("/api/v1/auth/logout", json={"refresh_token": alice.refresh_token}, headers=alice.headers).status_code == 204
+        assert (
+            client.post(
+                "/api/v1/auth/logout", json={"refresh_token": alice.refresh_token}, headers=alice.headers
+            ).status_code
+            == 204
+        )
         response = client.get(EVENTS, params={"ticket": ticket})
     assert_problem(response, 401)

@@ -41,7 +41,7 @@ def due_events(db: Session, account: Account) -> list[dict[str, Any]]:
     return [data for _seq, kind, data in logged(db, account.user_id) if kind == "reminder.due"]
 
 
-def pending(client: TestClient, account: Account, **params: object) -> list[dict[str, Any]]:
+def pending(client: TestClient, account: Account, **params: str | int) -> list[dict[str, Any]]:
     response = client.get(REMINDERS, params=params, headers=account.headers)
     assert response.status_code == 200, response.text
     body = response.json()
@@ -70,14 +70,18 @@ def test_a_reminder_fires_exactly_once_when_due(client: TestClient, db: Session,
     assert pending(client, alice) == []
 
 
-def test_a_reminder_missed_while_no_instance_ran_fires_late(client: TestClient, db: Session, alice: Account) -> None:
+def test_a_reminder_missed_while_no_instance_ran_fires_late(
+    client: TestClient, db: Session, alice: Account
+) -> None:
     remind_at = in_hours(1)
     create(client, alice, remind_at=stamp(remind_at))
     assert fire(client, remind_at + timedelta(hours=3)) == 1
     assert [event["late"] for event in due_events(db, alice)] == [True]
 
 
-def test_completing_deleting_or_clearing_first_cancels(client: TestClient, db: Session, alice: Account) -> None:
+def test_completing_deleting_or_clearing_first_cancels(
+    client: TestClient, db: Session, alice: Account
+) -> None:
     remind_at = in_hours(1)
     completed = create(client, alice, title="done", remind_at=stamp(remind_at))
     deleted = create(client, alice, title="gone", remind_at=stamp(remind_at))
@@ -93,10 +97,15 @@ def test_completing_deleting_or_clearing_first_cancels(client: TestClient, db: S
     assert fire(client, remind_at + timedelta(seconds=1)) == 1
 
 
-def test_moving_the_reminder_moves_it_and_other_edits_keep_it(client: TestClient, db: Session, alice: Account) -> None:
+def test_moving_the_reminder_moves_it_and_other_edits_keep_it(
+    client: TestClient, db: Session, alice: Account
+) -> None:
     first, later = in_hours(1), in_hours(2)
     task = create(client, alice, remind_at=stamp(first))
-    assert client.patch(task_url(task), json={"remind_at": stamp(later)}, headers=alice.headers).status_code == 200
+    assert (
+        client.patch(task_url(task), json={"remind_at": stamp(later)}, headers=alice.headers).status_code
+        == 200
+    )
     assert client.patch(task_url(task), json={"title": "Renamed"}, headers=alice.headers).status_code == 200
     assert fire(client, first + timedelta(seconds=1)) == 0
     assert fire(client, later + timedelta(seconds=1)) == 1
@@ -106,7 +115,11 @@ def test_moving_the_reminder_moves_it_and_other_edits_keep_it(client: TestClient
 def test_a_recurring_task_arms_its_next_occurrence(client: TestClient, db: Session, alice: Account) -> None:
     due = in_hours(24)
     task = create(
-        client, alice, due_at=stamp(due), remind_at=stamp(due - timedelta(minutes=30)), recurrence="FREQ=DAILY"
+        client,
+        alice,
+        due_at=stamp(due),
+        remind_at=stamp(due - timedelta(minutes=30)),
+        recurrence="FREQ=DAILY",
     )
     completed = client.post(f"{task_url(task)}/complete", headers=alice.headers).json()
     [armed] = pending(client, alice)
@@ -128,7 +141,9 @@ def test_listing_filters_and_is_per_user(client: TestClient, alice: Account, bob
     assert_problem(client.get(REMINDERS, params={"limit": 0}, headers=alice.headers), 422)
 
 
-def test_claimers_running_at_once_fire_each_reminder_once(client: TestClient, db: Session, alice: Account) -> None:
+def test_claimers_running_at_once_fire_each_reminder_once(
+    client: TestClient, db: Session, alice: Account
+) -> None:
     remind_at = in_hours(1)
     for index in range(30):
         create(client, alice, title=f"r{index}", remind_at=stamp(remind_at))

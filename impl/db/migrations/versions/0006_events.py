@@ -111,7 +111,12 @@ def _arm_existing_reminders() -> None:
     for task_id, owner_id, remind_at in rows:
         moment = remind_at if remind_at.tzinfo is not None else remind_at.replace(tzinfo=UTC)
         armed.append(
-            {"task_id": task_id, "owner_id": owner_id, "remind_at": moment, "fired_at": None if moment > now else now}
+            {
+                "task_id": task_id,
+                "owner_id": owner_id,
+                "remind_at": moment,
+                "fired_at": None if moment > now else now,
+            }
         )
     if armed:
         op.bulk_insert(reminders, armed)
