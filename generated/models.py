@@ -246,7 +246,7 @@ class Resync(BaseModel):
         extra='forbid',
     )
     object: Literal['resync']
-    detail: Annotated[StrictStr, Field(max_length=500)]
+    detail: Annotated[StrictStr, Field(max_length=500, pattern='^[^\\x00]*$')]
 
 
 class EventTicket(BaseModel):
