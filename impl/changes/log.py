@@ -110,5 +110,5 @@ async def entries_after(
 
 async def purge(connection: Connection, *, before: datetime) -> int:
     """Forget entries older than the retention; streams resuming from before get `resync`."""
-    results = await connection.run(Step(_PURGE, {"before": before}), Step(_MARK_PURGED), commit=True)
+    results = await connection.run(Step(_PURGE, {"before": before}), Step(_MARK_PURGED))
     return results[0].rowcount

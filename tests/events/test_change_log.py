@@ -5,8 +5,16 @@ order, and every entry is valid against the contract."""
 
 from __future__ import annotations
 
+import uuid
+from datetime import timedelta
+
 from fastapi.testclient import TestClient
 from sqlmodel import Session
+
+from impl.db.database import Database
+from impl.db.tables import EventCounterRow
+from impl.db.timestamps import utc_now
+from impl.purge import purge
 
 from tests.accounts import Account
 from tests.events.change_log import logged
@@ -107,3 +115,24 @@ def test_each_user_has_their_own_log(client: TestClient, db: Session, alice: Acc
     assert client.patch(task_url(alices), json={"title": "Mine"}, headers=bob.headers).status_code == 404
     assert len(logged(db, alice.user_id)) == 1
     assert len(logged(db, bob.user_id)) == 2
+
+
+def test_purge_forgets_entries_past_the_retention_and_remembers_where(
+    client: TestClient, db: Session, alice: Account
+) -> None:
+    for title in ("one", "two"):
+        create(client, alice, title=title)
+    database: Database = client.app.state.database  # type: ignore[attr-defined]
+    settings = client.app.state.settings  # type: ignore[attr-defined]
+
+    async def purge_later() -> int:
+        async with database.write() as connection:
+            purged = await purge(connection, settings, now=utc_now() + timedelta(days=31))
+        return purged.events
+
+    assert client.portal is not None
+    assert client.portal.call(purge_later) == 2
+    assert logged(db, alice.user_id) == []
+    counter = db.get(EventCounterRow, uuid.UUID(alice.user_id))
+    assert counter is not None
+    assert (counter.last_seq, counter.purged_through) == (2, 2)
