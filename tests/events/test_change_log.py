@@ -15,7 +15,6 @@ from impl.db.database import Database
 from impl.db.tables import EventCounterRow
 from impl.db.timestamps import utc_now
 from impl.purge import purge
-
 from tests.accounts import Account
 from tests.events.change_log import logged
 from tests.tasks.task_requests import TASKS, create, task_url
