@@ -214,7 +214,7 @@ class ReminderRow(SQLModel, table=True):
 
     __tablename__ = "reminders"
     __table_args__ = (
-        Index("ix_reminders_owner_id_remind_at", "owner_id", "remind_at"),
+        Index("ix_reminders_owner_id_remind_at_task_id", "owner_id", "remind_at", "task_id"),
         Index(
             "ix_reminders_remind_at_pending",
             "remind_at",

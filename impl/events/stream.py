@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import random
 from collections.abc import AsyncIterator
 
 from starlette.types import Receive, Scope, Send
@@ -22,7 +23,7 @@ from impl.auth.identity import Caller
 from impl.changes import log
 from impl.changes.hub import Hub, Subscription
 from impl.db.database import Database
-from impl.db.errors import DatabaseError
+from impl.db.errors import DatabaseBusy, DatabaseError
 from impl.events import frames
 
 logger = logging.getLogger("tasks_api.events")
@@ -35,6 +36,8 @@ BATCH = 200
 # shutdown or a database failure (the client reconnects, to another instance, and resumes).
 START_RETRY_MS = 2000
 END_RETRY_MS = 1000
+# A read refused because the pool is busy is retried after up to this long.
+BUSY_BACKOFF_SECONDS = 0.5
 
 
 class EventStream:
@@ -71,6 +74,11 @@ class EventStream:
                         entries = await log.entries_after(
                             connection, self.caller, after=self.cursor, limit=BATCH
                         )
+                except DatabaseBusy:
+                    # Every pooled connection is in use (a thousand streams woken at once):
+                    # wait a moment, spread out, and read again; the stream stays open.
+                    await asyncio.sleep(random.uniform(0.05, BUSY_BACKOFF_SECONDS))
+                    continue
                 except DatabaseError as error:
                     logger.warning("event stream ended: the database failed (%s)", error.reason)
                     yield frames.retry(END_RETRY_MS)

@@ -51,19 +51,25 @@ async def open_streams(clients: list[StreamClient]) -> list[asyncio.Task[None]]:
 
 
 async def fan_out(a: Server, b: Server, tokens: list[str], devices: int, writes: int) -> None:
-    per_user = {token: [StreamClient(b.url if i % 2 else a.url, token) for i in range(devices)] for token in tokens}
+    per_user = {
+        token: [StreamClient(b.url if i % 2 else a.url, token) for i in range(devices)] for token in tokens
+    }
     clients = [client for group in per_user.values() for client in group]
     started = time.monotonic()
     tasks = await open_streams(clients)
-    print(f"fan-out: {len(clients)} streams open ({len(tokens)} users x {devices} devices, half on each instance)"
-          f" in {time.monotonic() - started:.1f} s")
+    print(
+        f"fan-out: {len(clients)} streams open ({len(tokens)} users x {devices} devices, half on each instance)"
+        f" in {time.monotonic() - started:.1f} s"
+    )
     sent: dict[str, tuple[str, float]] = {}
     async with httpx.AsyncClient(base_url=a.url, timeout=30) as http:
 
         async def write(index: int) -> None:
             token = random.choice(tokens)
             at = time.monotonic()
-            response = await http.post(TASKS, json={"title": f"w{index}"}, headers={"Authorization": f"Bearer {token}"})
+            response = await http.post(
+                TASKS, json={"title": f"w{index}"}, headers={"Authorization": f"Bearer {token}"}
+            )
             response.raise_for_status()
             sent[response.json()["id"]] = (token, at)
 
@@ -84,10 +90,14 @@ async def fan_out(a: Server, b: Server, tokens: list[str], devices: int, writes:
             disordered += int(seqs != sorted(seqs))
             lost += expected[token] - len(set(seqs))
             if client.base_url == b.url:
-                latencies += [event.at - sent[event.entity][1] for event in client.events if event.entity in sent]
-    print(f"fan-out: {len(sent)} writes through A, {len(latencies)} deliveries to streams on B:"
-          f" p50 {ms(statistics.median(latencies))}, p99 {ms(percentile(latencies, 0.99))},"
-          f" max {ms(max(latencies))}; lost {lost}, duplicated {duplicated}, out of order {disordered}")
+                latencies += [
+                    event.at - sent[event.entity][1] for event in client.events if event.entity in sent
+                ]
+    print(
+        f"fan-out: {len(sent)} writes through A, {len(latencies)} deliveries to streams on B:"
+        f" p50 {ms(statistics.median(latencies))}, p99 {ms(percentile(latencies, 0.99))},"
+        f" max {ms(max(latencies))}; lost {lost}, duplicated {duplicated}, out of order {disordered}"
+    )
     for client in clients:
         client.close()
     await asyncio.gather(*tasks)
@@ -101,7 +111,9 @@ async def kill_one(database_url: str, a: Server, tokens: list[str], writes: int)
         async with httpx.AsyncClient(base_url=a.url, timeout=30) as http:
             for index in range(writes):
                 token = tokens[index % len(tokens)]
-                response = await http.post(TASKS, json={"title": f"k{index}"}, headers={"Authorization": f"Bearer {token}"})
+                response = await http.post(
+                    TASKS, json={"title": f"k{index}"}, headers={"Authorization": f"Bearer {token}"}
+                )
                 if response.status_code == 201:
                     acknowledged[token] += 1
                 if index == writes // 2:
@@ -115,23 +127,25 @@ async def kill_one(database_url: str, a: Server, tokens: list[str], writes: int)
             await asyncio.sleep(0.1)
         lost = sum(max(0, acknowledged[c.token] - len({e.seq for e in c.events})) for c in clients)
         duplicated = sum(len(c.events) - len({e.seq for e in c.events}) for c in clients)
-        print(f"kill -9 of the streams' instance mid-run: {sum(acknowledged.values())} acknowledged writes,"
-              f" {len(clients)} streams resumed on the other instance by Last-Event-ID: lost {lost}, duplicated {duplicated}")
+        print(
+            f"kill -9 of the streams' instance mid-run: {sum(acknowledged.values())} acknowledged writes,"
+            f" {len(clients)} streams resumed on the other instance by Last-Event-ID: lost {lost}, duplicated {duplicated}"
+        )
         for client in clients:
             client.close()
         await asyncio.gather(*tasks)
 
 
 def wrk_list(server: Server, token: str, seconds: int) -> float:
-    script = (
-        'wrk.headers["Authorization"] = "Bearer ' + token + '"\n'
-    )
+    script = 'wrk.headers["Authorization"] = "Bearer ' + token + '"\n'
     path = "/tmp/events-bench-list.lua"
     with open(path, "w") as file:
         file.write(script)
     output = subprocess.run(
         ["wrk", "-t2", "-c16", f"-d{seconds}s", "-s", path, f"{server.url}{TASKS}?limit=100"],
-        capture_output=True, text=True, check=True,
+        capture_output=True,
+        text=True,
+        check=True,
     ).stdout
     for line in output.splitlines():
         if line.startswith("Requests/sec:"):
@@ -144,7 +158,9 @@ async def idle_streams(database_url: str, tokens: list[str], devices: int, idle_
         reader = tokens[0]
         async with httpx.AsyncClient(base_url=server.url, timeout=30) as http:
             body = {"operations": [{"op": "create", "task": {"title": f"t{i}"}} for i in range(100)]}
-            (await http.post(f"{TASKS}/batch", json=body, headers={"Authorization": f"Bearer {reader}"})).raise_for_status()
+            (
+                await http.post(f"{TASKS}/batch", json=body, headers={"Authorization": f"Bearer {reader}"})
+            ).raise_for_status()
         warm = [StreamClient(server.url, tokens[0])]
         warm_tasks = await open_streams(warm)
         without = await asyncio.to_thread(wrk_list, server, reader, 5)
@@ -158,11 +174,15 @@ async def idle_streams(database_url: str, tokens: list[str], devices: int, idle_
         await asyncio.sleep(idle_seconds)
         cpu = (server.cpu_seconds() - cpu0) / (time.monotonic() - wall0)
         with_streams = await asyncio.to_thread(wrk_list, server, reader, 5)
-        print(f"idle streams: {len(clients)} on one process: RSS {before / 1024:.1f} -> {after / 1024:.1f} MiB,"
-              f" {(after - before) / len(clients):.1f} KiB per stream; CPU at idle {cpu * 100:.1f} % of a core"
-              f" over {idle_seconds} s (heartbeat every 15 s)")
-        print(f"list-100 throughput (wrk, 16 connections, 5 s): {without:.0f} req/s without streams,"
-              f" {with_streams:.0f} req/s with {len(clients)} idle streams ({(with_streams / without - 1) * 100:+.1f} %)")
+        print(
+            f"idle streams: {len(clients)} on one process: RSS {before / 1024:.1f} -> {after / 1024:.1f} MiB,"
+            f" {(after - before) / len(clients):.1f} KiB per stream; CPU at idle {cpu * 100:.1f} % of a core"
+            f" over {idle_seconds} s (heartbeat every 15 s)"
+        )
+        print(
+            f"list-100 throughput (wrk, 16 connections, 5 s): {without:.0f} req/s without streams,"
+            f" {with_streams:.0f} req/s with {len(clients)} idle streams ({(with_streams / without - 1) * 100:+.1f} %)"
+        )
         for client in [*clients, *warm]:
             client.close()
         await asyncio.gather(*tasks, *warm_tasks)
@@ -177,27 +197,42 @@ async def reminders(database_url: str, tokens: list[str], count: int) -> None:
                 ops = []
                 for index in range(start, min(count, start + 100)):
                     remind_at = first_due + timedelta(seconds=40 * index / count)
-                    ops.append({"op": "create", "task": {"title": f"r{index}", "remind_at": remind_at.isoformat()}})
+                    ops.append(
+                        {"op": "create", "task": {"title": f"r{index}", "remind_at": remind_at.isoformat()}}
+                    )
                 token = tokens[(start // 100) % len(tokens)]
                 url = (a.url, b.url)[(start // 100) % 2]
-                (await http.post(f"{url}{TASKS}/batch", json={"operations": ops}, headers={"Authorization": f"Bearer {token}"})).raise_for_status()
+                (
+                    await http.post(
+                        f"{url}{TASKS}/batch",
+                        json={"operations": ops},
+                        headers={"Authorization": f"Bearer {token}"},
+                    )
+                ).raise_for_status()
         if datetime.now(UTC) > first_due:
             print("reminders: writing them took longer than the lead time; figures include that")
 
         def fired() -> list[tuple[str, datetime, datetime]]:
             with psycopg.connect(database_url) as connection:
-                rows = connection.execute("SELECT data, created_at FROM events WHERE kind = 'reminder.due'").fetchall()
-            return [(json.loads(d)["task_id"], datetime.fromisoformat(json.loads(d)["remind_at"]), at) for d, at in rows]
+                rows = connection.execute(
+                    "SELECT data, created_at FROM events WHERE kind = 'reminder.due'"
+                ).fetchall()
+            return [
+                (json.loads(d)["task_id"], datetime.fromisoformat(json.loads(d)["remind_at"]), at)
+                for d, at in rows
+            ]
 
         deadline = time.monotonic() + 120
         while time.monotonic() < deadline and len(fired()) < count:
             await asyncio.sleep(0.5)
         rows = fired()
         lateness = [(at - remind_at).total_seconds() for _task, remind_at, at in rows]
-        print(f"reminders: {count} due within 40 s, two instances claiming every 0.5 s: fired {len(rows)},"
-              f" distinct {len({task for task, _r, _a in rows})};"
-              f" lateness median {statistics.median(lateness):.2f} s, p99 {percentile(lateness, 0.99):.2f} s,"
-              f" max {max(lateness):.2f} s")
+        print(
+            f"reminders: {count} due within 40 s, two instances claiming every 0.5 s: fired {len(rows)},"
+            f" distinct {len({task for task, _r, _a in rows})};"
+            f" lateness median {statistics.median(lateness):.2f} s, p99 {percentile(lateness, 0.99):.2f} s,"
+            f" max {max(lateness):.2f} s"
+        )
 
 
 async def run(options: argparse.Namespace) -> None:
@@ -220,15 +255,22 @@ async def run(options: argparse.Namespace) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(prog="scripts/bench-events", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--database-url", default="postgresql://postgres@127.0.0.1:5432/test",
-                        help="a PostgreSQL server; the bench creates and drops a database of its own")
+    parser.add_argument(
+        "--database-url",
+        default="postgresql://postgres@127.0.0.1:5432/test",
+        help="a PostgreSQL server; the bench creates and drops a database of its own",
+    )
     parser.add_argument("--streams", type=int, default=1000)
     parser.add_argument("--devices", type=int, default=10, help="streams per user")
     parser.add_argument("--writes", type=int, default=300)
     parser.add_argument("--reminders", type=int, default=1000)
     parser.add_argument("--idle-seconds", type=int, default=20)
-    parser.add_argument("--parts", nargs="+", default=["fanout", "kill", "idle", "reminders"],
-                        choices=["fanout", "kill", "idle", "reminders"])
+    parser.add_argument(
+        "--parts",
+        nargs="+",
+        default=["fanout", "kill", "idle", "reminders"],
+        choices=["fanout", "kill", "idle", "reminders"],
+    )
     asyncio.run(run(parser.parse_args()))
 
 

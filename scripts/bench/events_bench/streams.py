@@ -5,9 +5,14 @@ from __future__ import annotations
 
 import asyncio
 import json
+import random
 import time
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
+
+
+class Refused(Exception):
+    """503 or 429: try again shortly."""
 
 
 @dataclass
@@ -29,7 +34,17 @@ class StreamClient:
     _writer: asyncio.StreamWriter | None = None
 
     async def run(self) -> None:
-        """Read until the server ends the stream (or the connection drops)."""
+        """Open the stream (as EventSource does: after a 503 or 429, wait and try again), and
+        read until the server ends it (or the connection drops)."""
+        for _attempt in range(50):
+            try:
+                await self._run()
+                return
+            except Refused:
+                await asyncio.sleep(random.uniform(0.1, 0.5))
+        raise RuntimeError("the stream was refused 50 times")
+
+    async def _run(self) -> None:
         parts = urlsplit(self.base_url)
         self.ended.clear()
         try:
@@ -43,6 +58,8 @@ class StreamClient:
                 ).encode()
             )
             status = await reader.readline()
+            if b" 503 " in status or b" 429 " in status:
+                raise Refused(status.decode())
             if b" 200 " not in status:
                 raise RuntimeError(f"stream refused: {status!r}")
             while (await reader.readline()) not in (b"\r\n", b""):
@@ -59,7 +76,9 @@ class StreamClient:
                     if "event" in fields and "id" in fields:
                         data = json.loads(fields["data"])
                         entity = str(data.get("id") or data.get("task_id") or "")
-                        self.events.append(Received(int(fields["id"]), fields["event"], entity, time.monotonic()))
+                        self.events.append(
+                            Received(int(fields["id"]), fields["event"], entity, time.monotonic())
+                        )
                         self.last_id = fields["id"]
                     if "retry" in fields:
                         self.opened.set()

@@ -58,7 +58,10 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("task_id", name=op.f("pk_reminders")),
     )
-    op.create_index("ix_reminders_owner_id_remind_at", "reminders", ["owner_id", "remind_at"])
+    # The pending list: `WHERE owner_id = ? ORDER BY remind_at, task_id LIMIT ?`, from the index.
+    op.create_index(
+        "ix_reminders_owner_id_remind_at_task_id", "reminders", ["owner_id", "remind_at", "task_id"]
+    )
     op.create_index(
         "ix_reminders_remind_at_pending",
         "reminders",
@@ -126,7 +129,7 @@ def downgrade() -> None:
     op.drop_index("ix_event_tickets_expires_at", table_name="event_tickets")
     op.drop_table("event_tickets")
     op.drop_index("ix_reminders_remind_at_pending", table_name="reminders")
-    op.drop_index("ix_reminders_owner_id_remind_at", table_name="reminders")
+    op.drop_index("ix_reminders_owner_id_remind_at_task_id", table_name="reminders")
     op.drop_table("reminders")
     op.drop_index("ix_events_created_at", table_name="events")
     op.drop_table("events")
