@@ -175,7 +175,7 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     install_oauth2_error_handlers(app)
     # Admitted once the body is in (BodyGuard reads it first): a slow upload holds a connection,
     # never a place among the requests at work. Inside CORS, so a browser can read its 503.
-    app.add_middleware(AdmissionMiddleware, max_in_flight=settings.max_in_flight_requests)
+    app.add_middleware(AdmissionMiddleware, max_in_flight=settings.effective_max_in_flight_requests)
     app.add_middleware(BodyGuardMiddleware, max_body_bytes=settings.max_body_bytes)
     app.add_middleware(
         HeadRequestsMiddleware,

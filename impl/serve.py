@@ -23,6 +23,7 @@ from impl.ops.startup_errors import database_errors_explained, load_settings
 from impl.server.limits import raise_descriptor_limit
 
 PROTOCOL = "impl.server.protocol:HardenedHttpToolsProtocol"
+LOOPS = {"asyncio": "impl.server.loop:ServerEventLoop", "uvloop": "uvloop"}
 
 
 def parser() -> argparse.ArgumentParser:
@@ -60,6 +61,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         workers=None if options.reload else (options.workers or settings.workers),
         reload=options.reload,
         http=PROTOCOL,
+        loop=LOOPS[settings.event_loop],
         ws="none",  # no WebSocket routes: an upgrade request is plain HTTP here
         log_config=None,
         log_level=settings.log_level,

@@ -43,6 +43,10 @@ class Settings(BaseSettings):
     header_read_timeout_seconds: float = Field(default=10.0, gt=0, le=300)
     body_read_timeout_seconds: float = Field(default=30.0, gt=0, le=600)
     keep_alive_timeout_seconds: int = Field(default=5, ge=1, le=300)
+    # The event loop (impl/serve.py). uvloop is faster per request, but its libuv accepts one
+    # connection per loop turn: next to a thousand busy connections a newcomer (a health probe)
+    # waits in the accept queue for seconds. asyncio's loop accepts the whole queue at once.
+    event_loop: Literal["asyncio", "uvloop"] = "asyncio"
     # Open connections per process; lowered to fit the descriptor limit (impl/server/limits.py).
     # Generous: an idle keep-alive connection costs little, and a client that opens one more
     # (a health probe next to a thousand busy connections) should be served, not refused.
@@ -82,8 +86,10 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(default=1_048_576, ge=1024)
     # Requests in progress per process beyond which the next one gets 503 + Retry-After at once
     # (impl/http/admission.py); the health probes are always admitted.
-    # The default leaves room for the pool's connections and its waiting queue, twice over.
-    max_in_flight_requests: int = Field(default=160, ge=1, le=100_000)
+    # By default as many as the pool serves and queues (DATABASE_POOL_SIZE +
+    # DATABASE_MAX_WAITING): one more would only be refused later, by the pool, after its token
+    # check and parameters were paid for; the admission's refusal costs a tenth of that.
+    max_in_flight_requests: int | None = Field(default=None, ge=1, le=100_000)
 
     # Deleted tasks stay as tombstones for delta sync this long (`python -m impl.purge`).
     tombstone_retention_days: int = Field(default=30, ge=1, le=3650)
@@ -137,6 +143,12 @@ class Settings(BaseSettings):
     @classmethod
     def lower_case(cls, value: object) -> object:
         return value.strip().lower() if isinstance(value, str) else value
+
+    @property
+    def effective_max_in_flight_requests(self) -> int:
+        if self.max_in_flight_requests is not None:
+            return self.max_in_flight_requests
+        return self.database_pool_size + self.database_max_waiting
 
     @property
     def effective_log_format(self) -> Literal["json", "text"]:

@@ -30,6 +30,7 @@ from impl.http.problems import PROBLEM_MEDIA_TYPE, problem_body
 from impl.ops.draining import begin_draining
 from impl.ops.log_throttle import RepeatedFailures
 from impl.server.limits import http_limits
+from impl.server.loop import track_connections
 
 logger = logging.getLogger("tasks_api.connections")
 failures = RepeatedFailures(logger)
@@ -43,6 +44,7 @@ class HardenedHttpToolsProtocol(HttpToolsProtocol):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.limits = http_limits()
+        track_connections(self.connections)
         self._in_head = True  # waiting for (the rest of) a request's header section
         self._head_bytes = 0
         self._tail = b""  # the last bytes seen, in case the blank line is split between reads
