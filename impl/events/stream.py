@@ -130,6 +130,10 @@ class EventStreamResponse(DeclaredEventStream):
         except OSError:
             pass  # the client went away while we wrote
         finally:
+            if subscription.closing == "disconnected":
+                # The client closing its stream is how a stream normally ends, not a request
+                # abandoned before its answer: the access log need not warn about it.
+                scope.setdefault("state", {})["client_disconnected"] = False
             watcher.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await watcher

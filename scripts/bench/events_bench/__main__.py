@@ -163,6 +163,7 @@ async def idle_streams(database_url: str, tokens: list[str], devices: int, idle_
             ).raise_for_status()
         warm = [StreamClient(server.url, tokens[0])]
         warm_tasks = await open_streams(warm)
+        await asyncio.to_thread(wrk_list, server, reader, 3)  # warm-up (pool, caches, JIT-free plans)
         without = await asyncio.to_thread(wrk_list, server, reader, 5)
         await asyncio.sleep(2)
         before = server.rss_kib()
