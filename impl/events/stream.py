@@ -77,7 +77,7 @@ class EventStream:
                 except DatabaseBusy:
                     # Every pooled connection is in use (a thousand streams woken at once):
                     # wait a moment, spread out, and read again; the stream stays open.
-                    await asyncio.sleep(random.uniform(0.05, BUSY_BACKOFF_SECONDS))
+                    await asyncio.sleep(random.uniform(0.05, BUSY_BACKOFF_SECONDS))  # noqa: S311  (jitter)
                     continue
                 except DatabaseError as error:
                     logger.warning("event stream ended: the database failed (%s)", error.reason)

@@ -23,6 +23,7 @@ import random
 import resource
 import statistics
 import subprocess
+import tempfile
 import time
 from datetime import UTC, datetime, timedelta
 
@@ -58,7 +59,8 @@ async def fan_out(a: Server, b: Server, tokens: list[str], devices: int, writes:
     started = time.monotonic()
     tasks = await open_streams(clients)
     print(
-        f"fan-out: {len(clients)} streams open ({len(tokens)} users x {devices} devices, half on each instance)"
+        f"fan-out: {len(clients)} streams open ({len(tokens)} users x {devices} devices,"
+        " half on each instance)"
         f" in {time.monotonic() - started:.1f} s"
     )
     sent: dict[str, tuple[str, float]] = {}
@@ -107,7 +109,7 @@ async def kill_one(database_url: str, a: Server, tokens: list[str], writes: int)
     with serving(database_url, EVENTS_HEARTBEAT_SECONDS="15") as b:
         clients = [StreamClient(b.url, token) for token in tokens]
         tasks = await open_streams(clients)
-        acknowledged: dict[str, int] = {token: 0 for token in tokens}
+        acknowledged: dict[str, int] = dict.fromkeys(tokens, 0)
         async with httpx.AsyncClient(base_url=a.url, timeout=30) as http:
             for index in range(writes):
                 token = tokens[index % len(tokens)]
@@ -129,7 +131,8 @@ async def kill_one(database_url: str, a: Server, tokens: list[str], writes: int)
         duplicated = sum(len(c.events) - len({e.seq for e in c.events}) for c in clients)
         print(
             f"kill -9 of the streams' instance mid-run: {sum(acknowledged.values())} acknowledged writes,"
-            f" {len(clients)} streams resumed on the other instance by Last-Event-ID: lost {lost}, duplicated {duplicated}"
+            f" {len(clients)} streams resumed on the other instance by Last-Event-ID:"
+            f" lost {lost}, duplicated {duplicated}"
         )
         for client in clients:
             client.close()
@@ -138,9 +141,9 @@ async def kill_one(database_url: str, a: Server, tokens: list[str], writes: int)
 
 def wrk_list(server: Server, token: str, seconds: int) -> float:
     script = 'wrk.headers["Authorization"] = "Bearer ' + token + '"\n'
-    path = "/tmp/events-bench-list.lua"
-    with open(path, "w") as file:
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as file:
         file.write(script)
+        path = file.name
     output = subprocess.run(
         ["wrk", "-t2", "-c16", f"-d{seconds}s", "-s", path, f"{server.url}{TASKS}?limit=100"],
         capture_output=True,
@@ -182,7 +185,8 @@ async def idle_streams(database_url: str, tokens: list[str], devices: int, idle_
         )
         print(
             f"list-100 throughput (wrk, 16 connections, 5 s): {without:.0f} req/s without streams,"
-            f" {with_streams:.0f} req/s with {len(clients)} idle streams ({(with_streams / without - 1) * 100:+.1f} %)"
+            f" {with_streams:.0f} req/s with {len(clients)} idle streams"
+            f" ({(with_streams / without - 1) * 100:+.1f} %)"
         )
         for client in [*clients, *warm]:
             client.close()
@@ -237,7 +241,7 @@ async def reminders(database_url: str, tokens: list[str], count: int) -> None:
 
 
 async def run(options: argparse.Namespace) -> None:
-    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    _soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
     with throwaway_database(options.database_url) as database_url:
         users = max(1, options.streams // options.devices)

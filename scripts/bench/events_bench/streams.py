@@ -65,23 +65,12 @@ class StreamClient:
             while (await reader.readline()) not in (b"\r\n", b""):
                 pass
             fields: dict[str, str] = {}
-            while True:
-                line = await reader.readline()
-                if not line:
-                    return
+            while line := await reader.readline():
                 text = line.decode().rstrip("\r\n")
                 if text.isalnum() and not fields and len(text) <= 8:
                     continue  # a chunk-size line (chunked transfer encoding)
                 if text == "":
-                    if "event" in fields and "id" in fields:
-                        data = json.loads(fields["data"])
-                        entity = str(data.get("id") or data.get("task_id") or "")
-                        self.events.append(
-                            Received(int(fields["id"]), fields["event"], entity, time.monotonic())
-                        )
-                        self.last_id = fields["id"]
-                    if "retry" in fields:
-                        self.opened.set()
+                    self._dispatch(fields)
                     fields = {}
                 elif not text.startswith(":"):
                     name, _, value = text.partition(":")
@@ -92,6 +81,15 @@ class StreamClient:
             self.ended.set()
             if self._writer is not None:
                 self._writer.close()
+
+    def _dispatch(self, fields: dict[str, str]) -> None:
+        if "event" in fields and "id" in fields:
+            data = json.loads(fields["data"])
+            entity = str(data.get("id") or data.get("task_id") or "")
+            self.events.append(Received(int(fields["id"]), fields["event"], entity, time.monotonic()))
+            self.last_id = fields["id"]
+        if "retry" in fields:
+            self.opened.set()
 
     def close(self) -> None:
         if self._writer is not None:
