@@ -259,7 +259,7 @@ class EventTicket(BaseModel):
             description='Pass as `ticket` to `GET /api/v1/events`, once, before `expires_at`.',
             max_length=64,
             min_length=20,
-            pattern='^[A-Za-z0-9_-]+$',
+            pattern='^[A-Za-z0-9_-]{20,64}$',
         ),
     ]
     expires_at: RFC3339DateTime

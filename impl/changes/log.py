@@ -18,8 +18,16 @@ from impl.auth.identity import Caller, revoked, sql_for
 from impl.db.database import Connection
 from impl.db.sql import Query, Step, cached
 
-_BUMP = Query.of(
-    "INSERT INTO event_counters (owner_id, last_seq, purged_through) VALUES (:owner_id, 1, 0)"
+# Guarded like the entry itself: nothing is counted for a task that was not written (a caller
+# revoked in between: its guarded insert wrote nothing) or a user that does not exist.
+_BUMP_FOR_TASK = Query.of(
+    "INSERT INTO event_counters (owner_id, last_seq, purged_through) SELECT :owner_id, 1, 0"
+    " WHERE EXISTS (SELECT 1 FROM tasks t WHERE t.id = :task_id AND t.owner_id = :owner_id)"
+    " ON CONFLICT (owner_id) DO UPDATE SET last_seq = event_counters.last_seq + 1"
+)
+_BUMP_ANY = Query.of(
+    "INSERT INTO event_counters (owner_id, last_seq, purged_through) SELECT :owner_id, 1, 0"
+    " WHERE EXISTS (SELECT 1 FROM users u WHERE u.id = :owner_id)"
     " ON CONFLICT (owner_id) DO UPDATE SET last_seq = event_counters.last_seq + 1"
 )
 _APPEND_ANY = Query.of(
@@ -83,8 +91,9 @@ def append_steps(
         "now": now,
     }
     if task_id is None:
-        return [Step(_BUMP, {"owner_id": owner_id}), Step(_APPEND_ANY, params)]
-    return [Step(_BUMP, {"owner_id": owner_id}), Step(_APPEND_FOR_TASK, {**params, "task_id": task_id})]
+        return [Step(_BUMP_ANY, {"owner_id": owner_id}), Step(_APPEND_ANY, params)]
+    guard = {"owner_id": owner_id, "task_id": task_id}
+    return [Step(_BUMP_FOR_TASK, guard), Step(_APPEND_FOR_TASK, {**params, "task_id": task_id})]
 
 
 async def position(connection: Connection, caller: Caller) -> Position:

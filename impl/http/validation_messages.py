@@ -24,6 +24,8 @@ PATTERN_MESSAGES: dict[str, str] = {
     r"^[A-Za-z0-9_.-]+$": "be the next_cursor of the previous page, unchanged",
     r"^[A-Za-z0-9_-]+$": "be a refresh token as the token or refresh endpoint returned it",
     r"^[^\x00-\x08\x0B\x0C\x0E-\x1F\x7F]+$": "not contain control characters other than tab and line breaks",
+    r"^[0-9]{1,18}$": "be the id of an event the stream sent, a whole number, e.g. 42",
+    r"^[A-Za-z0-9_-]{20,64}$": "be a ticket as POST /api/v1/events/tickets returned it",
 }
 # The recurrence grammar is long; it is recognised by its start.
 RECURRENCE_PATTERN_START = "^([Rr][Rr][Uu][Ll][Ee]:)?"

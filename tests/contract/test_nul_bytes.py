@@ -89,6 +89,9 @@ def test_every_probe_is_found() -> None:
         "listTasks.q",
         "listTasks.updated_since",
         "listTags.cursor",
+        "streamEvents.ticket",
+        "streamEvents.last_id",
+        "listReminders.due_before",
     ]
 
 
