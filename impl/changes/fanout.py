@@ -26,7 +26,6 @@ import psycopg
 from impl.changes.hub import Hub
 from impl.db.database import Database
 from impl.db.engine import is_behind_pooler, normalize_url
-from impl.db.sql import Query
 from impl.settings import Settings
 
 logger = logging.getLogger("tasks_api.events")
@@ -35,7 +34,6 @@ CHANNEL = "tasks_api_events"
 RECONNECT_SECONDS = 0.5
 # NOTIFY payloads are at most 8000 bytes: topics (user ids) go in chunks.
 TOPICS_PER_MESSAGE = 150
-_NOTIFY = Query.of("SELECT pg_notify(:channel, :payload)")
 
 
 class LocalFanout:
@@ -127,19 +125,36 @@ class _Relaying(LocalFanout):
 class PostgresFanout(_Relaying):
     name = "postgres"
 
-    def __init__(self, hub: Hub, *, database: Database, conninfo: str) -> None:
+    def __init__(self, hub: Hub, *, conninfo: str) -> None:
         super().__init__(hub)
-        self.database = database
         self.conninfo = conninfo
+        # NOTIFY goes out on a connection of its own too, never one of the pool's: requests
+        # never wait for the fan-out, nor the fan-out for them.
+        self._sender: psycopg.AsyncConnection[Any] | None = None
 
     async def send(self, payload: str) -> None:
-        async with self.database.read() as connection:
-            await connection.execute(_NOTIFY, {"channel": CHANNEL, "payload": payload})
+        try:
+            if self._sender is None or self._sender.closed:
+                self._sender = await self._connect()
+            await self._sender.execute("SELECT pg_notify(%s, %s)", (CHANNEL, payload))
+        except BaseException:
+            if self._sender is not None:
+                await self._sender.close()
+                self._sender = None
+            raise
 
-    async def listen(self) -> None:
-        connection = await psycopg.AsyncConnection.connect(
+    async def stop(self) -> None:
+        await super().stop()
+        if self._sender is not None:
+            await self._sender.close()
+
+    async def _connect(self) -> psycopg.AsyncConnection[Any]:
+        return await psycopg.AsyncConnection.connect(
             self.conninfo, autocommit=True, connect_timeout=5, prepare_threshold=None
         )
+
+    async def listen(self) -> None:
+        connection = await self._connect()
         async with connection:
             await connection.execute(f"LISTEN {CHANNEL}")
             self.listening()
@@ -207,5 +222,5 @@ def build_fanout(settings: Settings, hub: Hub, database: Database) -> LocalFanou
                 "cannot do: set EVENTS_DATABASE_URL to the direct endpoint (the host without -pooler)"
             )
         conninfo = url.set(drivername="postgresql").render_as_string(hide_password=False)
-        return PostgresFanout(hub, database=database, conninfo=conninfo)
+        return PostgresFanout(hub, conninfo=conninfo)
     return LocalFanout(hub)
