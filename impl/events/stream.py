@@ -36,6 +36,8 @@ BATCH = 200
 # shutdown or a database failure (the client reconnects, to another instance, and resumes).
 START_RETRY_MS = 2000
 END_RETRY_MS = 1000
+# An idle stream reads the log (and re-checks its login) every this many heartbeats.
+READ_EVERY_HEARTBEATS = 4
 # A read refused because the pool is busy is retried after up to this long.
 BUSY_BACKOFF_SECONDS = 0.5
 
@@ -59,6 +61,9 @@ class EventStream:
         self.cursor = cursor
         self.heartbeat = heartbeat
         self.prelude = prelude
+        # Heartbeats sent; the first check-read comes after a random number of them, so that
+        # idle streams spread their reads out.
+        self.beats = random.randrange(READ_EVERY_HEARTBEATS)  # noqa: S311
 
     async def frames(self) -> AsyncIterator[bytes]:
         yield frames.retry(START_RETRY_MS) + self.prelude
@@ -90,12 +95,17 @@ class EventStream:
                     self.cursor = entries[-1].seq
                     if len(entries) == BATCH:
                         continue
-            woken = await self.subscription.wait(self.heartbeat)
-            if not woken:
-                yield frames.HEARTBEAT
-            # Read at every heartbeat too: it re-checks the caller's login, and it picks up a
+            # A little jitter: streams opened together (a reconnecting crowd) do not all wake,
+            # and read, at the same instant.
+            woken = await self.subscription.wait(self.heartbeat * random.uniform(0.9, 1.1))  # noqa: S311
+            if woken:
+                read = True
+                continue
+            yield frames.HEARTBEAT
+            # Every few heartbeats, read anyway: it re-checks the caller's login, and picks up a
             # change whose notification was lost (an instance killed between commit and notify).
-            read = True
+            self.beats += 1
+            read = self.beats % READ_EVERY_HEARTBEATS == 0
 
 
 class EventStreamResponse(DeclaredEventStream):
