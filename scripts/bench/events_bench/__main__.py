@@ -188,9 +188,14 @@ async def idle_streams(database_url: str, tokens: list[str], devices: int, idle_
             f" {with_streams:.0f} req/s with {len(clients)} idle streams"
             f" ({(with_streams / without - 1) * 100:+.1f} %)"
         )
-        for client in [*clients, *warm]:
+        for client in clients:
             client.close()
-        await asyncio.gather(*tasks, *warm_tasks)
+        await asyncio.gather(*tasks)
+        again = await asyncio.to_thread(wrk_list, server, reader, 5)
+        print(f"list-100 throughput again once the streams closed: {again:.0f} req/s (the run-to-run noise)")
+        for client in warm:
+            client.close()
+        await asyncio.gather(*warm_tasks)
 
 
 async def reminders(database_url: str, tokens: list[str], count: int) -> None:
