@@ -59,6 +59,11 @@ prism_canary() {
     [ "$status" != 000 ] && break
     sleep 0.2
   done
+  # Prism logs the violation after it has answered: wait for the line (bounded) before the kill.
+  for _ in $(seq 1 50); do
+    [ -n "$(prism_violations "$log")" ] && break
+    sleep 0.1
+  done
   kill "$prism_pid" "$upstream_pid"
   wait "$prism_pid" "$upstream_pid" 2>/dev/null || true
   if [ "$status" != 500 ] || [ -z "$(prism_violations "$log")" ]; then
