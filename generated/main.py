@@ -9,24 +9,30 @@ from typing import Any
 from fastapi import APIRouter, FastAPI
 
 from .routers import auth as auth_routes
+from .routers import events as events_routes
 from .routers import health as health_routes
 from .routers import lists as lists_routes
+from .routers import reminders as reminders_routes
 from .routers import tags as tags_routes
 from .routers import tasks as tasks_routes
 from .routers import users as users_routes
 
 INTERFACES: dict[str, Any] = {
     'auth': auth_routes.AuthHandlers,
+    'events': events_routes.EventsHandlers,
     'health': health_routes.HealthHandlers,
     'lists': lists_routes.ListsHandlers,
+    'reminders': reminders_routes.RemindersHandlers,
     'tags': tags_routes.TagsHandlers,
     'tasks': tasks_routes.TasksHandlers,
     'users': users_routes.UsersHandlers,
 }
 OPERATIONS: dict[str, dict[str, tuple[str, ...]]] = {
     'auth': auth_routes.OPERATIONS,
+    'events': events_routes.OPERATIONS,
     'health': health_routes.OPERATIONS,
     'lists': lists_routes.OPERATIONS,
+    'reminders': reminders_routes.OPERATIONS,
     'tags': tags_routes.OPERATIONS,
     'tasks': tasks_routes.OPERATIONS,
     'users': users_routes.OPERATIONS,
@@ -71,8 +77,10 @@ def check_implementation(tag: str, provider: object) -> None:
 def create_app(
     *,
     auth: type[auth_routes.AuthHandlers],
+    events: type[events_routes.EventsHandlers],
     health: type[health_routes.HealthHandlers],
     lists: type[lists_routes.ListsHandlers],
+    reminders: type[reminders_routes.RemindersHandlers],
     tags: type[tags_routes.TagsHandlers],
     tasks: type[tasks_routes.TasksHandlers],
     users: type[users_routes.UsersHandlers],
@@ -81,8 +89,10 @@ def create_app(
     """Build the FastAPI app with one router per tag, each backed by its implementation."""
     providers: dict[str, type[Any]] = {
         'auth': auth,
+        'events': events,
         'health': health,
         'lists': lists,
+        'reminders': reminders,
         'tags': tags,
         'tasks': tasks,
         'users': users,
@@ -92,8 +102,10 @@ def create_app(
     app = FastAPI(**fastapi_options)
     routers: list[APIRouter] = [
         auth_routes.build_router(auth),
+        events_routes.build_router(events),
         health_routes.build_router(health),
         lists_routes.build_router(lists),
+        reminders_routes.build_router(reminders),
         tags_routes.build_router(tags),
         tasks_routes.build_router(tasks),
         users_routes.build_router(users),

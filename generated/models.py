@@ -165,6 +165,66 @@ class TaskTombstone(BaseModel):
     deleted_at: RFC3339DateTime
 
 
+class EventId(RootModel[StrictStr]):
+    root: Annotated[
+        StrictStr,
+        Field(
+            description="An event's `id`, the caller's change number, in decimal.",
+            examples=['42'],
+            max_length=18,
+            pattern='^[0-9]{1,18}$',
+        ),
+    ]
+
+
+class Reminder(BaseModel):
+    model_config = ConfigDict(
+        extra='forbid',
+    )
+    object: Literal['reminder']
+    task_id: UUID
+    title: Annotated[StrictStr, Field(max_length=255, pattern='^[^\\x00-\\x1F\\x7F-\\x9F]*$')]
+    remind_at: RFC3339DateTime
+    due_at: Optional[RFC3339DateTime]
+    late: Annotated[
+        StrictBool,
+        Field(
+            description='True when it fired more than a minute after `remind_at` (no instance was running\nthen); always false in `GET /api/v1/reminders`.\n'
+        ),
+    ]
+
+
+class ReminderList(BaseModel):
+    model_config = ConfigDict(
+        extra='forbid',
+    )
+    items: Annotated[List[Reminder], Field(max_length=100)]
+
+
+class Resync(BaseModel):
+    model_config = ConfigDict(
+        extra='forbid',
+    )
+    object: Literal['resync']
+    detail: Annotated[StrictStr, Field(max_length=500, pattern='^[^\\x00]*$')]
+
+
+class EventTicket(BaseModel):
+    model_config = ConfigDict(
+        extra='forbid',
+    )
+    ticket: Annotated[
+        StrictStr,
+        Field(
+            description='Pass as `ticket` to `GET /api/v1/events`, once, before `expires_at`.',
+            max_length=64,
+            min_length=20,
+            pattern='^[A-Za-z0-9_-]{20,64}$',
+        ),
+    ]
+    expires_at: RFC3339DateTime
+
+
 class BatchDelete(BaseModel):
     model_config = ConfigDict(
         extra='forbid',
@@ -523,6 +583,16 @@ class Task(BaseModel):
     ]
     created_at: RFC3339DateTime
     updated_at: RFC3339DateTime
+
+
+class EventData(RootModel[Union[Task, TaskTombstone, Reminder, Resync]]):
+    root: Annotated[
+        Union[Task, TaskTombstone, Reminder, Resync],
+        Field(
+            description='The `data` of an event: a task (`task.created`, `task.updated`, `task.completed`),\na tombstone (`task.deleted`), a reminder (`reminder.due`) or a resync request\n(`resync`); `object` tells which.\n',
+            discriminator='object',
+        ),
+    ]
 
 
 class TaskCreate(BaseModel):

@@ -23,8 +23,11 @@ from impl.auth.oauth2_errors import install_oauth2_error_handlers
 from impl.auth.password_policy import common_passwords
 from impl.auth.passwords import warm_up
 from impl.auth.tokens import TokenService
+from impl.changes.fanout import build_fanout
+from impl.changes.hub import Hub
 from impl.db.database import Database
 from impl.db.engine import build_database
+from impl.events.handlers import EventsImpl
 from impl.health.handlers import HealthImpl
 from impl.health.readiness import Readiness
 from impl.http.access_log import AccessLogMiddleware
@@ -42,8 +45,11 @@ from impl.http.query_parameters import declared_query_parameters
 from impl.http.rate_limits import RateLimits, build_storage
 from impl.http.request_quota import RequestQuota
 from impl.lists.handlers import ListsImpl
+from impl.ops.draining import on_draining
 from impl.ops.log_setup import configure_logging
 from impl.ops.metrics import reporting_pool
+from impl.reminders.handlers import RemindersImpl
+from impl.reminders.scheduler import ReminderScheduler
 from impl.settings import Settings, get_settings, with_development_secret
 from impl.tags.handlers import TagsImpl
 from impl.tasks.handlers import TasksImpl
@@ -56,6 +62,7 @@ CORS_HEADERS = [
     "If-Match",
     "If-None-Match",
     "Idempotency-Key",
+    "Last-Event-ID",
     "X-Request-ID",
 ]
 CORS_EXPOSED = [
@@ -71,19 +78,50 @@ CORS_EXPOSED = [
 DOCS_PATHS = ("/docs", "/redoc")
 
 
+class LiveUpdates:
+    """Committed changes wake this process's event streams (the hub) and, through the fan-out,
+    those of every other instance; every instance claims due reminders."""
+
+    def __init__(self, settings: Settings, database: Database) -> None:
+        self.hub = Hub()
+        self.fanout = build_fanout(settings, self.hub, database)
+        database.on_commit(self.fanout.committed)
+        self.reminders = ReminderScheduler(
+            database,
+            poll_seconds=settings.reminder_poll_seconds,
+            late_after_seconds=settings.reminder_late_after_seconds,
+        )
+
+    @asynccontextmanager
+    async def running(self) -> AsyncIterator[None]:
+        self.hub.draining = False
+        # SIGTERM: streams end now, with a hint to reconnect (to another instance).
+        stop_listening = on_draining(lambda: self.hub.close_all("shutdown"))
+        await self.fanout.start()
+        self.reminders.start()
+        try:
+            yield
+        finally:
+            stop_listening()
+            self.hub.close_all("shutdown")
+            await self.reminders.stop()
+            await self.fanout.stop()
+
+
 def create_app(settings: Settings | None = None, *, database: Database | None = None) -> FastAPI:
     settings = with_development_secret(settings or get_settings())
     accept_special_use_domains()
     database = database or build_database(settings)
     readiness = Readiness(settings)
     metrics_enabled = settings.metrics_port is not None
+    live = LiveUpdates(settings, database)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         # Connections are pooled on the server's event loop for as long as it serves.
         await database.open()
         try:
-            async with reporting_pool(database, enabled=metrics_enabled):
+            async with live.running(), reporting_pool(database, enabled=metrics_enabled):
                 yield
         finally:
             await database.close()
@@ -91,8 +129,10 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
 
     app = create_contract_app(
         auth=AuthImpl,
+        events=EventsImpl,
         health=HealthImpl,
         lists=ListsImpl,
+        reminders=RemindersImpl,
         tags=TagsImpl,
         tasks=TasksImpl,
         users=UsersImpl,
@@ -117,6 +157,9 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     app.state.allowed_methods = AllowedMethods(CONTRACT)
     app.state.declared_query = declared_query_parameters(CONTRACT)
     app.state.database = database
+    app.state.event_hub = live.hub
+    app.state.event_fanout = live.fanout
+    app.state.reminders = live.reminders
     app.state.tokens = TokenService(settings)
     app.state.external_tokens = ExternalTokenVerifier(settings) if settings.external_jwt_jwks_url else None
     app.state.rate_limits = RateLimits(settings)

@@ -111,6 +111,23 @@ class Settings(BaseSettings):
     # Every authenticated request, per user (impl/http/request_quota.py).
     rate_limit_per_user: str = "600/minute"
 
+    # The event stream (impl/events/): a comment line this often keeps proxies from closing
+    # an idle stream; open streams per user and per process beyond which 429 / 503.
+    events_heartbeat_seconds: float = Field(default=15.0, gt=0, le=300)
+    events_max_streams_per_user: int = Field(default=10, ge=1, le=10_000)
+    events_max_streams: int = Field(default=2_000, ge=1, le=1_000_000)
+    # Fan-out between instances on PostgreSQL (LISTEN/NOTIFY) needs a session of its own, on a
+    # direct connection: Neon's -pooler endpoints (PgBouncer, transaction mode) cannot LISTEN.
+    # Unset: DATABASE_URL (a -pooler host there is refused at start-up; set this to the
+    # direct endpoint). `events_fanout`: postgres (LISTEN/NOTIFY), redis (pub/sub on
+    # REDIS_URL), local (one process), or auto (postgres on PostgreSQL, else local).
+    events_database_url: SecretStr | None = None
+    events_fanout: Literal["auto", "postgres", "redis", "local"] = "auto"
+    # Due reminders are claimed this often per process (0: never, for tests that fire them
+    # by hand); one fired more than `reminder_late_after_seconds` after its time is `late`.
+    reminder_poll_seconds: float = Field(default=0.5, ge=0, le=60)
+    reminder_late_after_seconds: int = Field(default=60, ge=1, le=86_400)
+
     # Access tokens of an external identity provider (Better Auth, Auth0, Clerk, Keycloak...),
     # verified with the public keys at its JWKS URL. Off unless EXTERNAL_JWT_JWKS_URL is set.
     external_jwt_jwks_url: str | None = None

@@ -40,6 +40,8 @@ def make_settings(database_url: str, **overrides: object) -> Settings:
         # The shared apps serve every test from one client address; tests/security builds
         # apps with limits on to test them.
         "rate_limit_enabled": False,
+        # Reminders fire when a test says so (tests/reminders/), not on a timer.
+        "reminder_poll_seconds": 0,
     }
     values.update(overrides)
     return Settings.model_validate(values)

@@ -92,7 +92,12 @@ def test_migrate_upgrades_reports_the_revision_and_purge_runs(
     status, out, _ = run(capfd, "migrate", "current")
     assert status == 0
     assert "(head)" in out
-    assert run(capfd, "purge") == (0, "purged 0 tombstone(s) and 0 idempotency key(s)\n", "")
+    assert run(capfd, "purge") == (
+        0,
+        "purged 0 tombstone(s) and 0 idempotency key(s)\n"
+        "purged 0 change-log entry(ies), 0 fired reminder(s) and 0 stream ticket(s)\n",
+        "",
+    )
 
 
 def test_python_m_impl_serve_help_prints_help(tmp_path: Path) -> None:

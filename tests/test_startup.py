@@ -10,15 +10,26 @@ from generated.main import ContractMismatchError, create_app
 from generated.models import Task, TaskCreate, TaskPage, TaskReplace, TaskUpdate
 from generated.routers.tasks import TasksHandlers
 from impl.auth.handlers import AuthImpl
+from impl.events.handlers import EventsImpl
 from impl.health.handlers import HealthImpl
 from impl.lists.handlers import ListsImpl
+from impl.reminders.handlers import RemindersImpl
 from impl.tags.handlers import TagsImpl
 from impl.tasks.handlers import TasksImpl
 from impl.users.handlers import UsersImpl
 
 
 def build(tasks: object) -> None:
-    create_app(auth=AuthImpl, health=HealthImpl, lists=ListsImpl, tags=TagsImpl, tasks=tasks, users=UsersImpl)  # type: ignore[arg-type]  # wrong classes on purpose
+    create_app(
+        auth=AuthImpl,
+        events=EventsImpl,
+        health=HealthImpl,
+        lists=ListsImpl,
+        reminders=RemindersImpl,
+        tags=TagsImpl,
+        tasks=tasks,  # type: ignore[arg-type]  # wrong classes on purpose
+        users=UsersImpl,
+    )
 
 
 def test_the_real_implementation_is_accepted() -> None:

@@ -107,6 +107,7 @@ async def spend(
     if found is not None and found[2]:
         # Still within its lifetime but spent, or its session revoked: a replay.
         await revoke_session(connection, session_id=found[1], now=now)
+        connection.note(str(found[0]))  # its open event streams end (impl/changes/hub.py)
     return None
 
 
@@ -127,3 +128,4 @@ async def end_callers_session(
         raise revoked()
     if row[0] is not None:
         await revoke_session(connection, session_id=row[0], now=now)
+        connection.note(str(caller.user_id))  # its open event streams end (impl/changes/hub.py)

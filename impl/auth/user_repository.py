@@ -111,6 +111,7 @@ async def set_password(
     working) and every login session and refresh token is revoked. False if the account
     changed in between (another password change won)."""
     params = {"user_id": account.id, "now": now}
+    connection.note(str(account.id))  # its open event streams end (impl/changes/hub.py)
     results = await connection.run(
         Step(
             _SET_PASSWORD,
@@ -125,4 +126,5 @@ async def set_password(
 
 async def delete_user(connection: Connection, *, user_id: uuid.UUID) -> None:
     """Delete the user; the foreign keys cascade to their tasks, sessions and tokens."""
+    connection.note(str(user_id))  # its open event streams end (impl/changes/hub.py)
     await connection.run(Step(_DELETE, {"user_id": user_id}), commit=True)

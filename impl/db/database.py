@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import asyncio
 from abc import ABC, abstractmethod
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -33,6 +33,14 @@ class Connection(ABC):
     """One borrowed connection, inside `read()` or `write()`."""
 
     dialect: Dialect
+    # Topics (e.g. a user id) that this unit of work changed, told to Database.on_commit
+    # listeners once it has committed; never for a unit that rolled back.
+    notes: set[str] | None = None
+
+    def note(self, topic: str) -> None:
+        if self.notes is None:
+            self.notes = set()
+        self.notes.add(topic)
 
     @abstractmethod
     async def run(self, *steps: Step, commit: bool = False, planner: Sequence[str] = ()) -> list[StepResult]:
@@ -95,6 +103,12 @@ class Database:
         self.dialect: Dialect = driver.dialect
         self.limits = limits
         self._pools: WeakKeyDictionary[asyncio.AbstractEventLoop, Pool[Any]] = WeakKeyDictionary()
+        self._commit_listeners: list[Callable[[frozenset[str]], None]] = []
+
+    def on_commit(self, listener: Callable[[frozenset[str]], None]) -> None:
+        """Call `listener` with a unit of work's notes after it committed (in the event loop,
+        before the request's response is sent): how changes reach the event streams."""
+        self._commit_listeners.append(listener)
 
     async def open(self) -> None:
         """Start pooling connections on the running loop (the server's lifespan calls this)."""
@@ -137,6 +151,7 @@ class Database:
             raise self._translated(error) from error
         connection = self.driver.connection(pooled.connection, write=write)
         usable = False
+        succeeded = False
         try:
             async with Deadline(self.limits.deadline):
                 try:
@@ -149,6 +164,7 @@ class Database:
                     usable = await self.driver.finish(connection, failed=True)
                     raise
                 usable = await self.driver.finish(connection, failed=False)
+                succeeded = True
         except TimeoutError as error:
             usable = False
             raise DatabaseTimeout(f"the database did not answer within {self.limits.deadline:g} s") from error
@@ -162,6 +178,10 @@ class Database:
                 pool.release(pooled, usable=usable)
             else:
                 await self.driver.close(pooled.connection)
+        if succeeded and connection.notes:
+            notes = frozenset(connection.notes)
+            for listener in self._commit_listeners:
+                listener(notes)
 
     async def _connect(self) -> Any:
         async with asyncio.timeout(self.limits.connect_timeout + 1):

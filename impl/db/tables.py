@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
+    BigInteger,
     Column,
     ForeignKey,
     Index,
@@ -231,3 +232,72 @@ class RefreshTokenRow(SQLModel, table=True):
     expires_at: datetime = Field(sa_type=UTCDateTime)
     used_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     revoked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class EventCounterRow(SQLModel, table=True):
+    """Each user's change numbers. A write bumps `last_seq` in its own transaction, so the row
+    lock orders one user's change-log entries by commit: a stream that has read up to N never
+    misses an N-1 committed later. `purged_through`: entries up to it were purged."""
+
+    __tablename__ = "event_counters"
+
+    owner_id: uuid.UUID = Field(
+        sa_column=Column(Uuid, ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    )
+    last_seq: int = Field(sa_type=BigInteger)
+    purged_through: int = Field(default=0, sa_type=BigInteger, sa_column_kwargs={"server_default": "0"})
+
+
+class EventRow(SQLModel, table=True):
+    """The change log: one row per change to a user's data (and per reminder fired), written in
+    the transaction of the change; streams replay it after Last-Event-ID."""
+
+    __tablename__ = "events"
+    __table_args__ = (Index("ix_events_created_at", "created_at"),)
+
+    owner_id: uuid.UUID = Field(
+        sa_column=Column(Uuid, ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    )
+    seq: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
+    kind: str = Field(max_length=32)
+    # The event's data: the JSON object the stream sends.
+    data: str = Field(sa_type=Text)
+    created_at: datetime = Field(default_factory=utc_now, sa_type=UTCDateTime)
+
+
+class ReminderRow(SQLModel, table=True):
+    """A task's pending reminder (open, live, remind_at still ahead when it was written), and
+    once fired, when. A write to the task re-arms or cancels it in the same transaction."""
+
+    __tablename__ = "reminders"
+    __table_args__ = (
+        Index("ix_reminders_owner_id_remind_at_task_id", "owner_id", "remind_at", "task_id"),
+        Index(
+            "ix_reminders_remind_at_pending",
+            "remind_at",
+            postgresql_where=text("fired_at IS NULL"),
+            sqlite_where=text("fired_at IS NULL"),
+        ),
+    )
+
+    task_id: uuid.UUID = Field(
+        sa_column=Column(Uuid, ForeignKey("tasks.id", ondelete="CASCADE"), primary_key=True)
+    )
+    owner_id: uuid.UUID = Field(sa_column=_owner_fk("users"))
+    remind_at: datetime = Field(sa_type=UTCDateTime)
+    fired_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class EventTicketRow(SQLModel, table=True):
+    """A single-use ticket for opening the event stream without an Authorization header,
+    stored as its SHA-256; it carries the login it was issued to."""
+
+    __tablename__ = "event_tickets"
+    __table_args__ = (Index("ix_event_tickets_expires_at", "expires_at"),)
+
+    ticket_hash: str = Field(primary_key=True, max_length=64)
+    user_id: uuid.UUID = Field(sa_column=_owner_fk("users"))
+    session_id: uuid.UUID | None = Field(default=None)
+    token_version: int | None = Field(default=None)
+    expires_at: datetime = Field(sa_type=UTCDateTime)
+    used_at: datetime | None = Field(default=None, sa_type=UTCDateTime)

@@ -15,6 +15,9 @@ from impl.http.middleware import send_problem
 
 RETRY_AFTER_SECONDS = 1
 ALWAYS_ADMITTED = ("/api/v1/health/",)
+# A long-lived event stream holds no place among the requests at work while it waits: it has
+# caps of its own, per user and per process (impl/events/).
+STREAM_PATHS = ("/api/v1/events",)
 
 
 class AdmissionMiddleware:
@@ -25,7 +28,11 @@ class AdmissionMiddleware:
         self.rejected = 0
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["path"].startswith(ALWAYS_ADMITTED):
+        if (
+            scope["type"] != "http"
+            or scope["path"].startswith(ALWAYS_ADMITTED)
+            or (scope["path"] in STREAM_PATHS and scope["method"] in ("GET", "HEAD"))
+        ):
             await self.app(scope, receive, send)
             return
         if self.in_flight >= self.max_in_flight:

@@ -42,8 +42,14 @@ async def require_declared_media_type(request: Request) -> None:
         raise UnsupportedMediaType(f"This operation accepts {expected}, not {shown}.")
 
 
-def accepts_json(accept: str) -> bool:
-    """Whether some media range in an Accept header, with a non-zero weight, admits JSON."""
+EVENT_STREAM = "text/event-stream"
+# Media ranges that admit an event stream (or a problem document about it).
+EVENT_STREAM_RANGES = {"*/*", "text/*", EVENT_STREAM, "application/problem+json"}
+
+
+def accepts_json(accept: str, ranges: set[str] = JSON_RANGES) -> bool:
+    """Whether some media range in an Accept header, with a non-zero weight, admits JSON
+    (or another of `ranges`)."""
     for media_range in accept.split(","):
         media_type, *parameters = (part.strip().lower() for part in media_range.split(";"))
         weight = 1.0
@@ -54,7 +60,7 @@ def accepts_json(accept: str) -> bool:
                     weight = float(value)
                 except ValueError:
                     weight = 0.0
-        if weight > 0 and media_type in JSON_RANGES:
+        if weight > 0 and media_type in ranges:
             return True
     return False
 
@@ -64,6 +70,12 @@ async def require_acceptable_response(request: Request) -> None:
     if not isinstance(route, APIRoute) or route.status_code == 204:
         return  # nothing to negotiate: no content
     accept = request.headers.get("accept", "").strip()
+    if getattr(route.response_class, "media_type", None) == EVENT_STREAM:
+        if accept and not accepts_json(accept, EVENT_STREAM_RANGES):
+            raise NotAcceptable(
+                f"This operation answers {EVENT_STREAM}; the Accept header allows only {accept[:100]}."
+            )
+        return
     if accept and not accepts_json(accept):
         raise NotAcceptable(f"This operation answers {JSON}; the Accept header allows only {accept[:100]}.")
 

@@ -33,6 +33,8 @@ PATTERN_MESSAGES: dict[str, str] = {
     r"^(none|[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})$": (
         "be a task id (a UUID) or none"
     ),
+    r"^[0-9]{1,18}$": "be the id of an event the stream sent, a whole number, e.g. 42",
+    r"^[A-Za-z0-9_-]{20,64}$": "be a ticket as POST /api/v1/events/tickets returned it",
 }
 # The recurrence grammar is long; it is recognised by its start.
 RECURRENCE_PATTERN_START = "^([Rr][Rr][Uu][Ll][Ee]:)?"

@@ -27,6 +27,7 @@ from typing import Any
 from uvicorn.protocols.http.httptools_impl import STATUS_LINE, HttpToolsProtocol
 
 from impl.http.problems import PROBLEM_MEDIA_TYPE, problem_body
+from impl.ops.draining import begin_draining
 from impl.ops.log_throttle import RepeatedFailures
 from impl.server.limits import http_limits
 from impl.server.loop import track_connections
@@ -87,6 +88,12 @@ class HardenedHttpToolsProtocol(HttpToolsProtocol):
         super().data_received(data)
         if self._awaiting_body and self._timer is None and not self._lingering:
             self._arm(self.limits.body_read_timeout, self._body_too_slow)
+
+    def shutdown(self) -> None:
+        # uvicorn calls this on every open connection when it starts shutting down: long-lived
+        # responses (event streams) end now, with a reconnect hint, rather than at the deadline.
+        begin_draining()
+        super().shutdown()
 
     def connection_lost(self, exc: Exception | None) -> None:
         self._disarm()

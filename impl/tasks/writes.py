@@ -19,6 +19,7 @@ from impl.db.database import Connection
 from impl.db.sql import Params, Step
 from impl.tasks import fields as task_fields
 from impl.tasks import recurrence, repository, tree
+from impl.tasks.change_log import logged_steps
 from impl.tasks.fields import PRIORITY_RANKS, TaskFields, column_values
 from impl.tasks.responses import StoredTask
 from impl.tasks.tree import Placement
@@ -52,7 +53,7 @@ class TaskWriter:
         change.steps.extend(self._tag_steps(task, replace_existing=False))
         if change.spawned is not None:
             self._add_spawned(change)
-        return change
+        return self._logged(None, change)
 
     def replace(
         self, before: StoredTask, values: Mapping[str, object], *, pointer: str, placement: Placement | None
@@ -119,7 +120,7 @@ class TaskWriter:
             deleted_at=self.now,
         )
         subtree = {"task_id": task.id, "owner_id": self.owner_id}
-        return Change(
+        change = Change(
             task,
             [
                 Step(repository.UPDATE, self._update_params(task, column_values(TaskFields(title="")))),
@@ -132,6 +133,7 @@ class TaskWriter:
                 ),
             ],
         )
+        return self._logged(before, change)
 
     def _save(
         self, before: StoredTask, fields: TaskFields, *, completed: bool, placement: Placement | None = None
@@ -173,6 +175,21 @@ class TaskWriter:
             change.steps.extend(self._tag_steps(task, replace_existing=True))
         if spawned is not None:
             self._add_spawned(change)
+        return self._logged(before, change)
+
+    def _logged(self, before: StoredTask | None, change: Change) -> Change:
+        """Every write ends here: its change-log entries (and the task's reminder) join its
+        statements, to commit in the same transaction."""
+        change.steps.extend(
+            logged_steps(
+                self.connection,
+                owner_id=self.owner_id,
+                before=before,
+                after=change.task,
+                spawned=change.spawned,
+                now=self.now,
+            )
+        )
         return change
 
     def _completion(

@@ -19,6 +19,7 @@ from fastapi_code_generator.parser import OpenAPIParser
 HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 FORM_MEDIA_TYPE = "application/x-www-form-urlencoded"
 JSON_MEDIA_TYPE = "application/json"
+EVENT_STREAM_MEDIA_TYPE = "text/event-stream"
 
 # JSON Schema keyword -> FastAPI Query/Path/Header keyword argument.
 CONSTRAINTS = {
@@ -260,6 +261,9 @@ class Contract:
             if not body.get("required"):
                 raise SystemExit(f"{operation['operationId']}: optional request bodies are not supported")
             params.append(Param("body", model, declaration, True))
+        response_model, response_class = success_response(
+            operation["operationId"], responses[status_code].get("content", {}), parsed.response
+        )
         return Route(
             operation_id=operation["operationId"],
             method_name=snake(operation["operationId"]),
@@ -267,15 +271,29 @@ class Contract:
             path=path,
             summary=operation["summary"],
             status_code=status_code,
-            response_model=parsed.response or "None",
+            response_model=response_model,
             # A handler may always answer with a ready Response (e.g. JSON serialised once).
-            return_type=(parsed.response or "None") + " | Response",
+            return_type="Response"
+            if response_class == "EventStreamResponse"
+            else response_model + " | Response",
             responses=extra,
             security=security,
             params=sorted(params, key=lambda p: not p.required),
             request_media_type=media_type,
-            response_class=None if responses[status_code].get("content") else "Response",
+            response_class=response_class,
         )
+
+
+def success_response(operation_id: str, content: dict[str, Any], model: str | None) -> tuple[str, str | None]:
+    """The success's response model and response class (None: FastAPI's JSON default;
+    `Response` for a success without content)."""
+    if EVENT_STREAM_MEDIA_TYPE in content:
+        # A stream of Server-Sent Events: the handler answers with a streaming Response;
+        # FastAPI documents the route as text/event-stream, without a JSON model.
+        if len(content) != 1:
+            raise SystemExit(f"{operation_id}: an event stream is the only success media type")
+        return "None", "EventStreamResponse"
+    return model or "None", None if content else "Response"
 
 
 def security_scheme_names(operation_id: str, requirements: list[dict[str, list[str]]]) -> list[str]:

@@ -48,7 +48,7 @@ RECENT = timedelta(days=1)
 # The contract's entity-tag list pattern: the coverage phase's header values can miss it.
 ENTITY_TAGS = re.compile(r'^(\*|(W/)?"[\x21\x23-\x7E]*"([ \t]*,[ \t]*(W/)?"[\x21\x23-\x7E]*")*)$')
 TASK_BODIES = {"createTask", "replaceTask", "updateTask"}
-IDEMPOTENT = {"createTask", "completeTask"}
+IDEMPOTENT = {"createTask", "completeTask", "createList"}
 # The operations that page, and the listing their cursors belong to.
 LISTINGS = {
     "listTasks": "tasks",

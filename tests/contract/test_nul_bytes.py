@@ -98,6 +98,9 @@ def test_every_probe_is_found() -> None:
         "listLists.updated_since",
         "deleteList.tasks",
         "listTags.cursor",
+        "streamEvents.ticket",
+        "streamEvents.last_id",
+        "listReminders.due_before",
     ]
 
 

@@ -1,0 +1,1 @@
+"""scripts/bench-events: figures for the event stream and the reminders (issue 13)."""
