@@ -16,8 +16,8 @@ import pytest
 
 from impl.auth.identity import LOCAL_CALLER_VALID
 from impl.changes.log import _AFTER
-from impl.db.ranks import clock_rank
 from impl.db.engine import PLANNER_SETTINGS
+from impl.db.ranks import clock_rank
 from impl.migrate import upgrade
 from impl.reminders.repository import _CLAIM, _PENDING
 from tests.databases import POSTGRES_URL, temporary_database
