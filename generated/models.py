@@ -585,11 +585,13 @@ class Task(BaseModel):
     updated_at: RFC3339DateTime
 
 
-class EventData(RootModel[Union[Task, TaskTombstone, Reminder, Resync]]):
+class EventData(
+    RootModel[Union[Task, TaskTombstone, TaskList, TaskListTombstone, Reminder, Resync]]
+):
     root: Annotated[
-        Union[Task, TaskTombstone, Reminder, Resync],
+        Union[Task, TaskTombstone, TaskList, TaskListTombstone, Reminder, Resync],
         Field(
-            description='The `data` of an event: a task (`task.created`, `task.updated`, `task.completed`),\na tombstone (`task.deleted`), a reminder (`reminder.due`) or a resync request\n(`resync`); `object` tells which.\n',
+            description="The `data` of an event: a task (`task.created`, `task.updated`, `task.completed`),\na tombstone (`task.deleted`), a list (`list.created`, `list.updated`), a list's\ntombstone (`list.deleted`), a reminder (`reminder.due`) or a resync request\n(`resync`); `object` tells which.\n",
             discriminator='object',
         ),
     ]

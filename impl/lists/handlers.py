@@ -15,6 +15,7 @@ from generated.routers.lists import ListsHandlers
 from impl.auth.caller import CurrentCaller
 from impl.auth.identity import Caller, revoked
 from impl.auth.owner_lock import owner_lock_step
+from impl.changes.log import append_steps
 from impl.db import ranks
 from impl.db.database import Connection, Database
 from impl.db.engine import PLANNER_SETTINGS
@@ -27,6 +28,7 @@ from impl.idempotency.requests import IdempotencyKey, fingerprint
 from impl.lists import repository
 from impl.lists.responses import Row, list_json
 from impl.settings import Settings
+from impl.tasks.writes import TaskWriter
 
 LISTS_PATH = "/api/v1/lists"
 JSON_MEDIA_TYPE = "application/json"
@@ -37,6 +39,16 @@ EMPTY_SEARCH_KEY = "\x1f"
 def _json(document: Any, *, status: int = 200, headers: dict[str, str] | None = None) -> Response:
     body = orjson.dumps(document, option=orjson.OPT_UTC_Z)
     return Response(body, status_code=status, headers=headers, media_type=JSON_MEDIA_TYPE)
+
+
+LIST_CREATED = "list.created"
+LIST_UPDATED = "list.updated"
+LIST_DELETED = "list.deleted"
+
+
+def _encoded(document: Any) -> bytes:
+    body: bytes = orjson.dumps(document, option=orjson.OPT_UTC_Z)
+    return body
 
 
 def name_key(name: str) -> str:
@@ -146,16 +158,19 @@ class ListsImpl(ListsHandlers):
                 "now": self.now,
             }
             steps.append(Step(repository.INSERT, params))
-            if claim is None:
-                row = await self._commit_and_read(connection, steps, list_id)
-                headers = {"Location": f"{LISTS_PATH}/{list_id}", "ETag": etag(row[4])}
-                return _json(list_json(row), status=201, headers=headers)
-            # The response is stored with the list, in the same transaction.
+            # The list's change-log entry (and the response of an Idempotency-Key) commit with it.
             row = await self._read_back(connection, steps, list_id)
             headers = {"Location": f"{LISTS_PATH}/{list_id}", "ETag": etag(row[4])}
-            document = orjson.dumps(list_json(row), option=orjson.OPT_UTC_Z)
-            await connection.run(claim.save_step(status=201, body=document, headers=headers), commit=True)
-            return Response(document, status_code=201, headers=headers, media_type=JSON_MEDIA_TYPE)
+            document = _encoded(list_json(row))
+            final = self._logged(connection, LIST_CREATED, document)
+            if claim is not None:
+                final.append(claim.save_step(status=201, body=document, headers=headers))
+            await connection.run(*final, commit=True)
+        return Response(document, status_code=201, headers=headers, media_type=JSON_MEDIA_TYPE)
+
+    def _logged(self, connection: Connection, kind: str, document: bytes) -> list[Step]:
+        """The statements of a list change's entry in the change log (impl/changes/log.py)."""
+        return append_steps(connection, owner_id=self.owner_id, kind=kind, data=document, now=self.now)
 
     def _idempotency_key(
         self, connection: Connection, key: str | None, body: TaskListCreate
@@ -190,7 +205,7 @@ class ListsImpl(ListsHandlers):
                 row = await self._commit_and_read(connection, [], list_id)
             else:
                 step = self._update(current, name=name, key=key, color=color, rank=current[3])
-                row = await self._commit_and_read(connection, [step], list_id)
+                row = await self._commit_and_read(connection, [step], list_id, logged=LIST_UPDATED)
         return _json(list_json(row), headers={"ETag": etag(row[4])})
 
     async def delete_list(
@@ -199,6 +214,9 @@ class ListsImpl(ListsHandlers):
         async with self.database.write() as connection:
             current = await self._lock(connection, list_id, if_match)
             scope = {"owner_id": self.owner_id, "list_id": list_id, "now": self.now}
+            # What happens to its tasks is logged task by task, as if each were written.
+            writer = TaskWriter(connection, self.caller, now=self.now)
+            task_entries = await writer.log_list_removal(list_id, delete=tasks == "delete")
             steps: list[Step] = []
             if tasks == "inbox":
                 steps.append(Step(repository.TASKS_TO_INBOX, scope))
@@ -219,6 +237,9 @@ class ListsImpl(ListsHandlers):
                 "deleted_at": self.now,
             }
             steps.append(Step(repository.UPDATE, tombstone))
+            steps += task_entries
+            gone = {"object": "list_tombstone", "id": list_id, "deleted": True, "deleted_at": self.now}
+            steps += self._logged(connection, LIST_DELETED, _encoded(gone))
             await connection.run(*steps, commit=True)
         return Response(status_code=204)
 
@@ -229,7 +250,7 @@ class ListsImpl(ListsHandlers):
             steps.append(
                 self._update(current, name=current[1], key=name_key(current[1]), color=current[2], rank=rank)
             )
-            row = await self._commit_and_read(connection, steps, list_id)
+            row = await self._commit_and_read(connection, steps, list_id, logged=LIST_UPDATED)
         return _json(list_json(row), headers={"ETag": etag(row[4])})
 
     async def _placed(
@@ -317,9 +338,16 @@ class ListsImpl(ListsHandlers):
         }
         return Step(repository.UPDATE, params)
 
-    async def _commit_and_read(self, connection: Connection, steps: list[Step], list_id: uuid.UUID) -> Row:
-        """Send the statements, read the list back with its counts, and commit: one round trip."""
-        return await self._read_back(connection, steps, list_id, commit=True)
+    async def _commit_and_read(
+        self, connection: Connection, steps: list[Step], list_id: uuid.UUID, *, logged: str | None = None
+    ) -> Row:
+        """Send the statements, read the list back with its counts, and commit: one round trip;
+        two when the change is `logged` (its entry holds the list as read back)."""
+        if logged is None:
+            return await self._read_back(connection, steps, list_id, commit=True)
+        row = await self._read_back(connection, steps, list_id)
+        await connection.run(*self._logged(connection, logged, _encoded(list_json(row))), commit=True)
+        return row
 
     async def _read_back(
         self, connection: Connection, steps: list[Step], list_id: uuid.UUID, *, commit: bool = False

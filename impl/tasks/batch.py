@@ -65,9 +65,10 @@ class TaskBatchRunner:
                 )
             else:
                 change = self.writer.delete(self._target(tasks, operation, pointer))
-            if change.spawned is not None:
+            if change.spawned is not None or any(step.query in tree.SUBTREE_WRITES for step in change.steps):
+                # What it reads (subtasks to copy or to log) must include the earlier operations.
                 await flush()
-                await self.writer.copy_subtasks(change)
+                await self.writer.finish(change)
             tasks[change.task.id] = change.task
             if change.spawned is not None:
                 tasks[change.spawned.id] = change.spawned

@@ -128,7 +128,7 @@ class TasksImpl(TasksHandlers):
             placement = await TreeRules(connection, self.caller).place(None, values, given, pointer="/body")
             writer = self._writer(connection)
             change = writer.create(values, pointer="/body", placement=placement)
-            await writer.copy_subtasks(change)
+            await writer.finish(change)
             headers = {"Location": f"{TASKS_PATH}/{change.task.id}"}
             return await self._commit(connection, change, key, status=201, headers=headers)
 
@@ -225,7 +225,7 @@ class TasksImpl(TasksHandlers):
                 )
             writer = self._writer(connection)
             changed = await change(writer, task)
-            await writer.copy_subtasks(changed)
+            await writer.finish(changed)
             return await self._commit(connection, changed, key, status=200, headers={})
 
     async def _commit(

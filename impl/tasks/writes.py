@@ -33,6 +33,12 @@ class Change:
     spawned: StoredTask | None = None
 
 
+_LIST_TASKS = (
+    "SELECT {columns} FROM tasks t WHERE t.owner_id = :owner_id AND t.list_id = :list_id"
+    " AND t.deleted_at IS NULL ORDER BY t.id"
+)
+
+
 class TaskWriter:
     def __init__(self, connection: Connection, caller: Caller, *, now: datetime) -> None:
         self.connection = connection
@@ -105,20 +111,7 @@ class TaskWriter:
     def delete(self, before: StoredTask) -> Change:
         """Leave a tombstone: the row stays for delta sync until it is purged, but what the
         user wrote is gone now (a tombstone shows only its id and deleted_at)."""
-        task = replace(
-            before,
-            title="",
-            description=None,
-            priority=0,
-            due_at=None,
-            remind_at=None,
-            recurrence=None,
-            title_key="",
-            tags=[],
-            version=before.version + 1,
-            updated_at=self.now,
-            deleted_at=self.now,
-        )
+        task = self._tombstone(before)
         subtree = {"task_id": task.id, "owner_id": self.owner_id}
         change = Change(
             task,
@@ -134,6 +127,22 @@ class TaskWriter:
             ],
         )
         return self._logged(before, change)
+
+    def _tombstone(self, task: StoredTask) -> StoredTask:
+        return replace(
+            task,
+            title="",
+            description=None,
+            priority=0,
+            due_at=None,
+            remind_at=None,
+            recurrence=None,
+            title_key="",
+            tags=[],
+            version=task.version + 1,
+            updated_at=self.now,
+            deleted_at=self.now,
+        )
 
     def _save(
         self, before: StoredTask, fields: TaskFields, *, completed: bool, placement: Placement | None = None
@@ -264,6 +273,86 @@ class TaskWriter:
             change.steps.append(self._insert(copy))
             change.steps.extend(self._tag_steps(copy, replace_existing=False))
         change.spawned = replace(change.spawned, subtask_count=direct)
+
+    async def finish(self, change: Change) -> None:
+        """What a change needs from the database before its statements are sent: a recurring
+        parent's subtasks to copy, and the subtasks that a cascade changes to log."""
+        await self.copy_subtasks(change)
+        await self.log_subtree(change)
+
+    async def log_subtree(self, change: Change) -> None:
+        """Subtasks that a cascade changes (completed with their parent, moved to its list,
+        deleted with it) get their change-log entries and reminders in the same transaction,
+        as if each had been written on its own. Reads them before the cascade is sent."""
+        cascades = [step.query for step in change.steps if step.query in tree.SUBTREE_WRITES]
+        if not cascades:
+            return
+        rows = await self.connection.fetch_all(
+            tree.subtree_step(self.connection, self.caller, change.task.id).query,
+            {"task_id": change.task.id, "owner_id": self.owner_id},
+        )
+        for row in rows:
+            before = StoredTask.from_row(row)
+            after = before
+            for query in cascades:
+                after = self._cascaded(after, query, parent=change.task)
+            if after is not before:
+                change.steps.extend(
+                    logged_steps(
+                        self.connection,
+                        owner_id=self.owner_id,
+                        before=before,
+                        after=after,
+                        spawned=None,
+                        now=self.now,
+                    )
+                )
+
+    async def log_list_removal(self, list_id: uuid.UUID, *, delete: bool) -> list[Step]:
+        """Change-log entries (and reminders) for the live tasks of a list being deleted: each
+        a tombstone (`delete`) or moved to the inbox, as the list's statements leave them.
+        Read before those statements are sent."""
+        rows = await self.connection.fetch_all(
+            repository.task_query(_LIST_TASKS, self.connection, self.caller),
+            {"owner_id": self.owner_id, "list_id": list_id},
+        )
+        steps: list[Step] = []
+        for row in rows:
+            before = StoredTask.from_row(row)
+            after = (
+                self._tombstone(before)
+                if delete
+                else replace(before, list_id=None, version=before.version + 1, updated_at=self.now)
+            )
+            steps += logged_steps(
+                self.connection,
+                owner_id=self.owner_id,
+                before=before,
+                after=after,
+                spawned=None,
+                now=self.now,
+            )
+        return steps
+
+    def _cascaded(self, task: StoredTask, query: object, *, parent: StoredTask) -> StoredTask:
+        """A subtask as one of tree.SUBTREE_WRITES leaves it (the same columns as its SQL)."""
+        if task.deleted_at is not None:
+            return task
+        if query is tree.DELETE_SUBTREE:
+            return self._tombstone(task)
+        if query is tree.COMPLETE_SUBTREE and not task.completed:
+            done = task.subtask_count
+            return replace(
+                task,
+                completed=True,
+                completed_at=self.now,
+                completed_subtask_count=done,
+                version=task.version + 1,
+                updated_at=self.now,
+            )
+        if query is tree.MOVE_SUBTREE:
+            return replace(task, list_id=parent.list_id, version=task.version + 1, updated_at=self.now)
+        return task
 
     def _subtree_list_steps(self, before: StoredTask, task: StoredTask) -> list[Step]:
         if task.list_id == before.list_id:

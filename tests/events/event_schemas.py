@@ -13,6 +13,9 @@ SCHEMA_OF_KIND = {
     "task.updated": "Task",
     "task.completed": "Task",
     "task.deleted": "TaskTombstone",
+    "list.created": "TaskList",
+    "list.updated": "TaskList",
+    "list.deleted": "TaskListTombstone",
     "reminder.due": "Reminder",
     "resync": "Resync",
 }
