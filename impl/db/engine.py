@@ -21,8 +21,11 @@ SQLITE_SCHEMES = {"sqlite", "sqlite+pysqlite"}
 # the database (a server that hangs instead of timing out its statements).
 DEADLINE_MARGIN_SECONDS = 2.0
 # Every query of the service walks an index in the order it needs (tests/test_query_plans.py);
-# a planner without statistics would sometimes sort instead, so sorts are ruled out.
-PLANNER_SETTINGS = ("enable_sort = off",)
+# a planner without statistics would sometimes sort instead, so sorts are ruled out. A plan
+# that still needs a sort then carries the penalty cost of a disabled node, which is enough to
+# set off JIT compilation (tens of milliseconds for a read of an empty table): these are short
+# statements, never worth compiling, so JIT is off too.
+PLANNER_SETTINGS = ("enable_sort = off", "jit = off")
 
 
 def normalize_url(raw_url: str) -> URL:
