@@ -297,16 +297,7 @@ class TaskWriter:
             for query in cascades:
                 after = self._cascaded(after, query, parent=change.task)
             if after is not before:
-                change.steps.extend(
-                    logged_steps(
-                        self.connection,
-                        owner_id=self.owner_id,
-                        before=before,
-                        after=after,
-                        spawned=None,
-                        now=self.now,
-                    )
-                )
+                change.steps.extend(self._entries(before, after))
 
     async def log_list_removal(self, list_id: uuid.UUID, *, delete: bool) -> list[Step]:
         """Change-log entries (and reminders) for the live tasks of a list being deleted: each
@@ -324,15 +315,14 @@ class TaskWriter:
                 if delete
                 else replace(before, list_id=None, version=before.version + 1, updated_at=self.now)
             )
-            steps += logged_steps(
-                self.connection,
-                owner_id=self.owner_id,
-                before=before,
-                after=after,
-                spawned=None,
-                now=self.now,
-            )
+            steps += self._entries(before, after)
         return steps
+
+    def _entries(self, before: StoredTask, after: StoredTask) -> list[Step]:
+        """The change-log entry (and reminder statements) of one task that changed."""
+        return logged_steps(
+            self.connection, owner_id=self.owner_id, before=before, after=after, spawned=None, now=self.now
+        )
 
     def _cascaded(self, task: StoredTask, query: object, *, parent: StoredTask) -> StoredTask:
         """A subtask as one of tree.SUBTREE_WRITES leaves it (the same columns as its SQL)."""
