@@ -121,7 +121,8 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
         # Connections are pooled on the server's event loop for as long as it serves.
         await database.open()
         try:
-            async with live.running(), reporting_pool(database, enabled=metrics_enabled):
+            sampled = reporting_pool(database, enabled=metrics_enabled, open_streams=lambda: live.hub.open)
+            async with live.running(), sampled:
                 yield
         finally:
             await database.close()

@@ -7,13 +7,13 @@ values to files there and the metrics server adds them up.
 
 The database pool (impl/db/pool.py keeps its own counts) is sampled once a second while the
 server runs (`reporting_pool`, in the app's lifespan): connections in use, requests waiting
-for one, and the checkouts that timed out or were refused.
+for one, and the checkouts that timed out or were refused; and the event streams open.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager, suppress
 from dataclasses import replace
 from typing import Protocol
@@ -46,6 +46,9 @@ DB_POOL_IN_USE = Gauge(
 )
 DB_POOL_WAITING = Gauge(
     "tasks_api_db_pool_waiting", "Requests waiting for a pooled connection", multiprocess_mode="livesum"
+)
+EVENT_STREAMS_OPEN = Gauge(
+    "tasks_api_event_streams_open", "Event streams (GET /api/v1/events) open now", multiprocess_mode="livesum"
 )
 DB_POOL_TIMEOUTS = Counter(
     "tasks_api_db_pool_timeouts_total",
@@ -84,7 +87,10 @@ def sample_pool(source: PoolStatsSource, last: PoolStats) -> PoolStats:
 
 
 @asynccontextmanager
-async def reporting_pool(source: PoolStatsSource, *, enabled: bool) -> AsyncIterator[None]:
+async def reporting_pool(
+    source: PoolStatsSource, *, enabled: bool, open_streams: Callable[[], int] = lambda: 0
+) -> AsyncIterator[None]:
+    """Sample the pool's counts (and the open event streams) while the server runs."""
     if not enabled:
         yield
         return
@@ -93,6 +99,7 @@ async def reporting_pool(source: PoolStatsSource, *, enabled: bool) -> AsyncIter
         last = PoolStats()
         while True:
             last = sample_pool(source, last)
+            EVENT_STREAMS_OPEN.set(open_streams())
             await asyncio.sleep(POOL_SAMPLE_SECONDS)
 
     task = asyncio.create_task(sample_forever())

@@ -11,7 +11,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from tests.accounts import PASSWORD
 from tests.faults.conftest import required
 from tests.faults.redis_servers import available, own_redis
-from tests.faults.server_process import running
+from tests.faults.server_process import running, wait_for
 from tests.faults.workload import token
 from tests.servers import free_port
 
@@ -58,7 +58,18 @@ def test_two_workers_are_scraped_as_one(database_url: str) -> None:
             )
             assert missing.status_code == 404
             assert httpx.get(f"{server.url}/metrics", timeout=10).status_code == 404
-            scraped = httpx.get(f"http://127.0.0.1:{metrics_port}/metrics", timeout=10)
+            scrape = f"http://127.0.0.1:{metrics_port}/metrics"
+            with httpx.stream("GET", f"{server.url}/api/v1/events", headers=headers, timeout=10) as stream:
+                assert stream.status_code == 200
+                # Sampled once a second: an open stream shows within a few.
+                wait_for(
+                    lambda: (
+                        value(samples(httpx.get(scrape, timeout=10).text), "tasks_api_event_streams_open")
+                        == 1
+                    ),
+                    timeout=10,
+                )
+            scraped = httpx.get(scrape, timeout=10)
             for line in server.json_lines():
                 if "Started server process" in line["message"]:
                     pids.add(line["message"])
