@@ -5,7 +5,8 @@
    reaching each of that user's streams on B: p50, p99, max; every stream must get every
    event of its user exactly once, in order.
 2. kill -9: B is killed while writes go on through A; B's clients reconnect to A with
-   Last-Event-ID; lost and duplicated events counted.
+   Last-Event-ID; then the other way round, the instance taking the writes is killed and the
+   writers carry on through the one holding the streams; lost and duplicated events counted.
 3. Idle streams on one process: memory per stream (RSS), CPU at idle, and the regular API's
    list-100 throughput (wrk) with and without them.
 4. Reminders: R reminders due within one minute, two instances claiming: each fires exactly
@@ -156,6 +157,42 @@ def wrk_list(server: Server, token: str, seconds: int) -> float:
     raise RuntimeError(output)
 
 
+async def kill_writer(database_url: str, b: Server, tokens: list[str], writes: int) -> None:
+    """The other way round: the streams stay on B while the instance taking the writes is
+    killed with -9 mid-run and the writers carry on through B."""
+    clients = [StreamClient(b.url, token) for token in tokens]
+    tasks = await open_streams(clients)
+    acknowledged: dict[str, int] = dict.fromkeys(tokens, 0)
+    with serving(database_url) as writer:
+        base_url = writer.url
+        for index in range(writes):
+            token = tokens[index % len(tokens)]
+            async with httpx.AsyncClient(base_url=base_url, timeout=30) as http:
+                try:
+                    response = await http.post(
+                        TASKS, json={"title": f"x{index}"}, headers={"Authorization": f"Bearer {token}"}
+                    )
+                except httpx.TransportError:
+                    continue  # cut by the kill: not acknowledged
+            if response.status_code == 201:
+                acknowledged[token] += 1
+            if index == writes // 2:
+                writer.kill()  # kill -9 of the instance the writes go through
+                base_url = b.url
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and any(len(c.events) < acknowledged[c.token] for c in clients):
+        await asyncio.sleep(0.1)
+    lost = sum(max(0, acknowledged[c.token] - len({e.seq for e in c.events})) for c in clients)
+    duplicated = sum(len(c.events) - len({e.seq for e in c.events}) for c in clients)
+    print(
+        f"kill -9 of the writes' instance mid-run: {sum(acknowledged.values())} acknowledged writes,"
+        f" {len(clients)} streams on the other instance: lost {lost}, duplicated {duplicated}"
+    )
+    for client in clients:
+        client.close()
+    await asyncio.gather(*tasks)
+
+
 async def idle_streams(database_url: str, tokens: list[str], devices: int, idle_seconds: int) -> None:
     with serving(database_url) as server:
         reader = tokens[0]
@@ -257,6 +294,7 @@ async def run(options: argparse.Namespace) -> None:
                     await fan_out(a, b, tokens, options.devices, options.writes)
                 if "kill" in options.parts:
                     await kill_one(database_url, a, tokens[: min(len(tokens), 100)], options.writes)
+                    await kill_writer(database_url, b, tokens[: min(len(tokens), 100)], options.writes)
         if "idle" in options.parts:
             await idle_streams(database_url, tokens, options.devices, options.idle_seconds)
         if "reminders" in options.parts:
