@@ -193,7 +193,9 @@ async def kill_writer(database_url: str, b: Server, tokens: list[str], writes: i
     await asyncio.gather(*tasks)
 
 
-async def idle_streams(database_url: str, tokens: list[str], devices: int, idle_seconds: int) -> None:
+async def idle_streams(
+    database_url: str, tokens: list[str], devices: int, idle_seconds: int, wrk_seconds: int
+) -> None:
     with serving(database_url) as server:
         reader = tokens[0]
         async with httpx.AsyncClient(base_url=server.url, timeout=30) as http:
@@ -204,7 +206,7 @@ async def idle_streams(database_url: str, tokens: list[str], devices: int, idle_
         warm = [StreamClient(server.url, tokens[0])]
         warm_tasks = await open_streams(warm)
         await asyncio.to_thread(wrk_list, server, reader, 3)  # warm-up (pool, caches, JIT-free plans)
-        without = await asyncio.to_thread(wrk_list, server, reader, 5)
+        without = await asyncio.to_thread(wrk_list, server, reader, wrk_seconds)
         await asyncio.sleep(2)
         before = server.rss_kib()
         clients = [StreamClient(server.url, token) for token in tokens for _ in range(devices)]
@@ -214,21 +216,22 @@ async def idle_streams(database_url: str, tokens: list[str], devices: int, idle_
         cpu0, wall0 = server.cpu_seconds(), time.monotonic()
         await asyncio.sleep(idle_seconds)
         cpu = (server.cpu_seconds() - cpu0) / (time.monotonic() - wall0)
-        with_streams = await asyncio.to_thread(wrk_list, server, reader, 5)
+        with_streams = await asyncio.to_thread(wrk_list, server, reader, wrk_seconds)
         print(
             f"idle streams: {len(clients)} on one process: RSS {before / 1024:.1f} -> {after / 1024:.1f} MiB,"
             f" {(after - before) / len(clients):.1f} KiB per stream; CPU at idle {cpu * 100:.1f} % of a core"
             f" over {idle_seconds} s (heartbeat every 15 s)"
         )
         print(
-            f"list-100 throughput (wrk, 16 connections, 5 s): {without:.0f} req/s without streams,"
+            f"list-100 throughput (wrk, 16 connections, {wrk_seconds} s):"
+            f" {without:.0f} req/s without streams,"
             f" {with_streams:.0f} req/s with {len(clients)} idle streams"
             f" ({(with_streams / without - 1) * 100:+.1f} %)"
         )
         for client in clients:
             client.close()
         await asyncio.gather(*tasks)
-        again = await asyncio.to_thread(wrk_list, server, reader, 5)
+        again = await asyncio.to_thread(wrk_list, server, reader, wrk_seconds)
         print(f"list-100 throughput again once the streams closed: {again:.0f} req/s (the run-to-run noise)")
         for client in warm:
             client.close()
@@ -296,7 +299,9 @@ async def run(options: argparse.Namespace) -> None:
                     await kill_one(database_url, a, tokens[: min(len(tokens), 100)], options.writes)
                     await kill_writer(database_url, b, tokens[: min(len(tokens), 100)], options.writes)
         if "idle" in options.parts:
-            await idle_streams(database_url, tokens, options.devices, options.idle_seconds)
+            await idle_streams(
+                database_url, tokens, options.devices, options.idle_seconds, options.wrk_seconds
+            )
         if "reminders" in options.parts:
             await reminders(database_url, tokens[:10], options.reminders)
 
@@ -313,6 +318,7 @@ def main() -> None:
     parser.add_argument("--writes", type=int, default=300)
     parser.add_argument("--reminders", type=int, default=1000)
     parser.add_argument("--idle-seconds", type=int, default=20)
+    parser.add_argument("--wrk-seconds", type=int, default=10, help="each list-100 throughput run")
     parser.add_argument(
         "--parts",
         nargs="+",
