@@ -23,7 +23,7 @@ from impl.ops.startup_errors import database_errors_explained, load_settings
 from impl.server.limits import raise_descriptor_limit
 
 PROTOCOL = "impl.server.protocol:HardenedHttpToolsProtocol"
-LOOPS = {"asyncio": "impl.server.loop:ServerEventLoop", "uvloop": "uvloop"}
+LOOPS = {"asyncio": "impl.server.loop:ServerEventLoop", "uvloop": "impl.server.loop:UvloopServerLoop"}
 
 
 def parser() -> argparse.ArgumentParser:

@@ -43,9 +43,8 @@ class Settings(BaseSettings):
     header_read_timeout_seconds: float = Field(default=10.0, gt=0, le=300)
     body_read_timeout_seconds: float = Field(default=30.0, gt=0, le=600)
     keep_alive_timeout_seconds: int = Field(default=5, ge=1, le=300)
-    # The event loop (impl/serve.py). uvloop is faster per request, but its libuv accepts one
-    # connection per loop turn: next to a thousand busy connections a newcomer (a health probe)
-    # waits in the accept queue for seconds. asyncio's loop accepts the whole queue at once.
+    # The event loop (impl/server/loop.py): asyncio's selector loop, or uvloop with the accept
+    # done by the server (measured trade-offs in that module and in README, Performance).
     event_loop: Literal["asyncio", "uvloop"] = "asyncio"
     # Open connections per process; lowered to fit the descriptor limit (impl/server/limits.py).
     # Generous: an idle keep-alive connection costs little, and a client that opens one more

@@ -30,10 +30,12 @@ def limit_descriptors() -> None:
     resource.setrlimit(resource.RLIMIT_NOFILE, (DESCRIPTORS, DESCRIPTORS))
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+@pytest.fixture(scope="module", params=["asyncio", "uvloop"])
+def server(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """One server per event loop (impl/server/loop.py: each does its own accepting)."""
     url = f"sqlite:///{tmp_path_factory.mktemp('hostile') / 'tasks.db'}"
     env = {
+        "EVENT_LOOP": request.param,
         "HEADER_READ_TIMEOUT_SECONDS": str(HEADER_TIMEOUT),
         "BODY_READ_TIMEOUT_SECONDS": str(BODY_TIMEOUT),
         "MAX_CONNECTIONS": str(MAX_CONNECTIONS),

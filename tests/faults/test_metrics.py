@@ -36,6 +36,8 @@ def test_two_workers_are_scraped_as_one(database_url: str) -> None:
     with own_redis() as redis:
         env = {
             "WORKERS": "2",
+            # Two workers sharing the supervisor's socket, on the loop that accepts by itself.
+            "EVENT_LOOP": "uvloop",
             "METRICS_PORT": str(metrics_port),
             "REDIS_URL": redis.url,
             "RATE_LIMIT_ENABLED": "true",
