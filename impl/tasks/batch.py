@@ -9,6 +9,7 @@ failure (a ProblemError raised here) commits nothing; its JSON pointer names the
 from __future__ import annotations
 
 import uuid
+from dataclasses import replace
 from typing import Any
 
 from generated.models import BatchCreate, BatchDelete, BatchUpdate, TaskBatch
@@ -47,6 +48,8 @@ class TaskBatchRunner:
 
         for index, operation in enumerate(batch.operations):
             pointer = f"/body/operations/{index}"
+            target = None if isinstance(operation, BatchCreate) else tasks.get(operation.id)
+            previous_parent = target.parent_id if target is not None else None
             if isinstance(operation, BatchCreate):
                 values, given = operation.task.model_dump(), set(operation.task.model_fields_set)
                 if given & {"list_id", "parent_id"}:
@@ -65,15 +68,20 @@ class TaskBatchRunner:
                 )
             else:
                 change = self.writer.delete(self._target(tasks, operation, pointer))
-            if change.spawned is not None or any(step.query in tree.SUBTREE_WRITES for step in change.steps):
+            cascading = any(step.query in tree.SUBTREE_WRITES for step in change.steps)
+            if change.spawned is not None or cascading:
                 # What it reads (subtasks to copy or to log) must include the earlier operations.
                 await flush()
-                await self.writer.finish(change)
+            await self.writer.finish(change)
             tasks[change.task.id] = change.task
             if change.spawned is not None:
                 tasks[change.spawned.id] = change.spawned
+            parent = tasks.get(change.task.parent_id) if change.task.parent_id is not None else None
+            if parent is not None and change.task.parent_id != previous_parent:
+                # A later operation on the parent must see its new subtask (to cascade to it).
+                tasks[parent.id] = replace(parent, subtask_count=parent.subtask_count + 1)
             steps.extend(change.steps)
-            if any(step.query in tree.SUBTREE_WRITES for step in change.steps):
+            if cascading:
                 # Subtasks changed too: later operations start from them as they are now.
                 await flush()
                 fresh = await repository.lock_tasks(self.connection, self.caller, task_ids=list(tasks))

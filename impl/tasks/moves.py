@@ -10,12 +10,14 @@ another, each between the neighbours the previous one left.
 from __future__ import annotations
 
 import uuid
+from dataclasses import replace
 from typing import Any
 
 from generated.models import TaskMove
 from impl.db import ranks
 from impl.db.sql import Params, Query, Step, cached
 from impl.http.problems import NotFound, ValidationFailed
+from impl.tasks import repository
 from impl.tasks.responses import StoredTask
 from impl.tasks.tree import Placement, as_uuid, sibling_condition
 from impl.tasks.writes import Change, TaskWriter
@@ -129,21 +131,25 @@ class TaskMover:
         """No room between the neighbours: every sibling gets an evenly spaced rank, in the
         same order, with the task at its place among them."""
         text = (
-            f"SELECT t.id FROM tasks t WHERE t.owner_id = :owner_id AND {siblings}"
+            f"SELECT {{columns}} FROM tasks t WHERE t.owner_id = :owner_id AND {siblings}"
             " AND t.deleted_at IS NULL AND t.id <> :task_id ORDER BY t.rank, t.id"
         )
-        order = [as_uuid(row[0]) for row in await self.connection.fetch_all(cached(text), params)]
+        query = repository.task_query(text, self.connection, self.writer.caller)
+        others = [StoredTask.from_row(row) for row in await self.connection.fetch_all(query, params)]
+        order: list[StoredTask | None] = [*others]
         index = len(order)
         if anchor_id is not None:
-            index = order.index(anchor_id) + (1 if field == "after_id" else 0)
-        order.insert(index, task.id)
+            index = [other.id for other in others].index(anchor_id) + (1 if field == "after_id" else 0)
+        order.insert(index, None)  # the task's own place
         spread = ranks.spread(len(order), now=self.now)
-        rows = [
-            {"id": sibling, "rank": rank, "now": self.now, "owner_id": self.owner_id}
-            for sibling, rank in zip(order, spread, strict=True)
-            if sibling != task.id
-        ]
         change = self.writer.place(task, placement, spread[index])
+        rows = []
+        for sibling, rank in zip(order, spread, strict=True):
+            if sibling is not None:
+                rows.append({"id": sibling.id, "rank": rank, "now": self.now, "owner_id": self.owner_id})
+                # Each sibling's new position (and ETag) reaches the event stream too.
+                after = replace(sibling, rank=rank, version=sibling.version + 1, updated_at=self.now)
+                change.others.append((sibling, after))
         if rows:
             change.steps.insert(0, Step(_REBALANCE, many=rows))
         return change

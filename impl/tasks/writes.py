@@ -31,6 +31,12 @@ class Change:
     steps: list[Step] = field(default_factory=list)
     # The next occurrence of a recurring task that this change completed.
     spawned: StoredTask | None = None
+    # Set by the writer when the change writes the task: `finish` logs it, as `before` → `task`.
+    logged: bool = False
+    before: StoredTask | None = None
+    # Other tasks the change writes whole (copied subtasks, rebalanced siblings): their
+    # (before, after), logged by `finish` too.
+    others: list[tuple[StoredTask | None, StoredTask]] = field(default_factory=list)
 
 
 _LIST_TASKS = (
@@ -40,6 +46,10 @@ _LIST_TASKS = (
 
 
 class TaskWriter:
+    """Cascades to subtasks are sent only for a task whose `subtask_count` (read under the
+    owner's lock, which every write that adds a subtask takes too) says it has any: a leaf's
+    completion or deletion costs no subtree statement and no subtree read."""
+
     def __init__(self, connection: Connection, caller: Caller, *, now: datetime) -> None:
         self.connection = connection
         self.caller = caller
@@ -100,7 +110,7 @@ class TaskWriter:
         values = column_values(task_fields.from_stored(before))
         change = Change(task, [Step(repository.UPDATE, self._update_params(task, values))])
         change.steps.extend(self._subtree_list_steps(before, task))
-        return change
+        return self._logged(before, change)
 
     def complete(self, before: StoredTask) -> Change:
         return self._save(before, task_fields.from_stored(before), completed=True)
@@ -112,20 +122,23 @@ class TaskWriter:
         """Leave a tombstone: the row stays for delta sync until it is purged, but what the
         user wrote is gone now (a tombstone shows only its id and deleted_at)."""
         task = self._tombstone(before)
-        subtree = {"task_id": task.id, "owner_id": self.owner_id}
         change = Change(
             task,
             [
                 Step(repository.UPDATE, self._update_params(task, column_values(TaskFields(title="")))),
                 Step(repository.DELETE_TAGS, {"task_id": task.id, "owner_id": self.owner_id}),
-                # Its subtasks at every level go with it, each leaving a tombstone.
-                Step(tree.DELETE_SUBTREE_TAGS, subtree),
+            ],
+        )
+        if before.subtask_count:
+            # Its subtasks at every level go with it, each leaving a tombstone.
+            subtree = {"task_id": task.id, "owner_id": self.owner_id}
+            change.steps.append(Step(tree.DELETE_SUBTREE_TAGS, subtree))
+            change.steps.append(
                 Step(
                     tree.DELETE_SUBTREE,
                     {**subtree, "now": self.now, "empty_search_key": task_fields.search_key("", None)},
-                ),
-            ],
-        )
+                )
+            )
         return self._logged(before, change)
 
     def _tombstone(self, task: StoredTask) -> StoredTask:
@@ -174,7 +187,7 @@ class TaskWriter:
         change = Change(task, [Step(repository.UPDATE, self._update_params(task, values))], spawned)
         if task.list_id != original.list_id:
             change.steps.extend(self._subtree_list_steps(original, task))
-        if task.completed and not original.completed:
+        if task.completed and not original.completed and original.subtask_count:
             # Completing a parent completes its open subtasks (reopening it reopens none).
             change.steps.append(
                 Step(tree.COMPLETE_SUBTREE, {"task_id": task.id, "owner_id": self.owner_id, "now": self.now})
@@ -187,18 +200,9 @@ class TaskWriter:
         return self._logged(before, change)
 
     def _logged(self, before: StoredTask | None, change: Change) -> Change:
-        """Every write ends here: its change-log entries (and the task's reminder) join its
-        statements, to commit in the same transaction."""
-        change.steps.extend(
-            logged_steps(
-                self.connection,
-                owner_id=self.owner_id,
-                before=before,
-                after=change.task,
-                spawned=change.spawned,
-                now=self.now,
-            )
-        )
+        """Every write ends here: `finish` adds its change-log entries (and the task's
+        reminder) to its statements, to commit in the same transaction."""
+        change.logged, change.before = True, before
         return change
 
     def _completion(
@@ -272,12 +276,27 @@ class TaskWriter:
             direct += original.parent_id == change.task.id
             change.steps.append(self._insert(copy))
             change.steps.extend(self._tag_steps(copy, replace_existing=False))
+            change.others.append((None, copy))
         change.spawned = replace(change.spawned, subtask_count=direct)
 
     async def finish(self, change: Change) -> None:
-        """What a change needs from the database before its statements are sent: a recurring
-        parent's subtasks to copy, and the subtasks that a cascade changes to log."""
+        """The last step of every change before its statements are sent: a recurring parent's
+        subtasks copied, then the change-log entries of the task, its next occurrence, the
+        other tasks it writes and the subtasks a cascade changes (read before it is sent)."""
         await self.copy_subtasks(change)
+        if change.logged:
+            change.steps.extend(
+                logged_steps(
+                    self.connection,
+                    owner_id=self.owner_id,
+                    before=change.before,
+                    after=change.task,
+                    spawned=change.spawned,
+                    now=self.now,
+                )
+            )
+        for before, after in change.others:
+            change.steps.extend(self._entries(before, after))
         await self.log_subtree(change)
 
     async def log_subtree(self, change: Change) -> None:
@@ -318,7 +337,7 @@ class TaskWriter:
             steps += self._entries(before, after)
         return steps
 
-    def _entries(self, before: StoredTask, after: StoredTask) -> list[Step]:
+    def _entries(self, before: StoredTask | None, after: StoredTask) -> list[Step]:
         """The change-log entry (and reminder statements) of one task that changed."""
         return logged_steps(
             self.connection, owner_id=self.owner_id, before=before, after=after, spawned=None, now=self.now
@@ -345,7 +364,7 @@ class TaskWriter:
         return task
 
     def _subtree_list_steps(self, before: StoredTask, task: StoredTask) -> list[Step]:
-        if task.list_id == before.list_id:
+        if task.list_id == before.list_id or not before.subtask_count:
             return []
         params = {"task_id": task.id, "owner_id": self.owner_id, "list_id": task.list_id, "now": self.now}
         return [Step(tree.MOVE_SUBTREE, params)]

@@ -162,3 +162,72 @@ def test_deleting_a_list_logs_what_happens_to_its_tasks(
     assert [kind for kind, _data in entries] == ["task.deleted", "task.deleted", "list.deleted"]
     assert {data["id"] for _kind, data in entries[:2]} == {task["id"] for task in to_delete}
     assert client.get(LISTS, headers=alice.headers).json()["items"] == []
+
+
+def test_a_move_is_logged_and_so_are_the_siblings_a_rebalance_renumbers(
+    client: TestClient, db: Session, alice: Account
+) -> None:
+    first, second = create(client, alice, title="first"), create(client, alice, title="second")
+    third = create(client, alice, title="third")
+    seq = last_seq(db, alice)
+    moved = client.post(f"{task_url(third)}/move", json={"before_id": first["id"]}, headers=alice.headers)
+    assert moved.status_code == 200, moved.text
+    assert entries_since(db, alice, seq) == [("task.updated", moved.json())]
+    # Moves into one shrinking gap until the ranks run out and the siblings are respaced.
+    for _ in range(200):
+        for task in (third, second):
+            response = client.post(
+                f"{task_url(task)}/move", json={"after_id": first["id"]}, headers=alice.headers
+            )
+            assert response.status_code == 200, response.text
+    entries = entries_since(db, alice, seq)
+    assert all(kind == "task.updated" for kind, _data in entries)
+    # A rebalance logged the siblings it renumbered: `first` changed only then.
+    assert first["id"] in {data["id"] for _kind, data in entries}
+    latest = {data["id"]: data for _kind, data in entries}
+    for task_id, data in latest.items():
+        assert data == client.get(f"{TASKS}/{task_id}", headers=alice.headers).json()
+
+
+def test_a_recurring_parents_next_occurrence_logs_its_copied_subtasks(
+    client: TestClient, db: Session, alice: Account
+) -> None:
+    parent = create(
+        client, alice, title="weekly review", due_at="2026-01-19T18:00:00Z", recurrence="FREQ=WEEKLY"
+    )
+    create(client, alice, title="inbox zero", parent_id=parent["id"])
+    seq = last_seq(db, alice)
+    done = client.post(f"{task_url(parent)}/complete", headers=alice.headers).json()
+    entries = entries_since(db, alice, seq)
+    kinds = [kind for kind, _data in entries]
+    # The parent, its next occurrence, that one's copy of the subtask, then the subtask itself.
+    assert kinds == ["task.completed", "task.created", "task.created", "task.completed"], kinds
+    spawned = entries[1][1]
+    assert spawned["id"] == done["next_occurrence_id"]
+    assert spawned["subtask_count"] == 1
+    copy = entries[2][1]
+    assert copy["parent_id"] == spawned["id"]
+    # Each entry is the task as GET answers it now (the next occurrence counts its copy).
+    for _kind, data in entries[1:3]:
+        assert data == client.get(f"{TASKS}/{data['id']}", headers=alice.headers).json()
+
+
+def test_a_batch_that_gives_a_leaf_a_subtask_then_deletes_it_deletes_both(
+    client: TestClient, db: Session, alice: Account
+) -> None:
+    leaf, other = create(client, alice, title="leaf"), create(client, alice, title="other")
+    seq = last_seq(db, alice)
+    body = {
+        "operations": [
+            {"op": "update", "id": other["id"], "changes": {"parent_id": leaf["id"]}},
+            {"op": "delete", "id": leaf["id"]},
+        ]
+    }
+    assert client.post(f"{TASKS}/batch", json=body, headers=alice.headers).status_code == 200
+    assert client.get(task_url(other), headers=alice.headers).status_code == 404
+    kinds = [(kind, data["id"]) for kind, data in entries_since(db, alice, seq)]
+    assert kinds == [
+        ("task.updated", other["id"]),
+        ("task.deleted", leaf["id"]),
+        ("task.deleted", other["id"]),
+    ]
